@@ -1,0 +1,147 @@
+"""Account pages: sign up, log in, log out, account settings, language switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from agora.accounts import cookies, service, sessions
+from agora.errors import AgoraError
+from agora.web.deps import AppSettings, Db, Viewer, client_ip, safe_next
+from agora.web.templating import render
+
+router = APIRouter()
+
+
+def _redirect(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/signup")
+def signup_page(request: Request, viewer: Viewer, next: str = "/") -> Response:
+    if viewer:
+        return _redirect(safe_next(next))
+    return render(request, "accounts/signup.html", next=safe_next(next))
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    email: str = Form(""),
+    display_name: str = Form(""),
+    handle: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    values = {"email": email, "display_name": display_name, "handle": handle}
+    try:
+        with db.session() as session:
+            user = service.create_user(
+                session,
+                email=email,
+                display_name=display_name,
+                handle=handle,
+                password=password,
+                language=request.state.language,
+            )
+            cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
+    except AgoraError as error:
+        return render(
+            request, "accounts/signup.html", error.status, errors={error.field: error.message}, values=values, next=next
+        )
+    response = _redirect(safe_next(next))
+    cookies.sign_in(response, cookie, user, settings)
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, viewer: Viewer, next: str = "/") -> Response:
+    if viewer:
+        return _redirect(safe_next(next))
+    return render(request, "accounts/login.html", next=safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+) -> Response:
+    try:
+        with db.session() as session:
+            user = service.authenticate(session, settings, email=email, password=password, ip=client_ip(request))
+            cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
+    except AgoraError as error:
+        response = render(
+            request, "accounts/login.html", error.status, errors={error.field: error.message}, values={"email": email}, next=next
+        )
+        if retry_after := getattr(error, "retry_after", None):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+    response = _redirect(safe_next(next))
+    cookies.sign_in(response, cookie, user, settings)
+    return response
+
+
+@router.get("/logout")
+def logout_page(request: Request, viewer: Viewer) -> Response:
+    if viewer is None:
+        return _redirect("/")
+    return render(request, "accounts/logout.html")
+
+
+@router.post("/logout")
+def logout(request: Request, db: Db, settings: AppSettings) -> Response:
+    with db.session() as session:
+        sessions.end(session, request.cookies.get(sessions.COOKIE), secret_key=request.app.state.secret_key)
+    response = _redirect("/")
+    cookies.sign_out(response, settings)
+    return response
+
+
+@router.get("/account")
+def account_page(request: Request, viewer: Viewer) -> Response:
+    if viewer is None:
+        return _redirect("/login?next=/account")
+    return render(request, "accounts/account.html", saved=request.query_params.get("saved"))
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    db: Db,
+    viewer: Viewer,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+) -> Response:
+    if viewer is None:
+        return _redirect("/login?next=/account")
+    try:
+        with db.session() as session:
+            user = session.merge(viewer)
+            service.change_password(session, user, current=current_password, new=new_password)
+            sessions.end_all_others(
+                session, user, keep_cookie=request.cookies.get(sessions.COOKIE), secret_key=request.app.state.secret_key
+            )
+    except AgoraError as error:
+        return render(request, "accounts/account.html", error.status, errors={error.field: error.message})
+    return _redirect("/account?saved=password")
+
+
+@router.post("/language")
+def switch_language(
+    request: Request, db: Db, settings: AppSettings, viewer: Viewer, language: str = Form(""), next: str = Form("/")
+) -> Response:
+    response = _redirect(safe_next(next))
+    if language not in ("en", "fr"):
+        return response
+    if viewer is not None:
+        with db.session() as session:
+            service.set_language(session.merge(viewer), language)
+    cookies.remember_language(response, language, settings)
+    return response

@@ -1,0 +1,129 @@
+"""Account rules: sign-up, log-in, password changes, preferences."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from agora.accounts import throttle, validation
+from agora.accounts.models import Membership, User, Workspace
+from agora.accounts.passwords import hash_password, needs_rehash, verify_password
+from agora.config import Settings
+from agora.errors import Conflict, InvalidInput, Unauthorized
+from agora.i18n import gettext as _
+from agora.i18n import normalize
+from agora.text import slugify
+
+PLANS: tuple[str, ...] = ()  # the billing issue defines plans; until then none is known
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    handle: str = "",
+    role: str = "user",
+    language: str | None = None,
+    website: str = "",
+    bio: str = "",
+) -> User:
+    """Create a user and their personal workspace, or raise naming the bad field."""
+    email = validation.clean_email(email)
+    display_name = validation.clean_name(display_name)
+    if password is not None:
+        validation.clean_password(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(_("An account with this email already exists. Log in instead, or use another email."), field="email")
+    if handle:
+        handle = validation.clean_handle(handle)
+        if handle_taken(session, handle):
+            raise Conflict(_("The handle %(handle)s is taken; choose another.", handle=handle), field="handle")
+    else:
+        handle = free_handle(session, display_name or email.split("@")[0])
+    user = User(
+        email=email,
+        display_name=display_name,
+        handle=handle,
+        password_hash=hash_password(password) if password is not None else None,
+        role=role,
+        language=normalize(language),
+        website=website,
+        bio=bio,
+    )
+    session.add(user)
+    try:
+        with session.begin_nested():  # a concurrent sign-up may win the unique race
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(_("An account with this email or handle was just created. Try again."), field="email") from exc
+    workspace = Workspace(name=display_name, kind="personal", owner_id=user.id)
+    session.add(workspace)
+    session.flush()
+    session.add(Membership(workspace_id=workspace.id, user_id=user.id, role="owner"))
+    return user
+
+
+def handle_taken(session: Session, handle: str) -> bool:
+    return session.scalar(select(User.id).where(func.lower(User.handle) == handle.lower())) is not None
+
+
+def free_handle(session: Session, wish: str) -> str:
+    """A valid, unused handle close to `wish` (a name or an email's local part)."""
+    base = slugify(wish, max_length=34) or "builder"
+    if len(base) < 3 or base in validation.RESERVED_HANDLES:
+        base = f"{base}-gpts".strip("-")
+    candidate, n = base, 1
+    while handle_taken(session, candidate):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def authenticate(session: Session, settings: Settings, *, email: str, password: str, ip: str) -> User:
+    """The user these credentials belong to; counts failures against the rate limits."""
+    email = email.strip().lower()
+    throttle.check(session, settings, email=email, ip=ip)
+    user = session.scalar(select(User).where(User.email == email))
+    if not verify_password(user.password_hash if user else None, password):
+        throttle.record_failure(session, email=email, ip=ip)
+        # Committed even though the request fails: a failure must count.
+        session.commit()
+        raise Unauthorized(_("Wrong email or password. Check both and try again."), field="password")
+    assert user is not None
+    throttle.forget_failures(session, email=email)
+    if needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput(_("Your current password is not right."), field="current_password")
+    validation.clean_password(new, field="new_password")
+    user.password_hash = hash_password(new)
+
+
+def set_language(user: User, language: str) -> None:
+    if normalize(language) is None:
+        raise InvalidInput(_("Unknown language; choose en or fr."), field="language")
+    user.language = language
+
+
+def check_plan(plan: str | None) -> None:
+    """Refuse plans that do not exist (all of them, until billing defines some)."""
+    if plan is not None and plan not in PLANS:
+        known = ", ".join(PLANS) or _("none yet: plans arrive with billing")
+        raise InvalidInput(_("Unknown plan %(plan)r. Known plans: %(known)s.", plan=plan, known=known), field="plan")
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def personal_workspace_id(session: Session, user: User) -> int:
+    return session.scalar(
+        select(Workspace.id).where(Workspace.owner_id == user.id, Workspace.kind == "personal").order_by(Workspace.id)
+    )

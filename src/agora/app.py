@@ -1,0 +1,113 @@
+"""The web application: create_app() wires settings, database, routers and error pages."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agora import __version__
+from agora.accounts import api as accounts_api
+from agora.accounts import routes as accounts_pages
+from agora.config import Settings, get_settings
+from agora.db import Database
+from agora.errors import AgoraError, Unauthorized
+from agora.store import routes as store_pages
+from agora.web.csrf import csrf_protect
+from agora.web.request_context import RequestContextMiddleware
+from agora.web.templating import render
+
+log = logging.getLogger("agora.app")
+STATIC = Path(__file__).parent / "web" / "static"
+# Every router of the application, and whether it belongs in the OpenAPI schema (pages do not).
+ROUTERS: list[tuple[APIRouter, bool]] = [
+    (accounts_pages.router, False),
+    (accounts_api.router, True),
+    (store_pages.router, False),
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        log.info("agora started", extra={"database": app.state.database.dialect})
+        yield
+        # Uvicorn has stopped taking requests and finished the open ones by now.
+        app.state.database.dispose()
+        log.info("agora stopped")
+
+    app = FastAPI(
+        title="Agora", version=__version__, lifespan=lifespan, docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+    )
+    app.state.settings = settings
+    app.state.database = Database(settings.resolved_database_url())
+    app.state.secret_key = settings.resolved_secret_key()
+
+    for router, in_schema in ROUTERS:
+        # CSRF is checked at the router level so no new form can forget it.
+        app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_operations(app)
+    _add_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, settings=settings)
+    return app
+
+
+def _add_operations(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz(request: Request) -> Response:
+        """The database answers; load balancers send traffic only when this is 200."""
+        try:
+            with request.app.state.database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means not ready; say which
+            log.warning("readiness check failed", extra={"error": str(exc)})
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AgoraError)
+    async def agora_error(request: Request, error: AgoraError) -> Response:
+        if _wants_json(request):
+            headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
+            return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
+        if isinstance(error, Unauthorized):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return render(request, "error.html", error.status, message=error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
+        body = {"code": "invalid_input", "message": f"{field or 'request'}: {first['msg']}", "field": field}
+        if len(error.errors()) > 1:
+            body["details"] = [
+                {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in error.errors()
+            ]
+        return JSONResponse({"error": body}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if _wants_json(request):
+            code = "not_found" if error.status_code == 404 else "http_error"
+            return JSONResponse({"error": {"code": code, "message": str(error.detail)}}, status_code=error.status_code)
+        return render(request, "error.html", error.status_code, title_key="not_found" if error.status_code == 404 else None)

@@ -1,0 +1,123 @@
+"""The `agora` command: serve the store, migrate, seed the demo, manage users."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from agora.config import Settings, get_settings
+from agora.db import Database
+from agora.errors import AgoraError
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.resolved_database_url())
+
+
+def _fail(error: AgoraError) -> None:
+    field = f" ({error.field})" if error.field else ""
+    raise click.ClickException(f"{error.message}{field}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="agora")
+def main() -> None:
+    """Agora, the self-hostable GPT Store.
+
+    Settings come from AGORA_* environment variables; see docs/configuration.md.
+    """
+
+
+@main.command()
+@click.option("--host", help="Address to listen on [default: AGORA_HOST or 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [default: AGORA_PORT or 8000].")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes [default: AGORA_WORKERS or 1].")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Migrate the database, then serve the store over HTTP."""
+    import uvicorn
+
+    from agora import migrate
+    from agora.observability import configure_logging, logging_config
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    settings.resolved_secret_key()  # created once here, before workers fork and race for it
+    database = _database(settings)
+    migrate.upgrade(database)
+    database.dispose()
+    uvicorn.run(
+        "agora.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_config=logging_config(settings.log_format, settings.log_level),
+        proxy_headers=True,
+        timeout_graceful_shutdown=15,
+    )
+
+
+@main.command("migrate")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def migrate_command(revision: str) -> None:
+    """Bring the database schema up to date (safe to run at any time)."""
+    from agora import migrate
+
+    database = _database(get_settings())
+    migrate.upgrade(database, revision)
+    click.echo(f"Database is at revision {revision} ({database.dialect}).")
+
+
+@main.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds GPTs.")
+def seed_demo(if_empty: bool) -> None:
+    """Add the 505 demo GPTs and their builders (running it again adds nothing)."""
+    from agora import migrate
+    from agora.demo import catalogue, seed
+
+    database = _database(get_settings())
+    migrate.upgrade(database)
+    if if_empty and not seed.is_empty(database):
+        click.echo("The store already has GPTs; not seeding.")
+        return
+    with click.progressbar(length=catalogue.count(), label="Seeding demo GPTs", file=sys.stderr) as bar:
+        report = seed.seed_demo(database, on_progress=bar.update)
+    click.echo(
+        f"Created {report.gpts_created} GPTs and {report.builders_created} builders; "
+        f"{report.gpts_existing} GPTs were already there."
+    )
+
+
+@main.command("create-user")
+@click.option("--email", required=True, help="Login email.")
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", help="Display name [default: the email's local part].")
+@click.option("--handle", default="", help="Public builder handle [default: derived from the name].")
+@click.option("--admin", is_flag=True, help="Give the user the admin role.")
+@click.option("--plan", help="Subscription plan (plans arrive with billing; none exist yet).")
+def create_user(email: str, password: str, name: str | None, handle: str, admin: bool, plan: str | None) -> None:
+    """Create an account (with its personal workspace)."""
+    from agora import migrate
+    from agora.accounts import service
+
+    database = _database(get_settings())
+    migrate.upgrade(database)
+    try:
+        service.check_plan(plan)
+        with database.session() as session:
+            user = service.create_user(
+                session,
+                email=email,
+                display_name=name or email.split("@")[0],
+                password=password,
+                handle=handle,
+                role="admin" if admin else "user",
+            )
+    except AgoraError as error:
+        _fail(error)
+    click.echo(f"Created {'admin' if admin else 'user'} {user.email} (@{user.handle}).")
+
+
+if __name__ == "__main__":
+    main()

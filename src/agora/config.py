@@ -1,0 +1,79 @@
+"""Every setting Agora reads, in one place.
+
+Settings come from environment variables prefixed ``AGORA_`` (or a ``.env`` file).
+Each field is documented in docs/configuration.md; a test fails when one is not.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret_key"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGORA_", env_file=".env", extra="ignore")
+
+    home: Path = Field(Path("./var"), description="Data folder: SQLite database, secret key, uploads.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is a SQLite file agora.db inside AGORA_HOME."
+    )
+    secret_key: str | None = Field(
+        None, description="Signs cookies and encrypts secrets; generated into AGORA_HOME on first start."
+    )
+    redis_url: str | None = Field(None, description="Optional Redis URL shared by several workers.")
+    host: str = Field("127.0.0.1", description="Address `agora serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `agora serve` listens on.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes for `agora serve`.")
+    log_format: Literal["text", "json"] = Field("text", description="Log line format.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest level logged.")
+    cookie_secure: bool = Field(False, description="Mark cookies Secure (set true behind HTTPS).")
+    session_days: int = Field(30, ge=1, description="Days a login session lasts.")
+    login_max_failures_per_email: int = Field(5, ge=1, description="Failed logins per email per window.")
+    login_max_failures_per_ip: int = Field(20, ge=1, description="Failed logins per IP address per window.")
+    login_window_minutes: int = Field(15, ge=1, description="Window of the login rate limits, in minutes.")
+    default_language: Literal["en", "fr"] = Field("en", description="Language when the browser asks for none we have.")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'agora.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or the one stored in AGORA_HOME (created once, atomically)."""
+        if self.secret_key:
+            return self.secret_key
+        return _stored_secret_key(self.home)
+
+
+def _stored_secret_key(home: Path) -> str:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / SECRET_KEY_FILE
+    try:
+        # O_EXCL: when several workers start at once, exactly one writes the key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            import time
+
+            time.sleep(0.01)  # the creator has not written it yet
+        raise RuntimeError(f"{path} is empty: delete it and start again to generate a new key")
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,90 @@
+"""`agora seed-demo`: a builder per author and a published public GPT per assistant.
+
+Idempotent: builders are found by their email, GPTs by their `source`, so running it
+again creates nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agora.accounts import service as accounts
+from agora.accounts.models import User
+from agora.db import Database
+from agora.demo.catalogue import Entry, entries
+from agora.gpts import service as gpts
+from agora.gpts.models import Gpt
+from agora.text import slugify
+
+BUILDER_EMAIL_DOMAIN = "builders.agora.example"
+BATCH = 100
+
+
+@dataclass
+class SeedReport:
+    builders_created: int = 0
+    gpts_created: int = 0
+    gpts_existing: int = 0
+
+
+def is_empty(database: Database) -> bool:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Gpt)) == 0
+
+
+def seed_demo(database: Database, on_progress: Callable[[int], None] = lambda n: None) -> SeedReport:
+    report = SeedReport()
+    batch: list[Entry] = []
+    for entry in entries():
+        batch.append(entry)
+        if len(batch) == BATCH:
+            _seed_batch(database, batch, report)
+            on_progress(len(batch))
+            batch = []
+    if batch:
+        _seed_batch(database, batch, report)
+        on_progress(len(batch))
+    return report
+
+
+def _seed_batch(database: Database, batch: list[Entry], report: SeedReport) -> None:
+    with database.session() as session:
+        existing = set(session.scalars(select(Gpt.source).where(Gpt.source.in_([e.source for e in batch]))))
+        for entry in batch:
+            if entry.source in existing:
+                report.gpts_existing += 1
+                continue
+            builder, workspace_id = _builder(session, entry, report)
+            gpt = gpts.create_gpt(
+                session,
+                owner=builder,
+                workspace_id=workspace_id,
+                content=entry.content,
+                visibility="public",
+                allow_forks=True,
+                source=entry.source,
+            )
+            gpts.publish(session, gpt, author=builder, note="Imported from the LobeHub agent index")
+            gpt.published_at = entry.created_at  # keeps "newest" meaningful for the demo
+            report.gpts_created += 1
+
+
+def _builder(session: Session, entry: Entry, report: SeedReport) -> tuple[User, int]:
+    handle = slugify(entry.author) or "builder"
+    email = f"{handle}@{BUILDER_EMAIL_DOMAIN}"
+    user = accounts.user_by_email(session, email)
+    if user is None:
+        user = accounts.create_user(
+            session,
+            email=email,
+            display_name=entry.author,
+            password=None,  # demo builders cannot log in
+            handle=accounts.free_handle(session, handle),
+            website=entry.homepage,
+        )
+        report.builders_created += 1
+    return user, accounts.personal_workspace_id(session, user)

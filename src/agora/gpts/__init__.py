@@ -1,0 +1,1 @@
+"""The builder: GPT definitions, drafts, immutable published versions."""

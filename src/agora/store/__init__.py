@@ -1,0 +1,1 @@
+"""The catalogue: categories and what visitors browse."""

@@ -1,0 +1,1 @@
+"""Pages: routes that render templates, the templates themselves and static files."""

@@ -1,0 +1,67 @@
+"""Per-request language and CSRF cookie, as pure ASGI middleware.
+
+Pure ASGI (not BaseHTTPMiddleware) so streamed responses pass straight through and the
+language context variable is visible to the endpoint and everything it calls.
+"""
+
+from __future__ import annotations
+
+import secrets
+from http.cookies import SimpleCookie
+
+from agora.config import Settings
+from agora.i18n import current_language, negotiate, normalize
+
+LANGUAGE_COOKIE = "agora_lang"
+CSRF_COOKIE = "agora_csrf"
+
+
+def cookie_header(name: str, value: str, *, settings: Settings, max_age: int, http_only: bool = True) -> bytes:
+    parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "SameSite=Lax"]
+    if http_only:
+        parts.append("HttpOnly")
+    if settings.cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts).encode("latin-1")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        cookies = SimpleCookie()
+        try:
+            cookies.load(headers.get("cookie", ""))
+        except Exception:
+            cookies = SimpleCookie()  # a malformed Cookie header is treated as none
+        stored = cookies.get(LANGUAGE_COOKIE)
+        language = normalize(stored.value if stored else None) or negotiate(
+            headers.get("accept-language"), self.settings.default_language
+        )
+        csrf = cookies.get(CSRF_COOKIE)
+        csrf_token = csrf.value if csrf and len(csrf.value) >= 32 else None
+        new_csrf = csrf_token is None
+        if new_csrf:
+            csrf_token = secrets.token_urlsafe(32)
+        state = scope.setdefault("state", {})
+        state["language"] = language
+        state["csrf_cookie"] = csrf_token
+
+        async def send_with_cookie(message) -> None:
+            if message["type"] == "http.response.start" and new_csrf:
+                cookie = cookie_header(CSRF_COOKIE, csrf_token, settings=self.settings, max_age=365 * 86400)
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"set-cookie", cookie)]
+            await send(message)
+
+        token = current_language.set(language)
+        try:
+            await self.app(scope, receive, send_with_cookie)
+        finally:
+            current_language.reset(token)

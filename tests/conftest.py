@@ -1,0 +1,189 @@
+"""Fixtures: real databases (SQLite always, PostgreSQL when AGORA_TEST_POSTGRES_URL is set)
+and real HTTP servers on loopback.
+
+Each backend gets one database and one server for the whole run; every test starts
+from an empty, migrated database. With AGORA_TEST_NO_SKIP=1 (CI sets it) a skipped
+test counts as a failure, so a missing PostgreSQL or Chromium cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import text
+
+from agora import migrate
+from agora.app import create_app
+from agora.config import Settings
+from agora.db import Database
+from agora.models import Base
+from agora.store.service import ensure_default_categories
+
+POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"]
+SECRET = "test-secret-key-" + "x" * 40
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("AGORA_TEST_NO_SKIP") == "1" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and AGORA_TEST_NO_SKIP=1 forbids skips: {report.longrepr}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_settings(home: Path, database_url: str, **overrides) -> Settings:
+    return Settings(home=home, database_url=database_url, secret_key=SECRET, _env_file=None, **overrides)
+
+
+def backend_url(backend: str, home: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{home / 'agora.db'}"
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need AGORA_TEST_POSTGRES_URL (see docs/testing.md)")
+    return POSTGRES_URL
+
+
+def reset_schema(database: Database) -> None:
+    """Drop everything, so a previous run's leftovers never leak into this one."""
+    with database.engine.begin() as connection:
+        if database.dialect == "postgresql":
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(connection)
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def wipe(database: Database) -> None:
+    """Empty every table (keeping the schema), then restore the reference data."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with database.engine.begin() as connection:
+        if database.dialect == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+    with database.session() as session:
+        ensure_default_categories(session)
+
+
+class LiveServer:
+    """Agora served by uvicorn in a thread, on a free loopback port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def database(self) -> Database:
+        return self.app.state.database
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
+    home = tmp_path_factory.mktemp(f"agora-{request.param}")
+    settings = make_settings(home, backend_url(request.param, home))
+    bootstrap = Database(settings.resolved_database_url())
+    reset_schema(bootstrap)
+    migrate.upgrade(bootstrap)
+    bootstrap.dispose()
+    server = LiveServer(settings).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server(live_server: LiveServer) -> LiveServer:
+    wipe(live_server.database)
+    return live_server
+
+
+@pytest.fixture
+def database(server: LiveServer) -> Database:
+    return server.database
+
+
+@pytest.fixture
+def backend(server: LiveServer) -> str:
+    return server.database.dialect
+
+
+class Browser(httpx.Client):
+    """An HTTP client that behaves like a browser submitting Agora's forms."""
+
+    def csrf(self, path: str = "/login") -> str:
+        page = self.get(path)
+        if page.is_redirect:  # e.g. /login when already signed in: every page carries the token
+            page = self.get("/")
+        match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def submit(self, path: str, data: dict, *, form_page: str | None = None) -> httpx.Response:
+        token = self.csrf(form_page or path)
+        return self.post(path, data={**data, "csrf_token": token})
+
+    def signup(self, email: str = "ada@example.com", password: str = "correct horse battery", name: str = "Ada", **extra) -> httpx.Response:
+        return self.submit("/signup", {"email": email, "password": password, "display_name": name, **extra})
+
+    def login(self, email: str = "ada@example.com", password: str = "correct horse battery") -> httpx.Response:
+        return self.submit("/login", {"email": email, "password": password})
+
+    def api_headers(self) -> dict[str, str]:
+        page = self.get("/")
+        token = re.search(r'<meta name="csrf-token" content="([0-9a-f]+)"', page.text).group(1)
+        return {"X-CSRF-Token": token}
+
+
+@pytest.fixture
+def browser(server: LiveServer) -> Iterator[Browser]:
+    with Browser(base_url=server.url, follow_redirects=False, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def make_browser(server: LiveServer):
+    clients: list[Browser] = []
+
+    def factory(**kwargs) -> Browser:
+        client = Browser(base_url=server.url, follow_redirects=False, timeout=30, **kwargs)
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.close()
