@@ -23,7 +23,8 @@ class Gpt(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     visibility: Mapped[str] = mapped_column(String(10), default="private")
     allow_forks: Mapped[bool] = mapped_column(default=False)
-    forked_from_id: Mapped[str | None] = mapped_column(ForeignKey("gpts.id"))
+    # Indexed: a GPT page counts its forks, and a fork credits its source.
+    forked_from_id: Mapped[str | None] = mapped_column(ForeignKey("gpts.id"), index=True)
     # Where an imported or seeded GPT came from (e.g. "lobehub:9-somboon"); makes seeding idempotent.
     source: Mapped[str | None] = mapped_column(String(200), unique=True)
     draft: Mapped[dict[str, Any]] = mapped_column(JSON)

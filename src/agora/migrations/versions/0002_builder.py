@@ -1,0 +1,25 @@
+"""The builder: index forks by their source GPT
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22 18:59:53.391487
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = '0002'
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('gpts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gpts_forked_from_id'), ['forked_from_id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('gpts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gpts_forked_from_id'))
