@@ -40,6 +40,19 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(20, ge=1, description="Failed logins per IP address per window.")
     login_window_minutes: int = Field(15, ge=1, description="Window of the login rate limits, in minutes.")
     default_language: Literal["en", "fr"] = Field("en", description="Language when the browser asks for none we have.")
+    chat_provider: str = Field("local", description="LLM provider chats use: `local`, `openai` or one a plugin registers.")
+    chat_model: str = Field("", description="Model used when a GPT names none the provider offers; empty: the provider's first.")
+    chat_max_reply_tokens: int = Field(512, ge=1, description="Most tokens one assistant reply may have.")
+    chat_max_message_chars: int = Field(20000, ge=1, description="Longest user message accepted, in characters.")
+    openai_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible server.")
+    openai_api_key: str | None = Field(None, description="API key sent to the OpenAI-compatible server.")
+    openai_models: str = Field("gpt-4o-mini", description="Comma-separated models offered from that server; the first is the default.")
+    openai_context_tokens: int = Field(8192, ge=256, description="Context window of those models, in tokens.")
+    openai_timeout_seconds: float = Field(30.0, gt=0, description="Seconds to wait for the server before giving up.")
+    openai_max_retries: int = Field(2, ge=0, le=10, description="Retries, with backoff, on 429, 5xx and connection failures.")
+    local_model_path: str | None = Field(None, description="GGUF file for the `local` provider; default: the bundled SmolLM2-135M.")
+    local_context_tokens: int = Field(4096, ge=256, description="Context window the local model is loaded with, in tokens.")
+    local_threads: int | None = Field(None, ge=1, description="CPU threads for the local model; default: llama.cpp's choice.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

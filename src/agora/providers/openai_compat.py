@@ -1,0 +1,143 @@
+"""`openai`: any OpenAI-compatible server (OpenAI, vLLM, Ollama, llama.cpp server) via the official SDK.
+
+The SDK retries 429, 5xx and connection failures with exponential backoff before the
+stream starts; once tokens flow, a failure ends the reply (retrying would repeat text).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import openai
+
+from agora.config import Settings
+from agora.i18n import gettext as _
+from agora.providers.base import CompletionRequest, Event, Finished, ProviderError, TextDelta, Usage
+
+# No tokenizer for a remote model: estimate high (3 characters a token, plus the per-message
+# framing) so the history we send never overflows the server's context window.
+CHARS_PER_TOKEN = 3
+TOKENS_PER_MESSAGE = 4
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(self, *, base_url: str, api_key: str | None, models: list[str], context_tokens: int, timeout: float, max_retries: int) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self._models = models
+        self._context_tokens = context_tokens
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url,
+            # Local servers (Ollama, vLLM) accept any key; the SDK insists on one.
+            api_key=api_key or "unused",
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+
+    def models(self) -> list[str]:
+        return list(self._models)
+
+    def context_window(self, model: str) -> int:
+        return self._context_tokens
+
+    def count_tokens(self, messages: list[dict[str, Any]], model: str) -> int:
+        return sum(TOKENS_PER_MESSAGE + math.ceil(len(str(m.get("content") or "")) / CHARS_PER_TOKEN) for m in messages)
+
+    async def stream(self, request: CompletionRequest) -> AsyncIterator[Event]:
+        arguments: dict[str, Any] = dict(
+            model=request.model,
+            messages=request.messages,
+            temperature=request.temperature,
+            top_p=request.top_p,
+            max_tokens=request.max_tokens,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        if request.stop:
+            arguments["stop"] = request.stop
+        if request.tools:
+            arguments["tools"] = request.tools
+        try:
+            stream = await self._client.chat.completions.create(**arguments)
+        except Exception as error:
+            raise self._explain(error) from error
+        text: list[str] = []
+        finish_reason: str | None = None
+        usage: Usage | None = None
+        try:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        text.append(choice.delta.content)
+                        yield TextDelta(choice.delta.content)
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+        except Exception as error:
+            raise self._explain(error, midway=True) from error
+        finally:
+            await stream.close()  # on cancellation too: closing the response stops the upstream work
+        if finish_reason is None:
+            raise ProviderError(
+                _("The model server at %(url)s ended the reply before finishing it.") % {"url": self.base_url}, retryable=True
+            )
+        if usage is None:  # servers that ignore include_usage: estimate rather than record nothing
+            usage = Usage(
+                self.count_tokens(request.messages, request.model),
+                self.count_tokens([{"content": "".join(text)}], request.model) - TOKENS_PER_MESSAGE,
+            )
+        yield Finished(usage, finish_reason)
+
+    def _explain(self, error: Exception, *, midway: bool = False) -> ProviderError:
+        url = self.base_url
+        if isinstance(error, openai.APITimeoutError):
+            return ProviderError(
+                _("The model server at %(url)s did not answer in %(seconds)s s.") % {"url": url, "seconds": f"{self.timeout:g}"},
+                retryable=True,
+            )
+        if isinstance(error, openai.RateLimitError):
+            return ProviderError(_("The model server at %(url)s is busy (too many requests). Try again in a moment.") % {"url": url}, retryable=True)
+        if isinstance(error, openai.APIStatusError):
+            detail = _server_message(error)
+            return ProviderError(
+                _("The model server at %(url)s refused the request (HTTP %(status)s): %(detail)s")
+                % {"url": url, "status": error.status_code, "detail": detail},
+                retryable=error.status_code >= 500,
+            )
+        if isinstance(error, openai.APIConnectionError) and not midway:
+            return ProviderError(_("Could not reach the model server at %(url)s.") % {"url": url}, retryable=True)
+        if isinstance(error, (json.JSONDecodeError, ValueError, openai.APIResponseValidationError)):
+            return ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": url}, retryable=True)
+        # httpx errors raised while reading the body (connection dropped mid-stream) land here.
+        return ProviderError(_("The connection to the model server at %(url)s broke during the reply.") % {"url": url}, retryable=True)
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def _server_message(error: openai.APIStatusError) -> str:
+    body = error.body  # the SDK unwraps {"error": {...}} already; some servers nest it anyway
+    if isinstance(body, dict):
+        inner = body.get("error")
+        message = inner.get("message") if isinstance(inner, dict) else body.get("message") or inner
+        if message:
+            return str(message)[:300]
+    return str(error.message)[:300]
+
+
+def create(settings: Settings) -> OpenAIProvider:
+    """Entry point `openai`."""
+    return OpenAIProvider(
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key,
+        models=[m.strip() for m in settings.openai_models.split(",") if m.strip()],
+        context_tokens=settings.openai_context_tokens,
+        timeout=settings.openai_timeout_seconds,
+        max_retries=settings.openai_max_retries,
+    )

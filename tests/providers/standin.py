@@ -1,0 +1,158 @@
+"""A stand-in OpenAI-compatible server: real HTTP and real SSE on loopback, with failure modes.
+
+Raw asyncio rather than a web framework, so it can misbehave exactly like a broken server:
+close mid-body, hang, send malformed events. Tests queue a mode per coming request with
+``next(...)``; the bench runs it as its own process (``python tests/providers/standin.py``).
+
+Modes: "ok", "status:<code>", "hang" (never answers), "hang_midway", "drop" (connection
+closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
+finish reason), "slow" (a long reply, `slow_gap` seconds between tokens).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections import deque
+
+
+class StandIn:
+    def __init__(self, *, reply: str = "Hello from the stand-in.", gap: float = 0.0, slow_gap: float = 0.1) -> None:
+        self.reply, self.gap, self.slow_gap = reply, gap, slow_gap
+        self.modes: deque[str] = deque()
+        self.requests: list[dict] = []
+        self.aborted = 0  # streams the client closed before the end: proof a stop reaches upstream
+        self.port = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def next(self, *modes: str) -> None:
+        self.modes.extend(modes)
+
+    def reset(self) -> None:
+        self.modes.clear()
+        self.requests.clear()
+        self.aborted = 0
+
+    def start_in_thread(self) -> StandIn:
+        ready = threading.Event()
+
+        def run() -> None:
+            self._loop = asyncio.new_event_loop()
+            server = self._loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=4096))
+            self.port = server.sockets[0].getsockname()[1]
+            ready.set()
+            self._loop.run_forever()
+
+        threading.Thread(target=run, daemon=True, name="standin-upstream").start()
+        ready.wait(10)
+        return self
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await _read_request(reader)
+            if request is None:
+                return
+            path, body = request
+            mode = self.modes.popleft() if self.modes else "ok"
+            self.requests.append(body)
+            await self._answer(mode, body, reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.aborted += 1
+        finally:
+            writer.close()
+
+    async def _answer(self, mode: str, body: dict, reader, writer) -> None:
+        if mode.startswith("status:"):
+            code = int(mode.split(":")[1])
+            payload = json.dumps({"error": {"message": f"stand-in refused with {code}", "type": "server_error"}}).encode()
+            writer.write(f"HTTP/1.1 {code} Refused\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
+            await writer.drain()
+            return
+        if mode == "hang":
+            await reader.read()  # until the client gives up and closes
+            self.aborted += 1
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+        words = _pieces(self.reply * (40 if mode == "slow" else 1))
+        limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
+        gap = self.slow_gap if mode == "slow" else self.gap
+        for index, word in enumerate(words[:limit]):
+            if mode in ("drop", "hang_midway", "malformed") and index == 2:
+                break
+            await _event(writer, _chunk(body, {"content": word}, None))
+            if gap:
+                await asyncio.sleep(gap)
+        if mode == "drop":
+            return  # close with the chunked body unfinished
+        if mode == "hang_midway":
+            await reader.read()
+            self.aborted += 1
+            return
+        if mode == "malformed":
+            await _send_chunk(writer, b'data: {"choices": [{"delta": \n\n')
+        elif mode != "no_finish":
+            await _event(writer, _chunk(body, {}, "length" if limit < len(words) else "stop"))
+            usage = {"prompt_tokens": sum(len(str(m.get("content", "")).split()) for m in body["messages"]), "completion_tokens": limit, "total_tokens": 0}
+            await _event(writer, {**_chunk(body, {}, None), "choices": [], "usage": usage})
+        await _send_chunk(writer, b"data: [DONE]\n\n")
+        await _send_chunk(writer, b"")
+
+
+def _pieces(text: str) -> list[str]:
+    words = text.split(" ")
+    return [words[0]] + [" " + w for w in words[1:]]
+
+
+def _chunk(body: dict, delta: dict, finish: str | None) -> dict:
+    return {
+        "id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": int(time.time()), "model": body.get("model", "standin"),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+async def _event(writer, data: dict) -> None:
+    await _send_chunk(writer, b"data: " + json.dumps(data).encode() + b"\n\n")
+
+
+async def _send_chunk(writer, data: bytes) -> None:
+    writer.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+    await writer.drain()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict] | None:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    path = lines[0].split(" ")[1]
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+    raw = await reader.readexactly(int(headers.get("content-length", "0")))
+    return path, json.loads(raw or b"{}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+if __name__ == "__main__":  # the bench's upstream, in its own process
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--tokens", type=int, default=50)
+    parser.add_argument("--gap-ms", type=float, default=20)
+    args = parser.parse_args()
+    standin = StandIn(reply=" ".join(["token"] * args.tokens), gap=args.gap_ms / 1000)
+
+    async def serve() -> None:
+        server = await asyncio.start_server(standin._handle, "127.0.0.1", args.port, backlog=4096)
+        print("ready", flush=True)
+        await server.serve_forever()
+
+    asyncio.run(serve())
