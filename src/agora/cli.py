@@ -15,9 +15,15 @@ def _database(settings: Settings) -> Database:
     return Database(settings.resolved_database_url())
 
 
+# Service errors name form fields; on the command line, name the option instead.
+OPTION_FOR_FIELD = {"display_name": "--name"}
+
+
 def _fail(error: AgoraError) -> None:
-    field = f" ({error.field})" if error.field else ""
-    raise click.ClickException(f"{error.message}{field}")
+    if error.field:
+        option = OPTION_FOR_FIELD.get(error.field, "--" + error.field.replace("_", "-"))
+        raise click.BadParameter(error.message, param_hint=f"'{option}'")
+    raise click.ClickException(error.message)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

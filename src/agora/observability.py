@@ -16,6 +16,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,  # tells the workers of one `agora serve --workers N` apart
             "message": record.getMessage(),
         }
         # Anything passed with `extra=` becomes a field of its own.

@@ -6,6 +6,7 @@ again creates nothing new.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -73,8 +74,14 @@ def _seed_batch(database: Database, batch: list[Entry], report: SeedReport) -> N
             report.gpts_created += 1
 
 
+def builder_key(author: str) -> str:
+    """A stable, unique, URL-safe key per author. Names without Latin letters (宝玉, 李继刚)
+    slugify to nothing, so they get a short hash of the name rather than sharing one key."""
+    return slugify(author) or "builder-" + hashlib.sha256(author.encode()).hexdigest()[:8]
+
+
 def _builder(session: Session, entry: Entry, report: SeedReport) -> tuple[User, int]:
-    handle = slugify(entry.author) or "builder"
+    handle = builder_key(entry.author)
     email = f"{handle}@{BUILDER_EMAIL_DOMAIN}"
     user = accounts.user_by_email(session, email)
     if user is None:

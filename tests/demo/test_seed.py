@@ -1,0 +1,88 @@
+"""The demo catalogue: 505 real assistants, a builder per author, both languages."""
+
+import json
+import re
+from importlib import resources
+
+from sqlalchemy import func, select
+
+from agora.accounts.models import User
+from agora.demo import catalogue
+from agora.demo.catalogue import fit, to_entry
+from agora.demo.seed import seed_demo
+from agora.gpts.models import Gpt, GptVersion
+from agora.store.models import Category
+
+
+def raw_records() -> list[dict]:
+    data = resources.files("agora.demo").joinpath("data/agents.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in data.splitlines() if line.strip()]
+
+
+def test_the_catalogue_and_its_attribution_ship_with_the_package():
+    assert len(raw_records()) == 505 == catalogue.count()
+    attribution = resources.files("agora.demo").joinpath("data/ATTRIBUTION.md").read_text()
+    assert "MIT" in attribution and "LobeHub" in attribution
+
+
+def test_every_entry_maps_to_a_default_category_and_fits_the_limits():
+    from agora.store.categories import DEFAULT_CATEGORIES
+
+    slugs = {c[0] for c in DEFAULT_CATEGORIES}
+    for record in raw_records():
+        entry = to_entry(record)  # validates every limit of GptContent
+        assert entry.content.category in slugs
+        assert entry.content.localized["fr"].name
+        assert not entry.content.avatar.startswith("http")
+
+
+def test_fit_keeps_short_text_and_cuts_long_text_at_a_word():
+    assert fit("  Short title ", 60) == "Short title"
+    assert fit("Line one\r\nLine two", 60) == "Line one"
+    cut = fit("word " * 100, 300)
+    assert len(cut) <= 300 and cut.endswith("…") and not cut.endswith(" …")
+
+
+def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
+    report = seed_demo(database)
+    assert report.gpts_created == 505 and report.gpts_existing == 0
+    again = seed_demo(database)
+    assert (again.gpts_created, again.builders_created, again.gpts_existing) == (0, 0, 505)
+
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Gpt).where(Gpt.visibility == "public")) == 505
+        assert session.scalar(select(func.count()).select_from(GptVersion)) == 505
+        authors = {r["author"].lower() for r in raw_records()}
+        builders = session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None)))
+        assert builders == len(authors)
+        accountant = session.scalar(select(Gpt).where(Gpt.source == "lobehub:accounting"))
+        assert accountant is not None and accountant.name == "Accounting Expert Assistant"
+        version = session.scalar(select(GptVersion.content).where(GptVersion.gpt_id == accountant.id))
+        assert version["localized"]["fr"]["name"] == "Assistant Expert en Comptabilité"
+        assert len(version["starters"]) >= 1 and version["instructions"]
+        per_category = dict(
+            session.execute(select(Category.slug, func.count(Gpt.id)).join(Gpt, Gpt.category_id == Category.id).group_by(Category.slug)).all()
+        )
+        assert sum(per_category.values()) == 505 and per_category["programming"] == 108
+
+    english = make_browser(headers={"Accept-Language": "en"})
+    home = english.get("/").text
+    assert "505 assistants made by builders like you." in home
+    assert re.findall(r'<h2 id="cat-[^"]+">([^<]+)</h2>', home)[:2] == ["Writing", "Productivity"]
+    programming = english.get("/store/programming")
+    assert programming.status_code == 200 and "108 GPTs" in programming.text
+    page3 = english.get("/store/programming?page=3").text
+    assert page3.count('class="card"') == 108 - 2 * 48
+
+    french = make_browser(headers={"Accept-Language": "fr"})
+    home_fr = french.get("/").text
+    assert "505 assistants créés par des créateurs comme vous." in home_fr and ">Programmation</h2>" in home_fr
+    gpt_page = french.get(f"/g/{accountant.id}").text
+    assert "Assistant Expert en Comptabilité" in gpt_page and "Pour commencer la conversation" in gpt_page
+    assert english.get("/store/programmation").status_code == 200  # French slugs work too
+
+    # Search: either language, accents and case ignored.
+    assert "Accounting Expert Assistant" in english.get("/search", params={"q": "accounting"}).text
+    assert "Assistant Expert en Comptabilité" in french.get("/search", params={"q": "comptabilite"}).text
+    assert 'class="card"' in english.get("/search", params={"q": "RÉSUMÉ"}).text
+    assert "0 results" in english.get("/search", params={"q": "zzzqqqxxx"}).text

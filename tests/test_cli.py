@@ -1,0 +1,84 @@
+"""The agora command, run as a user runs it: a real process, real exit codes and output."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from agora.accounts.models import User
+
+AGORA = str(Path(sys.executable).parent / "agora")
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([AGORA, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.fixture
+def cli_env(server) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
+    env.update(
+        AGORA_HOME=str(server.settings.home),
+        AGORA_DATABASE_URL=server.settings.resolved_database_url(),
+        AGORA_SECRET_KEY=server.settings.secret_key,
+    )
+    return env
+
+
+def test_help_everywhere():
+    top = run("--help")
+    assert top.returncode == 0
+    for command in ("serve", "migrate", "seed-demo", "create-user"):
+        assert command in top.stdout
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and "Usage: agora" in sub.stdout, command
+    assert "--workers" in run("serve", "--help").stdout
+
+
+def test_unknown_option_says_what_is_wrong():
+    result = run("serve", "--wrokers", "2")
+    assert result.returncode == 2
+    assert "No such option '--wrokers'. Did you mean '--workers'?" in result.stderr
+
+
+def test_create_user_then_log_in(cli_env, database, make_browser):
+    created = run("create-user", "--email", "Root@Example.com", "--password", "a long admin password", "--name", "Root", "--admin", env=cli_env)
+    assert created.returncode == 0, created.stderr
+    assert "Created admin root@example.com" in created.stdout
+    with database.session() as session:
+        user = session.scalar(select(User).where(User.email == "root@example.com"))
+        assert user.role == "admin" and user.display_name == "Root"
+    assert make_browser().login(email="root@example.com", password="a long admin password").status_code == 303
+
+
+def test_create_user_refuses_bad_input_clearly(cli_env, database):
+    short = run("create-user", "--email", "a@example.com", "--password", "short", env=cli_env)
+    assert short.returncode == 2 and "Invalid value for '--password': Passwords need at least 10 characters." in short.stderr
+    bad_email = run("create-user", "--email", "nope", "--password", "long enough pass", env=cli_env)
+    assert bad_email.returncode == 2 and "Invalid value for '--email': Enter a valid email address" in bad_email.stderr
+    plan = run("create-user", "--email", "a@example.com", "--password", "long enough pass", "--plan", "plus", env=cli_env)
+    assert plan.returncode == 2 and "Invalid value for '--plan': Unknown plan 'plus'" in plan.stderr
+    missing = run("create-user", "--email", "a@example.com", env=cli_env)
+    assert missing.returncode == 2 and "Missing option '--password'" in missing.stderr
+    with database.session() as session:
+        assert session.scalar(select(User)) is None
+    run("create-user", "--email", "a@example.com", "--password", "long enough pass", env=cli_env)
+    duplicate = run("create-user", "--email", "a@example.com", "--password", "long enough pass", env=cli_env)
+    assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
+
+
+def test_migrate_is_idempotent(cli_env):
+    for _ in range(2):
+        result = run("migrate", env=cli_env)
+        assert result.returncode == 0 and "Database is at revision head" in result.stdout
+
+
+def test_seed_demo_if_empty_and_progress(cli_env, database):
+    first = run("seed-demo", "--if-empty", env=cli_env)
+    assert first.returncode == 0, first.stderr
+    assert "Seeding demo GPTs" in first.stderr and "Created 505 GPTs" in first.stdout
+    again = run("seed-demo", "--if-empty", env=cli_env)
+    assert "already has GPTs; not seeding" in again.stdout
