@@ -82,3 +82,15 @@ def test_seed_demo_if_empty_and_progress(cli_env, database):
     assert "Seeding demo GPTs" in first.stderr and "Created 505 GPTs" in first.stdout
     again = run("seed-demo", "--if-empty", env=cli_env)
     assert "already has GPTs; not seeding" in again.stdout
+
+
+def test_serve_says_when_its_port_is_taken(cli_env):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), env=cli_env)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr

@@ -47,6 +47,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from agora.observability import configure_logging, logging_config
 
     settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    _check_port_free(host, port)
     configure_logging(settings.log_format, settings.log_level)
     settings.resolved_secret_key()  # created once here, before workers fork and race for it
     database = _database(settings)
@@ -55,13 +57,29 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     uvicorn.run(
         "agora.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers or settings.workers,
         log_config=logging_config(settings.log_format, settings.log_level),
         proxy_headers=True,
         timeout_graceful_shutdown=15,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say plainly that the port is taken, before migrating and forking workers."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} ({exc.strerror}). Is Agora already running? "
+                "Stop it, or choose another port with --port or AGORA_PORT."
+            ) from exc
 
 
 @main.command("migrate")
