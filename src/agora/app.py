@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agora import __version__
 from agora.accounts import api as accounts_api
 from agora.accounts import routes as accounts_pages
+from agora.chat import api as chat_api
+from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError, Unauthorized
@@ -31,6 +33,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_pages.router, False),
     (accounts_api.router, True),
     (store_pages.router, False),
+    (chat_pages.router, False),
+    (chat_api.router, True),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Conversations with a GPT: messages, the runtime loop that streams replies, sharing."""

@@ -1,0 +1,38 @@
+"""Which GPTs a user may chat with.
+
+Interim rule until the builder's visibility function (`agora.gpts.access`) is committed:
+published, undeleted GPTs that are public or shared by link, plus the user's own.
+Switch `usable()` to `gpts.access.allowed(viewer, "use")` then, and delete this rule.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import User
+from agora.errors import NotFound
+from agora.gpts.models import Gpt
+from agora.i18n import gettext as _
+from agora.text import fold
+
+
+def usable(viewer: User) -> ColumnElement[bool]:
+    published = Gpt.deleted_at.is_(None) & Gpt.published_version.is_not(None)
+    return published & (Gpt.visibility.in_(("public", "link")) | (Gpt.owner_id == viewer.id))
+
+
+def find_usable(session: Session, gpt_id: str, viewer: User, *, field: str = "gpt_id") -> Gpt:
+    gpt = session.scalar(select(Gpt).where(Gpt.id == gpt_id, usable(viewer)))
+    if gpt is None:
+        raise NotFound(_("You cannot chat with GPT %(id)s: it does not exist or is not shared with you.", id=gpt_id), field=field)
+    return gpt
+
+
+def mentionable(session: Session, viewer: User, query: str, *, limit: int = 8) -> list[Gpt]:
+    """GPTs for the composer's @ list: the user's own and public ones (link-only GPTs stay unlisted)."""
+    listed = usable(viewer) & ((Gpt.visibility == "public") | (Gpt.owner_id == viewer.id))
+    statement = select(Gpt).where(listed)
+    for word in fold(query).split()[:4]:
+        statement = statement.where(Gpt.search_text.contains(word, autoescape=True))
+    return list(session.scalars(statement.order_by(Gpt.name).limit(limit)))

@@ -1,0 +1,144 @@
+"""The chat JSON API; the pages' scripts use it too. Session cookie (or, with issue 6, an API key)."""
+
+from __future__ import annotations
+
+
+import anyio
+from fastapi import APIRouter, Request, Response
+
+from agora.chat import access, service, sse, turns
+from agora.chat.deps import ChatProvider, Stops
+from agora.chat.runtime import run_reply
+from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
+from agora.web.deps import AppSettings, CurrentUser, Db
+
+router = APIRouter(prefix="/api", tags=["chat"])
+
+
+def _out(conversation) -> ConversationOut:
+    return ConversationOut.model_validate(conversation).model_copy(update={"shared": conversation.share_token is not None})
+
+
+@router.post("/conversations", status_code=201, response_model=ConversationOut)
+def create_conversation(body: ConversationIn, user: CurrentUser, db: Db):
+    """Start a conversation with a GPT you may use."""
+    with db.session() as session:
+        return _out(service.start(session, user=user, gpt_id=body.gpt_id))
+
+
+@router.get("/conversations", response_model=list[ConversationOut])
+def list_conversations(user: CurrentUser, db: Db, q: str = ""):
+    """Your conversations, newest activity first; `q` searches titles and messages."""
+    with db.session() as session:
+        return [_out(c) for c in service.recent(session, user, query=q)]
+
+
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
+def get_conversation(conversation_id: str, user: CurrentUser, db: Db):
+    with db.session() as session:
+        conversation = service.owned(session, user, conversation_id)
+        messages = [MessageOut.model_validate(m) for m in service.messages(session, conversation)]
+        return ConversationDetail(**_out(conversation).model_dump(), messages=messages)
+
+
+@router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
+def rename_conversation(conversation_id: str, body: RenameIn, user: CurrentUser, db: Db):
+    with db.session() as session:
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        service.rename(session, conversation, body.title)
+        return _out(conversation)
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+async def delete_conversation(conversation_id: str, user: CurrentUser, db: Db, stops: Stops) -> Response:
+    def delete() -> int | None:
+        with db.session() as session:
+            conversation = service.owned(session, user, conversation_id, for_update=True)
+            running = turns.request_stop(session, conversation)
+            service.delete_conversation(session, conversation)
+            return running
+
+    running = await anyio.to_thread.run_sync(delete)
+    if running is not None:
+        stops.stop_here(running)  # no generation may outlive its conversation
+    return Response(status_code=204)
+
+
+async def _reply(begin, db, provider, stops):
+    """Run `begin` (which stores the user's side) off the loop, then stream the reply as SSE."""
+
+    def prepare():
+        with db.session() as session:
+            return begin(session)
+
+    pending = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
+    return sse.response(run_reply(database=db, provider=provider, board=stops, pending=pending))
+
+
+@router.post("/conversations/{conversation_id}/messages", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
+async def send_message(conversation_id: str, body: MessageIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops):
+    """Send a message; the answer streams as `delta` events, then one `done` event with the stored reply's id, status and usage."""
+
+    def begin(session):
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        return turns.begin_send(session, user=user, conversation=conversation, content=body.content, mention=body.mention, provider=provider, settings=settings, language=request.state.language)
+
+    return await _reply(begin, db, provider, stops)
+
+
+@router.post("/conversations/{conversation_id}/regenerate", response_class=Response)
+async def regenerate(conversation_id: str, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops):
+    """Replace the last reply with a new one, streamed like a message's."""
+
+    def begin(session):
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        return turns.begin_regenerate(session, user=user, conversation=conversation, provider=provider, settings=settings, language=request.state.language)
+
+    return await _reply(begin, db, provider, stops)
+
+
+@router.post("/conversations/{conversation_id}/edit", response_class=Response)
+async def edit_last(conversation_id: str, body: EditIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops):
+    """Change your last message and get a new reply to it, streamed."""
+
+    def begin(session):
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        return turns.begin_edit(session, user=user, conversation=conversation, content=body.content, provider=provider, settings=settings, language=request.state.language)
+
+    return await _reply(begin, db, provider, stops)
+
+
+@router.post("/conversations/{conversation_id}/stop")
+async def stop(conversation_id: str, user: CurrentUser, db: Db, stops: Stops) -> dict:
+    """Stop the reply being written; its text so far is kept, marked `stopped`."""
+
+    def flag() -> int | None:
+        with db.session() as session:
+            return turns.request_stop(session, service.owned(session, user, conversation_id, for_update=True))
+
+    running = await anyio.to_thread.run_sync(flag)
+    if running is not None:
+        stops.stop_here(running)  # at once if this worker streams it; otherwise its poller sees the flag
+    return {"stopping": running is not None}
+
+
+@router.post("/conversations/{conversation_id}/share", response_model=ShareOut)
+def share(conversation_id: str, request: Request, user: CurrentUser, db: Db):
+    """Share a read-only snapshot of the conversation as it is now."""
+    with db.session() as session:
+        token = service.share(session, service.owned(session, user, conversation_id, for_update=True))
+    return ShareOut(url=str(request.url_for("shared_conversation", token=token)))
+
+
+@router.delete("/conversations/{conversation_id}/share", status_code=204)
+def unshare(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+    with db.session() as session:
+        service.unshare(session, service.owned(session, user, conversation_id, for_update=True))
+    return Response(status_code=204)
+
+
+@router.get("/mentions", response_model=list[MentionOut])
+def mentions(user: CurrentUser, db: Db, q: str = ""):
+    """GPTs you may @-mention in a conversation."""
+    with db.session() as session:
+        return [MentionOut(id=g.id, name=g.name) for g in access.mentionable(session, user, q)]

@@ -1,0 +1,48 @@
+"""Markdown from the model and from users, rendered to HTML that cannot run script.
+
+Two locks: markdown-it is told to treat raw HTML as text, and nh3 (the ammonia
+sanitizer) then keeps only an allow-list of tags, attributes and link schemes, in case
+a renderer bug or a plugin ever lets something through.
+"""
+
+from __future__ import annotations
+
+import html
+
+import nh3
+from markdown_it import MarkdownIt
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td",
+}
+ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "code": {"class"}, "pre": {"class"}, "ol": {"start"}, "th": {"style"}, "td": {"style"}}
+_formatter = HtmlFormatter(nowrap=True, classprefix="hl-")
+
+
+def _highlight(code: str, language: str, _attrs) -> str:
+    try:
+        lexer = get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        lexer = None
+    body = highlight(code, lexer, _formatter) if lexer else html.escape(code)
+    label = html.escape(language) if lexer else ""
+    return f'<pre class="code"><code class="language-{label}">{body}</code></pre>' if label else f'<pre class="code"><code>{body}</code></pre>'
+
+
+_markdown = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable(["table", "strikethrough"])
+
+
+def render(text: str) -> str:
+    return nh3.clean(
+        _markdown.render(text),
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+        filter_style_properties={"text-align"},
+    )

@@ -1,0 +1,55 @@
+"""Conversation tables: a user's conversation with a GPT and its messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agora.db import Base, UTCDateTime, utcnow
+
+ROLES = ("user", "assistant")
+# streaming: being written now; complete; stopped: cut short by the user or a disconnect,
+# partial text kept; failed: the model server failed, `error` says why.
+STATUSES = ("streaming", "complete", "stopped", "failed")
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (Index("ix_conversations_user_updated", "user_id", "updated_at"),)
+
+    # Random and unguessable: it appears in URLs, and a wrong guess must find nothing.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    gpt_id: Mapped[str] = mapped_column(ForeignKey("gpts.id"))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    # A read-only snapshot by link: messages up to `shared_upto` are visible at /s/{share_token}.
+    share_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    shared_upto: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    content: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="complete")
+    error: Mapped[str] = mapped_column(String(500), default="")
+    # Which GPT answered (the conversation's own, or one @-mentioned) and its published version.
+    gpt_id: Mapped[str | None] = mapped_column(ForeignKey("gpts.id"))
+    gpt_version: Mapped[int | None]
+    model: Mapped[str] = mapped_column(String(100), default="")
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    completion_tokens: Mapped[int] = mapped_column(default=0)
+    latency_ms: Mapped[int] = mapped_column(default=0)
+    # Earlier messages left out of the prompt because they did not fit the context window.
+    omitted_messages: Mapped[int] = mapped_column(default=0)
+    # Set by a stop request: the worker streaming the reply may be another process.
+    stop_requested: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

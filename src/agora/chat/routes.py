@@ -1,0 +1,127 @@
+"""Chat pages: a conversation at /c/{id}, the list at /c, shared snapshots at /s/{token}.
+
+Reading works without JavaScript; so does sending (the reply is generated before the
+page reloads). chat.js streams replies through the JSON API instead.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from agora.chat import service, turns
+from agora.chat.deps import ChatProvider, Stops
+from agora.chat.runtime import run_reply
+from agora.chat.views import conversation_view
+from agora.errors import InvalidInput
+from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.templating import render
+
+router = APIRouter()
+
+
+def _back(conversation_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/c/{conversation_id}", status_code=303)
+
+
+@router.post("/chat/new")
+def new_chat(user: CurrentUser, db: Db, gpt_id: str = Form(...), starter: str = Form("")) -> Response:
+    """From a GPT page: open a conversation; a starter is placed in the composer (and sent by chat.js)."""
+    with db.session() as session:
+        conversation = service.start(session, user=user, gpt_id=gpt_id)
+    target = f"/c/{conversation.id}" + (f"?draft={quote(starter)}&send=1" if starter.strip() else "")
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/c")
+def conversations_page(request: Request, user: CurrentUser, db: Db, q: str = "") -> Response:
+    with db.session() as session:
+        recent = service.recent(session, user, query=q)
+    return render(request, "chat/list.html", recent=recent, chat_q=q)
+
+
+@router.get("/c/{conversation_id}")
+def conversation_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, draft: str = "") -> Response:
+    with db.session() as session:
+        view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
+        recent = service.recent(session, user, limit=30)
+    return render(request, "chat/conversation.html", view=view, recent=recent, draft=draft)
+
+
+async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, stops, provider, content: str = "") -> Response:
+    """Without JavaScript: generate the whole reply, then show the page again."""
+
+    def prepare():
+        with db.session() as session:
+            return begin(session, service.owned(session, user, conversation_id, for_update=True))
+
+    try:
+        pending = await anyio.to_thread.run_sync(prepare)
+    except InvalidInput as error:  # keep what the user wrote in the composer
+        def page():
+            with db.session() as session:
+                view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
+                recent = service.recent(session, user, limit=30)
+            return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": error.message})
+
+        return await anyio.to_thread.run_sync(page)
+    async for _event in run_reply(database=db, provider=provider, board=stops, pending=pending):
+        pass
+    return _back(conversation_id)
+
+
+@router.post("/c/{conversation_id}")
+async def send_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, content: str = Form(""), mention: str = Form("")) -> Response:
+    def begin(session, conversation):
+        return turns.begin_send(session, user=user, conversation=conversation, content=content, mention=mention or None, provider=provider, settings=settings, language=request.state.language)
+
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider, content=content)
+
+
+@router.post("/c/{conversation_id}/regenerate")
+async def regenerate_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops) -> Response:
+    def begin(session, conversation):
+        return turns.begin_regenerate(session, user=user, conversation=conversation, provider=provider, settings=settings, language=request.state.language)
+
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider)
+
+
+@router.post("/c/{conversation_id}/rename")
+def rename_from_page(conversation_id: str, user: CurrentUser, db: Db, title: str = Form("")) -> Response:
+    with db.session() as session:
+        service.rename(session, service.owned(session, user, conversation_id, for_update=True), title)
+    return _back(conversation_id)
+
+
+@router.post("/c/{conversation_id}/delete")
+def delete_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+    with db.session() as session:
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        turns.request_stop(session, conversation)
+        service.delete_conversation(session, conversation)
+    return RedirectResponse("/c", status_code=303)
+
+
+@router.post("/c/{conversation_id}/share")
+def share_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+    with db.session() as session:
+        service.share(session, service.owned(session, user, conversation_id, for_update=True))
+    return _back(conversation_id)
+
+
+@router.post("/c/{conversation_id}/unshare")
+def unshare_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+    with db.session() as session:
+        service.unshare(session, service.owned(session, user, conversation_id, for_update=True))
+    return _back(conversation_id)
+
+
+@router.get("/s/{token}", name="shared_conversation")
+def shared_conversation(request: Request, token: str, db: Db) -> Response:
+    with db.session() as session:
+        conversation, messages = service.shared(session, token)
+        view = conversation_view(session, conversation, request.state.language, messages=messages)
+    return render(request, "chat/shared.html", view=view)

@@ -1,0 +1,100 @@
+"""The runtime loop: stream a prepared reply from the provider, then store how it ended.
+
+The provider runs in its own task so that a stop (from this worker or, through the
+database, from another) can cancel it without tearing down the response: the browser
+still gets its `done` event with the partial text kept as `stopped`. When the client
+disconnects instead, the same clean-up runs: generation is cancelled and the partial
+reply saved, so nothing keeps generating for nobody.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+
+from agora.chat import markdown, turns
+from agora.chat.stops import StopBoard
+from agora.chat.turns import PendingReply
+from agora.db import Database
+from agora.i18n import gettext as _
+from agora.providers.base import Finished, Provider, ProviderError, Queued, TextDelta, Usage
+
+log = logging.getLogger("agora.chat")
+_ENDED, _CANCELLED = object(), object()
+
+
+async def run_reply(*, database: Database, provider: Provider, board: StopBoard, pending: PendingReply) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """Yields ("queued", {"position"}), ("delta", {"text"}) ..., then one ("done", {...})."""
+    events: asyncio.Queue = asyncio.Queue()
+
+    async def produce() -> None:
+        try:
+            async for event in provider.stream(pending.request):
+                events.put_nowait(event)
+        except ProviderError as error:
+            events.put_nowait(error)
+        except Exception:  # a provider bug: log it, tell the user something went wrong
+            log.exception("provider %s failed", provider.name)
+            events.put_nowait(ProviderError(_("The model failed unexpectedly. Try again.")))
+
+    started = time.monotonic()
+    task = asyncio.create_task(produce())
+    task.add_done_callback(lambda t: events.put_nowait(_CANCELLED if t.cancelled() else _ENDED))
+    board.register(pending.reply_id, task)
+    pieces: list[str] = []
+    outcome: dict[str, Any] = {"status": "stopped", "error": _("The connection closed before the reply finished."), "usage": None}
+    try:
+        while True:
+            item = await events.get()
+            if isinstance(item, TextDelta):
+                pieces.append(item.text)
+                yield "delta", {"text": item.text}
+            elif isinstance(item, Queued):
+                yield "queued", {"position": item.position}
+            elif isinstance(item, Finished):
+                outcome = {"status": "complete", "error": "", "usage": item.usage}
+            elif isinstance(item, ProviderError):
+                outcome = {"status": "failed", "error": item.message, "usage": None}
+            elif item is _CANCELLED:
+                outcome = {"status": "stopped", "error": "", "usage": None}
+                break
+            elif item is _ENDED:
+                break
+    finally:
+        board.unregister(pending.reply_id)
+        task.cancel()
+        with anyio.CancelScope(shield=True):  # a disconnect cancels us; saving must still happen
+            await asyncio.gather(task, return_exceptions=True)
+            latency_ms = int((time.monotonic() - started) * 1000)
+            reply = await anyio.to_thread.run_sync(lambda: _save(database, provider, pending, "".join(pieces), outcome, latency_ms))
+    yield "done", reply
+
+
+def _save(database: Database, provider: Provider, pending: PendingReply, text: str, outcome: dict, latency_ms: int) -> dict[str, Any]:
+    usage: Usage = outcome["usage"] or Usage(pending.prompt_tokens, _tokens_of(provider, pending, text))
+    with database.session() as session:
+        turns.finish(
+            session, pending, text=text, status=outcome["status"], error=outcome["error"],
+            prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, latency_ms=latency_ms,
+        )
+    return {
+        "id": pending.reply_id,
+        "status": outcome["status"],
+        "error": outcome["error"],
+        "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
+        "html": markdown.render(text),
+    }
+
+
+def _tokens_of(provider: Provider, pending: PendingReply, text: str) -> int:
+    """Tokens of a reply that ended without the provider's count (stopped or failed)."""
+    if not text:
+        return 0
+    model = pending.request.model
+    framed = provider.count_tokens([{"role": "assistant", "content": text}], model)
+    return max(framed - provider.count_tokens([{"role": "assistant", "content": ""}], model), 0)

@@ -1,0 +1,66 @@
+"""JSON shapes of the chat API. Nothing here carries a GPT's instructions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConversationIn(BaseModel):
+    gpt_id: str = Field(max_length=40)
+
+
+class MessageIn(BaseModel):
+    content: str
+    # Another GPT to answer this one message (the composer's @-mention).
+    mention: str | None = Field(None, max_length=40)
+
+
+class EditIn(BaseModel):
+    content: str
+
+
+class RenameIn(BaseModel):
+    title: str
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    role: str
+    content: str
+    status: str
+    error: str
+    gpt_id: str | None
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: int
+    omitted_messages: int
+    created_at: datetime
+
+
+class ConversationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    gpt_id: str
+    title: str
+    shared: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[MessageOut]
+
+
+class ShareOut(BaseModel):
+    url: str
+
+
+class MentionOut(BaseModel):
+    id: str
+    name: str
