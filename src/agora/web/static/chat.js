@@ -1,0 +1,233 @@
+// The conversation page, enhanced: replies stream in over SSE from the JSON API.
+// Without this file the page still works: forms post and the reply appears on reload.
+
+const chat = document.getElementById("chat");
+const composer = document.getElementById("composer");
+const textarea = document.getElementById("content");
+const mentionInput = document.getElementById("mention");
+const mentionList = document.getElementById("mention-list");
+const list = document.getElementById("messages");
+const statusLine = document.getElementById("chat-status");
+const stopButton = document.getElementById("stop");
+const sendButton = document.getElementById("send");
+const editButton = document.getElementById("edit-last");
+const conversation = chat.dataset.conversation;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const api = `/api/conversations/${conversation}`;
+let streaming = false;
+let editing = false;
+let mentionName = "";
+
+function say(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("error", isError);
+}
+
+function messageItem(role, author) {
+  const item = document.createElement("li");
+  item.className = `message ${role}`;
+  const who = document.createElement("p");
+  who.className = "message-author";
+  who.textContent = author;
+  const body = document.createElement("div");
+  body.className = role === "user" ? "message-body user-text" : "message-body markdown";
+  item.append(who, body);
+  list.append(item);
+  return item;
+}
+
+function addCopyButton(item) {
+  if (!item.classList.contains("assistant") || item.querySelector(".copy")) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "copy";
+  button.textContent = chat.dataset.labelCopy;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(item.querySelector(".message-body").innerText);
+    button.textContent = chat.dataset.labelCopied;
+  });
+  item.append(button);
+}
+
+function setStreaming(on) {
+  streaming = on;
+  stopButton.hidden = !on;
+  sendButton.disabled = on;
+  document.getElementById("regenerate-form")?.toggleAttribute("hidden", on);
+  editButton.hidden = on || !list.querySelector(".message.user");
+  document.querySelector(".chat-empty")?.remove();
+}
+
+// Reads `event:`/`data:` frames from the response body as they arrive.
+async function* sseEvents(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const name = frame.match(/^event: (.*)$/m)?.[1];
+      const data = frame.match(/^data: (.*)$/m)?.[1];
+      if (name && data) yield [name, JSON.parse(data)];
+    }
+  }
+}
+
+async function streamReply(path, body, author) {
+  setStreaming(true);
+  say("");
+  const reply = messageItem("assistant", author);
+  reply.dataset.status = "streaming";
+  const text = reply.querySelector(".message-body");
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    reply.remove();
+    setStreaming(false);
+    say(chat.dataset.labelNetwork, true);
+    return false;
+  }
+  if (!response.ok) {
+    reply.remove();
+    setStreaming(false);
+    const problem = await response.json().catch(() => null);
+    say(problem?.error?.message || response.statusText, true);
+    return false;
+  }
+  try {
+    for await (const [name, data] of sseEvents(response)) {
+      if (name === "delta") {
+        text.append(data.text); // plain text while streaming: nothing is parsed as HTML
+        say("");
+      } else if (name === "queued") {
+        say(chat.dataset.labelQueued.replace("{n}", data.position));
+      } else if (name === "done") {
+        text.innerHTML = data.html; // sanitized by the server
+        reply.dataset.id = data.id;
+        reply.dataset.status = data.status;
+        if (data.status === "stopped") say(chat.dataset.labelStopped);
+        if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
+        addCopyButton(reply);
+      }
+    }
+  } catch {
+    say(chat.dataset.labelNetwork, true);
+  }
+  setStreaming(false);
+  return true;
+}
+
+async function send(content) {
+  const trimmed = content.trim();
+  if (!trimmed || streaming) return;
+  const author = mentionInput.value ? mentionName : chat.dataset.gptName;
+  const body = editing ? { content } : { content, mention: mentionInput.value || null };
+  const path = editing ? `${api}/edit` : `${api}/messages`;
+  if (editing) {
+    // The last exchange is replaced: drop it from the page as the server does.
+    const users = list.querySelectorAll(".message.user");
+    const lastUser = users[users.length - 1];
+    while (lastUser.nextElementSibling) lastUser.nextElementSibling.remove();
+    lastUser.remove();
+  }
+  const mine = messageItem("user", chat.dataset.labelYou);
+  mine.querySelector(".message-body").textContent = trimmed;
+  textarea.value = "";
+  const ok = await streamReply(path, body, author);
+  if (!ok) {
+    mine.remove();
+    textarea.value = content; // refused: the user's text goes back where it was
+  }
+  editing = false;
+  mentionInput.value = "";
+  mentionName = "";
+}
+
+composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  send(textarea.value);
+});
+
+textarea.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && mentionList.hidden) {
+    event.preventDefault();
+    send(textarea.value);
+  }
+});
+
+for (const starter of document.querySelectorAll(".chat-empty .starter")) {
+  starter.addEventListener("click", (event) => {
+    event.preventDefault();
+    send(starter.value);
+  });
+}
+
+document.getElementById("regenerate-form")?.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const last = list.lastElementChild;
+  const author = last?.querySelector(".message-author")?.textContent || chat.dataset.gptName;
+  if (last?.classList.contains("assistant")) last.remove();
+  streamReply(`${api}/regenerate`, {}, author);
+});
+
+stopButton.addEventListener("click", () => {
+  fetch(`${api}/stop`, { method: "POST", headers: { "X-CSRF-Token": csrf } });
+});
+
+editButton.addEventListener("click", () => {
+  const users = list.querySelectorAll(".message.user .message-body");
+  textarea.value = users[users.length - 1].textContent;
+  editing = true;
+  textarea.focus();
+});
+
+// @-mention: list the GPTs the user may use while they type "@name".
+textarea.addEventListener("input", async () => {
+  if (mentionName && !textarea.value.includes(`@${mentionName}`)) {
+    mentionInput.value = "";
+    mentionName = "";
+  }
+  const typed = textarea.value.slice(0, textarea.selectionStart).match(/(^|\s)@([^\s@]*)$/);
+  if (!typed) {
+    mentionList.hidden = true;
+    return;
+  }
+  const response = await fetch(`/api/mentions?q=${encodeURIComponent(typed[2])}`);
+  const gpts = response.ok ? await response.json() : [];
+  mentionList.replaceChildren(
+    ...gpts.map((gpt) => {
+      const option = document.createElement("li");
+      option.setAttribute("role", "option");
+      option.tabIndex = 0;
+      option.textContent = gpt.name;
+      const choose = () => {
+        const start = textarea.selectionStart - typed[2].length - 1;
+        textarea.value = `${textarea.value.slice(0, start)}@${gpt.name} ${textarea.value.slice(textarea.selectionStart)}`;
+        mentionInput.value = gpt.id;
+        mentionName = gpt.name;
+        mentionList.hidden = true;
+        textarea.focus();
+      };
+      option.addEventListener("click", choose);
+      option.addEventListener("keydown", (event) => event.key === "Enter" && (event.preventDefault(), choose()));
+      return option;
+    }),
+  );
+  mentionList.hidden = gpts.length === 0;
+});
+
+for (const item of list.querySelectorAll(".message.assistant")) addCopyButton(item);
+editButton.hidden = !list.querySelector(".message.user");
+if (textarea.dataset.autosend && textarea.value.trim()) {
+  history.replaceState(null, "", location.pathname); // a reload must not send it twice
+  send(textarea.value);
+}
