@@ -53,7 +53,8 @@ function setStreaming(on) {
   streaming = on;
   stopButton.hidden = !on;
   sendButton.disabled = on;
-  document.getElementById("regenerate-form")?.toggleAttribute("hidden", on);
+  const lastIsReply = list.lastElementChild?.classList.contains("assistant");
+  document.getElementById("regenerate-form").hidden = on || !lastIsReply;
   editButton.hidden = on || !list.querySelector(".message.user");
   document.querySelector(".chat-empty")?.remove();
 }
@@ -171,7 +172,7 @@ for (const starter of document.querySelectorAll(".chat-empty .starter")) {
   });
 }
 
-document.getElementById("regenerate-form")?.addEventListener("submit", (event) => {
+document.getElementById("regenerate-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const last = list.lastElementChild;
   const author = last?.querySelector(".message-author")?.textContent || chat.dataset.gptName;
