@@ -78,6 +78,8 @@ def wipe(database: Database) -> None:
         if database.dialect == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            # The FTS5 index of store_listings is not a model table: empty it first.
+            connection.execute(text("INSERT INTO store_fts(store_fts) VALUES ('delete-all')"))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
     with database.session() as session:

@@ -21,6 +21,7 @@ from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError, Unauthorized
+from agora.store import api as store_api
 from agora.store import routes as store_pages
 from agora.web.csrf import csrf_protect
 from agora.web.request_context import RequestContextMiddleware
@@ -33,6 +34,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_pages.router, False),
     (accounts_api.router, True),
     (store_pages.router, False),
+    (store_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
 ]

@@ -22,11 +22,13 @@ def _run(database: Database, action, *args, **kwargs) -> None:
 
 def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to `revision`, then make sure the reference data exists."""
+    from agora.store import listings
     from agora.store.service import ensure_default_categories
 
     _run(database, command.upgrade, revision)
     with database.session() as session:
         ensure_default_categories(session)
+        listings.backfill(session)  # a store upgraded from before listings existed
 
 
 def autogenerate(database: Database, message: str) -> None:

@@ -5,9 +5,9 @@ from agora.chat.models import Conversation, Message
 from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
 from agora.metering.models import UsageRecord
-from agora.store.models import Category
+from agora.store.models import BuilderDomain, Category, FeaturedPick, Listing, Review
 
 __all__ = [
-    "Base", "Category", "Conversation", "Gpt", "GptVersion", "LoginAttempt", "LoginSession", "Membership", "Message",
-    "UsageRecord", "User", "Workspace",
+    "Base", "BuilderDomain", "Category", "Conversation", "FeaturedPick", "Gpt", "GptVersion", "Listing",
+    "LoginAttempt", "LoginSession", "Membership", "Message", "Review", "UsageRecord", "User", "Workspace",
 ]

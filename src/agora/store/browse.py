@@ -1,0 +1,127 @@
+"""Browsing without a query: category pages, the store front's shelves, a builder's GPTs.
+
+Category pages use keyset (cursor) pagination on (sort value, id): each page continues
+strictly after the last row shown, so GPTs published or removed meanwhile never make a
+page repeat or skip one, and page 50 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+from datetime import datetime
+from threading import Lock
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from agora.errors import InvalidInput
+from agora.i18n import gettext as _
+from agora.store.models import Category, Listing
+from agora.store.search import Results
+
+SORT_COLUMNS = {
+    "trending": Listing.trending,
+    "top_rated": Listing.rating_score,
+    "most_used": Listing.conversations,
+    "newest": Listing.published_at,
+}
+SHELF_SIZE = 8
+FRONT_CACHE_SECONDS = 60
+
+
+def category_page(
+    session: Session,
+    category: Category,
+    *,
+    sort: str = "trending",
+    language: str | None = None,
+    cursor: str | None = None,
+    limit: int = 24,
+) -> Results:
+    if sort not in SORT_COLUMNS:
+        raise InvalidInput(
+            _("Unknown sort %(sort)r; use one of: %(sorts)s.", sort=sort, sorts=", ".join(SORT_COLUMNS)), field="sort"
+        )
+    column = SORT_COLUMNS[sort]
+    statement = select(Listing).where(Listing.category_id == category.id)
+    statement = _language_filter(statement, language)
+    if cursor:
+        value, last_id = _decode(cursor, sort)
+        statement = statement.where(tuple_(column, Listing.id) < tuple_(value, last_id))
+    rows = list(session.scalars(statement.order_by(column.desc(), Listing.id.desc()).limit(limit + 1)))
+    page, more = rows[:limit], len(rows) > limit
+    return Results(page, _encode(page[-1], sort) if more else None)
+
+
+def top(session: Session, *, sort: str = "trending", category: Category | None = None, limit: int = SHELF_SIZE) -> list[Listing]:
+    column = SORT_COLUMNS[sort]
+    statement = select(Listing)
+    if category is not None:
+        statement = statement.where(Listing.category_id == category.id)
+    return list(session.scalars(statement.order_by(column.desc(), Listing.id.desc()).limit(limit)))
+
+
+def by_builder(session: Session, builder_id: int, *, exclude: str | None = None, limit: int = SHELF_SIZE) -> list[Listing]:
+    statement = select(Listing).where(Listing.builder_id == builder_id)
+    if exclude:
+        statement = statement.where(Listing.gpt_id != exclude)
+    return list(session.scalars(statement.order_by(Listing.conversations.desc(), Listing.id.desc()).limit(limit)))
+
+
+def _language_filter(statement, language: str | None):
+    if language == "fr":
+        return statement.where(Listing.has_fr.is_(True))
+    if language == "en":
+        return statement.where(Listing.has_en.is_(True))
+    return statement
+
+
+def _encode(listing: Listing, sort: str) -> str:
+    value = getattr(listing, SORT_COLUMNS[sort].key)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    raw = json.dumps({"s": sort, "v": value, "i": listing.id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, sort: str):
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if data["s"] != sort:
+            raise ValueError("cursor from another sort")
+        value = datetime.fromisoformat(data["v"]) if sort == "newest" else float(data["v"])
+        return value, int(data["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise InvalidInput(_("This cursor is not one Agora gave; start again without it."), field="cursor") from None
+
+
+class TtlCache:
+    """A tiny per-process cache for the store front (never staler than its TTL)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[object, tuple[float, object]] = {}
+        self._lock = Lock()
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit and now - hit[0] < self.seconds:
+            return hit[1]
+        value = compute()
+        with self._lock:
+            self._entries[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def counts_by_category(session: Session) -> dict[int, int]:
+    rows = session.execute(select(Listing.category_id, func.count()).group_by(Listing.category_id))
+    return {category_id: count for category_id, count in rows}

@@ -1,0 +1,109 @@
+"""Keeping the store's listings in step with GPTs.
+
+`sync` is called by the builder whenever something the store shows may have changed
+(publish, rollback, visibility change, delete, restore). It inserts, rewrites or removes
+the GPT's listing and its search-index entry in the caller's transaction, so the index is
+never ahead of or behind the data.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import User
+from agora.gpts.content import GptContent
+from agora.gpts.models import Gpt, GptVersion
+from agora.store import ranking
+from agora.store.models import Category, Listing
+from agora.store.search_index import index_for
+
+
+def is_listed(gpt: Gpt) -> bool:
+    """The one rule for appearing in the store: public, published and not deleted."""
+    return gpt.visibility == "public" and gpt.published_version is not None and gpt.deleted_at is None
+
+
+def sync(session: Session, gpt: Gpt) -> Listing | None:
+    listing = session.scalar(select(Listing).where(Listing.gpt_id == gpt.id))
+    index = index_for(session)
+    if listing is not None:
+        index.remove(session, listing)
+    if not is_listed(gpt):
+        if listing is not None:
+            session.delete(listing)
+            session.flush()
+        return None
+    content = GptContent.model_validate(
+        session.scalar(
+            select(GptVersion.content).where(GptVersion.gpt_id == gpt.id, GptVersion.number == gpt.published_version)
+        )
+    )
+    if listing is None:
+        listing = Listing(gpt_id=gpt.id, conversations=0, rating_sum=0, rating_count=0, trending=0.0)
+    with session.no_autoflush:  # a half-filled new listing must not be flushed by a lookup
+        _copy_texts(session, listing, gpt, content)
+    session.add(listing)
+    session.flush()  # the listing id is part of its search key
+    listing.search_key = ranking.search_key(listing.id, listing.conversations)
+    session.flush()
+    index.add(session, listing)
+    return listing
+
+
+def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptContent) -> None:
+    builder = session.get(User, gpt.owner_id)
+    listing.builder_id = gpt.owner_id
+    listing.builder_name = builder.display_name if builder else ""
+    listing.category_id = session.scalar(select(Category.id).where(Category.slug == content.category))
+    listing.name = str(content.text("name", "en"))
+    listing.description = str(content.text("description", "en"))
+    french_name, french_description = content.text("name", "fr"), content.text("description", "fr")
+    listing.name_fr = str(french_name) if french_name != listing.name else ""
+    listing.description_fr = str(french_description) if french_description != listing.description else ""
+    listing.has_en = content.language == "en" or "en" in content.localized
+    listing.has_fr = content.language == "fr" or "fr" in content.localized
+    listing.avatar = content.avatar
+    listing.tags = " ".join(content.tags)
+    listing.published_at = gpt.published_at
+    listing.rating_score = ranking.bayesian_rating(listing.rating_sum or 0, listing.rating_count or 0)
+
+
+def reindex_builder(session: Session, builder: User) -> None:
+    """A builder renamed themself: their name is part of every listing's search text."""
+    for gpt in session.scalars(select(Gpt).join(Listing, Listing.gpt_id == Gpt.id).where(Gpt.owner_id == builder.id)):
+        sync(session, gpt)
+
+
+def set_usage(session: Session, listing: Listing, *, conversations: int) -> None:
+    """Move a listing to its new popularity tier when its conversation count crosses one."""
+    new_key = ranking.search_key(listing.id, conversations)
+    if new_key != listing.search_key:
+        index = index_for(session)
+        index.remove(session, listing)
+        listing.conversations, listing.search_key = conversations, new_key
+        session.flush()
+        index.add(session, listing)
+    else:
+        listing.conversations = conversations
+
+
+def backfill(session: Session, *, batch: int = 1000) -> int:
+    """List every listable GPT that has no listing yet (after upgrading an existing store)."""
+    missing = (
+        select(Gpt)
+        .outerjoin(Listing, Listing.gpt_id == Gpt.id)
+        .where(
+            Listing.id.is_(None),
+            Gpt.visibility == "public",
+            Gpt.published_version.is_not(None),
+            Gpt.deleted_at.is_(None),
+        )
+        .limit(batch)
+    )
+    count = 0
+    while gpts := list(session.scalars(missing)):
+        for gpt in gpts:
+            sync(session, gpt)
+        count += len(gpts)
+    return count
