@@ -20,7 +20,7 @@ from agora.i18n import gettext as _
 from agora.store import ranking
 from agora.store.models import Category, Listing
 from agora.store.query import parse
-from agora.store.search_index import index_for
+from agora.store.search_index import Candidate, index_for
 
 POOL = 600  # candidates read per query: enough for 30 pages of 20
 NAME_POOL = 200
@@ -52,15 +52,19 @@ def search(
         return Results([], None)
     index = index_for(session)
     pool = max(POOL, offset + limit + 1)
-    best: dict[int, float] = {}
+    narrowing = {"category_id": category.id if category else None, "language": language}
+    best: dict[int, Candidate] = {}
     # Names matching every word join the pool whatever their popularity: the best hits for a
     # common word can be too little used to be among its most used matches.
-    names = index.candidates(session, query, limit=NAME_POOL, names_only=True)
-    for candidate in [*index.candidates(session, query, limit=pool), *names]:
-        best[candidate.listing_id] = max(best.get(candidate.listing_id, 0.0), candidate.relevance)
-    listings = _load(session, best, language=language, category=category)
-    ranked = _rank(listings, best, sort)
-    page = ranked[offset : offset + limit]
+    for candidate in [
+        *index.candidates(session, query, limit=pool, **narrowing),
+        *index.candidates(session, query, limit=NAME_POOL, names_only=True, **narrowing),
+    ]:
+        known = best.get(candidate.listing_id)
+        if known is None or candidate.relevance > known.relevance:
+            best[candidate.listing_id] = candidate
+    ranked = _rank(list(best.values()), sort)
+    page = _listings(session, ranked[offset : offset + limit])
     more = len(ranked) > offset + limit
     return Results(page, _encode(offset + limit) if more else None)
 
@@ -71,43 +75,28 @@ def suggest(session: Session, text: str) -> list[Listing]:
     if query.empty:
         return []
     candidates = index_for(session).candidates(session, query, limit=SUGGESTIONS, names_only=True)
-    by_id = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_([c.listing_id for c in candidates])))}
-    return [by_id[c.listing_id] for c in candidates if c.listing_id in by_id]
+    return _listings(session, [c.listing_id for c in candidates])
 
 
-def _load(session: Session, relevance: dict[int, float], *, language: str | None, category: Category | None) -> list[Listing]:
-    if not relevance:
-        return []
-    statement = select(Listing).where(Listing.id.in_(list(relevance)))
-    if category is not None:
-        statement = statement.where(Listing.category_id == category.id)
-    if language == "fr":
-        statement = statement.where(Listing.has_fr.is_(True))
-    elif language == "en":
-        statement = statement.where(Listing.has_en.is_(True))
-    return list(session.scalars(statement))
-
-
-def _rank(listings: list[Listing], relevance: dict[int, float], sort: str) -> list[Listing]:
+def _rank(candidates: list[Candidate], sort: str) -> list[int]:
+    """Listing ids, best first. Ties fall back to the id so pages are stable."""
     if sort == "relevance":
-        top = max((relevance[listing.id] for listing in listings), default=1.0) or 1.0
-
-        def key(listing: Listing):
-            score = ranking.blend(
-                relevance[listing.id] / top,
-                rating_score=listing.rating_score,
-                rating_count=listing.rating_count,
-                conversations=listing.conversations,
-            )
-            return (-score, listing.id)
+        top = max((c.relevance for c in candidates), default=1.0) or 1.0
+        scored = [
+            (ranking.blend(c.relevance / top, rating_score=c.rating_score, rating_count=c.rating_count,
+                           conversations=c.conversations), c.listing_id)
+            for c in candidates
+        ]
     else:
-        column = {"trending": "trending", "top_rated": "rating_score", "most_used": "conversations", "newest": "published_at"}[sort]
+        field = {"trending": "trending", "top_rated": "rating_score", "most_used": "conversations", "newest": "published_at"}[sort]
+        scored = [(getattr(c, field), c.listing_id) for c in candidates]
+    scored.sort(reverse=True)
+    return [listing_id for _, listing_id in scored]
 
-        def key(listing: Listing):
-            value = getattr(listing, column)
-            return (-(value.timestamp() if sort == "newest" else value), listing.id)
 
-    return sorted(listings, key=key)
+def _listings(session: Session, ids: list[int]) -> list[Listing]:
+    by_id = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _encode(offset: int) -> str:

@@ -25,8 +25,29 @@ BM25_WEIGHTS = "10.0, 10.0, 3.0, 3.0, 5.0, 2.0"
 
 @dataclass(frozen=True)
 class Candidate:
+    """A matching listing with what ranking needs, read in the same query as the match."""
+
     listing_id: int
     relevance: float  # larger is better; only comparable within one query
+    rating_score: float
+    rating_count: int
+    conversations: int
+    trending: float
+    published_at: object  # a datetime, or SQLite's sortable ISO text
+
+
+# Columns read with every candidate, and the filters a search may add.
+RANK_COLUMNS = "l.id, {relevance}, l.rating_score, l.rating_count, l.conversations, l.trending, l.published_at"
+
+
+def filters(category_id: int | None, language: str | None) -> tuple[str, dict]:
+    sql, params = "", {}
+    if category_id is not None:
+        sql += " AND l.category_id = :category_id"
+        params["category_id"] = category_id
+    if language in ("en", "fr"):
+        sql += f" AND l.has_{language}"
+    return sql, params
 
 
 def _values(listing: Listing, *, folded: bool) -> dict[str, str]:
@@ -55,17 +76,21 @@ class SqliteIndex:
             {"rowid": listing.search_key, **_values(listing, folded=False)},
         )
 
-    def candidates(self, session: Session, query: Query, *, limit: int, names_only: bool = False) -> list[Candidate]:
+    def candidates(
+        self, session: Session, query: Query, *, limit: int, names_only: bool = False,
+        category_id: int | None = None, language: str | None = None,
+    ) -> list[Candidate]:
         match = fts5_match(query, NAME_COLUMNS if names_only else None)
+        where, params = filters(category_id, language)
+        columns = RANK_COLUMNS.format(relevance=f"-bm25(store_fts, {BM25_WEIGHTS})")
         rows = session.execute(
             text(
-                f"SELECT l.id, -bm25(store_fts, {BM25_WEIGHTS}) FROM store_fts "
-                "JOIN store_listings l ON l.search_key = store_fts.rowid "
-                "WHERE store_fts MATCH :match ORDER BY store_fts.rowid LIMIT :limit"
+                f"SELECT {columns} FROM store_fts JOIN store_listings l ON l.search_key = store_fts.rowid "
+                f"WHERE store_fts MATCH :match{where} ORDER BY store_fts.rowid LIMIT :limit"
             ),
-            {"match": match, "limit": limit},
+            {"match": match, "limit": limit, **params},
         )
-        return [Candidate(listing_id, relevance) for listing_id, relevance in rows]
+        return [Candidate(*row) for row in rows]
 
 
 class PostgresIndex:
@@ -94,18 +119,23 @@ class PostgresIndex:
     def remove(self, session: Session, listing: Listing) -> None:
         pass  # the vectors live on the listing row, which the caller deletes or rewrites
 
-    def candidates(self, session: Session, query: Query, *, limit: int, names_only: bool = False) -> list[Candidate]:
+    def candidates(
+        self, session: Session, query: Query, *, limit: int, names_only: bool = False,
+        category_id: int | None = None, language: str | None = None,
+    ) -> list[Candidate]:
         # Relevance is always ranked on the whole document, whichever vector filtered it.
         full, params = self._tsquery(query, ("english", "french", "simple"))
         matcher, column = (self._tsquery(query, ("simple",))[0], "name_vector") if names_only else (full, "search_vector")
+        where, filter_params = filters(category_id, language)
+        columns = RANK_COLUMNS.format(relevance=f"ts_rank_cd('{{0.1, 0.2, 0.5, 1.0}}', l.search_vector, {full})")
         rows = session.execute(
             text(
-                f"SELECT id, ts_rank_cd('{{0.1, 0.2, 0.5, 1.0}}', search_vector, {full}) FROM store_listings "
-                f"WHERE {column} @@ {matcher} ORDER BY search_key LIMIT :limit"
+                f"SELECT {columns} FROM store_listings l "
+                f"WHERE l.{column} @@ {matcher}{where} ORDER BY l.search_key LIMIT :limit"
             ),
-            {**params, "limit": limit},
+            {**params, **filter_params, "limit": limit},
         )
-        return [Candidate(listing_id, relevance) for listing_id, relevance in rows]
+        return [Candidate(*row) for row in rows]
 
     @staticmethod
     def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
