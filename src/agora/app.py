@@ -21,6 +21,8 @@ from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError, Unauthorized
+from agora.gpts import api as gpts_api
+from agora.gpts import routes as gpts_pages
 from agora.store import api as store_api
 from agora.store import routes as store_pages
 from agora.web.csrf import csrf_protect
@@ -35,6 +37,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_api.router, True),
     (store_pages.router, False),
     (store_api.router, True),
+    (gpts_pages.router, False),
+    (gpts_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
 ]

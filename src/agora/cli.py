@@ -9,6 +9,7 @@ import click
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError
+from agora.gpts.cli import gpts as gpts_commands
 
 
 def _database(settings: Settings) -> Database:
@@ -142,6 +143,8 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
         _fail(error)
     click.echo(f"Created {'admin' if admin else 'user'} {user.email} (@{user.handle}).")
 
+
+main.add_command(gpts_commands)  # agora gpts export/import
 
 if __name__ == "__main__":
     main()

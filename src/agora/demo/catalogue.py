@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from importlib import resources
 
 from agora.gpts import content as limits
-from agora.gpts.content import GptContent, LocalizedText
+from agora.gpts.content import GptContent, LocalizedText, is_emoji_avatar
 
 # The LobeHub index's 14 categories, mapped onto Agora's default set.
 CATEGORY_MAP = {
@@ -74,11 +74,10 @@ def to_entry(record: dict) -> Entry:
 
 
 def _avatar(avatar: str | None) -> str:
-    """The entry's emoji. A few entries point at remote images instead: a store page must
-    not make every visitor's browser call third-party hosts, so those get the default."""
-    if not avatar or avatar.startswith(("http://", "https://")):
-        return "🤖"
-    return avatar
+    """The entry's emoji. A few entries point at remote images (or a browser's blob: URL)
+    instead: a store page must not make every visitor's browser call third-party hosts,
+    so those get the default."""
+    return avatar if avatar and is_emoji_avatar(avatar) else "🤖"
 
 
 def _localized(text: dict) -> LocalizedText:

@@ -6,9 +6,10 @@ field-by-field comparison and export is a dump. Limits live here, once.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 LANGUAGES = ("en", "fr")
 MAX_NAME = 60
@@ -19,9 +20,21 @@ MAX_STARTERS = 4
 MAX_STARTER = 300
 MAX_TAGS = 20
 MAX_TAG = 40
+MAX_EMOJI = 16
+# An uploaded avatar: content-addressed, so the same picture is stored once and cached forever.
+UPLOADED_AVATAR = re.compile(r"^/uploads/avatars/[0-9a-f]{64}\.webp$")
 
 Visibility = Literal["private", "link", "workspace", "public"]
 VISIBILITIES: tuple[str, ...] = ("private", "link", "workspace", "public")
+
+
+Starter = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_STARTER)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TAG)]
+
+
+def is_emoji_avatar(avatar: str) -> bool:
+    """A few characters drawn in place; never a URL, so pages never call other hosts."""
+    return 0 < len(avatar) <= MAX_EMOJI and not any(c in avatar for c in ":/\\<>") and not avatar.isascii()
 
 
 class Strict(BaseModel):
@@ -35,7 +48,12 @@ class LocalizedText(Strict):
     description: str = Field("", max_length=MAX_DESCRIPTION)
     instructions: str = Field("", max_length=MAX_INSTRUCTIONS)
     welcome_message: str = Field("", max_length=MAX_WELCOME)
-    starters: list[str] = Field(default_factory=list, max_length=MAX_STARTERS)
+    starters: list[Starter] = Field(default_factory=list, max_length=MAX_STARTERS)
+
+    @field_validator("starters")
+    @classmethod
+    def _no_empty_starters(cls, starters: list[str]) -> list[str]:
+        return [s for s in starters if s]
 
 
 class Capabilities(Strict):
@@ -50,10 +68,11 @@ class GptContent(Strict):
     description: str = Field("", max_length=MAX_DESCRIPTION)
     instructions: str = Field("", max_length=MAX_INSTRUCTIONS)
     welcome_message: str = Field("", max_length=MAX_WELCOME)
-    starters: list[str] = Field(default_factory=list, max_length=MAX_STARTERS)
+    starters: list[Starter] = Field(default_factory=list, max_length=MAX_STARTERS)
+    # An emoji, or the path of an uploaded picture (see agora.gpts.avatars).
     avatar: str = Field("🤖", max_length=200)
     category: str = Field("productivity", max_length=40)
-    tags: list[str] = Field(default_factory=list, max_length=MAX_TAGS)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     # The language the main texts are written in; other languages live in `localized`.
     language: Literal["en", "fr"] = "en"
     localized: dict[Literal["en", "fr"], LocalizedText] = Field(default_factory=dict)
@@ -63,21 +82,17 @@ class GptContent(Strict):
     top_p: float = Field(1.0, ge=0, le=1)
     hide_instructions: bool = False
 
-    @field_validator("starters")
+    @field_validator("starters", "tags")
     @classmethod
-    def _starters_fit(cls, starters: list[str]) -> list[str]:
-        for starter in starters:
-            if len(starter) > MAX_STARTER:
-                raise ValueError(f"each starter must be at most {MAX_STARTER} characters")
-        return [s for s in starters if s]
+    def _no_empty_items(cls, items: list[str]) -> list[str]:
+        return [item for item in items if item]
 
-    @field_validator("tags")
+    @field_validator("avatar")
     @classmethod
-    def _tags_fit(cls, tags: list[str]) -> list[str]:
-        for tag in tags:
-            if len(tag) > MAX_TAG:
-                raise ValueError(f"each tag must be at most {MAX_TAG} characters")
-        return tags
+    def _avatar_is_emoji_or_upload(cls, avatar: str) -> str:
+        if not (is_emoji_avatar(avatar) or UPLOADED_AVATAR.match(avatar)):
+            raise ValueError(f"use an emoji (at most {MAX_EMOJI} characters) or upload a picture")
+        return avatar
 
     def text(self, field: str, language: str) -> str | list[str]:
         """A user-facing text in `language` when translated, else the main text."""

@@ -1,22 +1,39 @@
-"""Creating GPTs and freezing their drafts into published versions."""
+"""The builder's rules: create a GPT, edit its draft, publish, roll back, fork, delete.
+
+Routes (pages and JSON API alike) find the GPT through `agora.gpts.access.find` first,
+so every function here receives a GPT the caller is already allowed to act on.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.db import utcnow
-from agora.gpts.content import GptContent
+from agora.errors import Forbidden, InvalidInput
+from agora.gpts import access
+from agora.gpts.content import VISIBILITIES, GptContent
 from agora.gpts.ids import new_gpt_id
 from agora.gpts.models import Gpt, GptVersion
+from agora.gpts.validation import parse_content
+from agora.i18n import gettext as _
+from agora.store import listings
 from agora.store.models import Category
 from agora.text import fold
 
+MAX_NOTE = 500
 
-class UnknownCategory(ValueError):
+
+class UnknownCategory(InvalidInput):
     def __init__(self, slug: str) -> None:
-        super().__init__(f"unknown category {slug!r}: use one of the slugs GET /api/store/categories lists")
+        super().__init__(
+            _("Unknown category %(slug)s: choose one of the store's categories.", slug=repr(slug)), field="category"
+        )
         self.slug = slug
 
 
@@ -24,20 +41,24 @@ def create_gpt(
     session: Session,
     *,
     owner: User,
-    workspace_id: int,
     content: GptContent,
+    workspace_id: int | None = None,
     visibility: str = "private",
     allow_forks: bool = False,
     source: str | None = None,
+    forked_from_id: str | None = None,
+    offered_models: Sequence[str] | None = None,
 ) -> Gpt:
-    _category_id(session, content.category)  # refuse unknown categories before writing
+    """A new GPT holding `content` as its draft; nothing is published yet."""
+    _check_settings(session, content, visibility, offered_models)
     gpt = Gpt(
         id=new_gpt_id(),
         owner_id=owner.id,
-        workspace_id=workspace_id,
+        workspace_id=workspace_id or accounts.personal_workspace_id(session, owner),
         visibility=visibility,
         allow_forks=allow_forks,
         source=source,
+        forked_from_id=forked_from_id,
         draft=content.model_dump(mode="json"),
         name=content.name,
     )
@@ -46,19 +67,90 @@ def create_gpt(
     return gpt
 
 
+def update_draft(
+    session: Session,
+    gpt: Gpt,
+    *,
+    changes: dict[str, Any] | None = None,
+    visibility: str | None = None,
+    allow_forks: bool | None = None,
+    offered_models: Sequence[str] | None = None,
+) -> GptContent:
+    """Apply `changes` (content fields) to the draft; the live version is untouched."""
+    content = parse_content({**gpt.draft, **(changes or {})})
+    if content.model == gpt.draft.get("model"):
+        offered_models = None  # a model no longer offered stays until the builder changes it
+    _check_settings(session, content, visibility or gpt.visibility, offered_models)
+    gpt.draft = content.model_dump(mode="json")
+    if visibility is not None and visibility != gpt.visibility:
+        gpt.visibility = visibility
+        listings.sync(session, gpt)
+    if allow_forks is not None:
+        gpt.allow_forks = allow_forks
+    gpt.updated_at = utcnow()  # sharing settings count as an edit too
+    session.flush()
+    return content
+
+
 def publish(session: Session, gpt: Gpt, *, author: User, note: str = "") -> GptVersion:
     """Freeze the current draft as the next immutable version and make it the live one."""
-    content = GptContent.model_validate(gpt.draft)
-    number = (gpt.published_version or 0) + 1
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(_("The change note is too long: at most %(max)d characters.", max=MAX_NOTE), field="note")
+    _category_id(session, GptContent.model_validate(gpt.draft).category)  # refuse before writing
+    number = _last_number(session, gpt) + 1
     version = GptVersion(gpt_id=gpt.id, number=number, content=gpt.draft, note=note, author_id=author.id)
     session.add(version)
     gpt.published_version = number
     gpt.published_at = utcnow()
-    gpt.name = content.name
-    gpt.category_id = _category_id(session, content.category)
-    gpt.search_text = search_text(content)
     session.flush()
+    refresh_listing(session, gpt)
     return version
+
+
+def refresh_listing(session: Session, gpt: Gpt) -> None:
+    """Copy what listings and search need from the live version onto the GPT row."""
+    content = published_content(session, gpt)
+    if content is not None:
+        gpt.name = content.name
+        gpt.category_id = _category_id(session, content.category)
+        gpt.search_text = search_text(content)
+        session.flush()
+    listings.sync(session, gpt)  # the store's listing and search index, in this transaction
+
+
+def _last_number(session: Session, gpt: Gpt) -> int:
+    # Not published_version: an imported GPT may have an older version live.
+    return session.scalar(select(func.max(GptVersion.number)).where(GptVersion.gpt_id == gpt.id)) or 0
+
+
+def rollback(session: Session, gpt: Gpt, *, author: User, number: int, note: str = "") -> GptVersion:
+    """Publish an old version's content again, as a new version; the draft follows it."""
+    from agora.gpts.history import version
+
+    old = version(session, gpt, number)
+    gpt.draft = dict(old.content)
+    return publish(session, gpt, author=author, note=note or _("Rolled back to version %(number)d", number=number))
+
+
+def delete_gpt(session: Session, gpt: Gpt) -> None:
+    """Soft delete: the GPT disappears everywhere, its conversations stay readable."""
+    gpt.deleted_at = utcnow()
+    session.flush()
+    listings.sync(session, gpt)
+
+
+def fork(session: Session, source: Gpt, *, user: User) -> Gpt:
+    """A private copy of `source`'s live version (its draft, for its editors), crediting it."""
+    is_editor = access.can(session, source, user, "edit")
+    if not (source.allow_forks or is_editor):
+        raise Forbidden(_("The builder of this GPT does not allow forks."))
+    content = GptContent.model_validate(source.draft) if is_editor else published_content(session, source)
+    if content is None:
+        raise Forbidden(_("This GPT has no published version to fork yet."))
+    if not is_editor and content.hide_instructions:
+        raise Forbidden(_("The builder of this GPT keeps its instructions hidden, so it cannot be forked."))
+    return create_gpt(session, owner=user, content=content, forked_from_id=source.id)
 
 
 def published_content(session: Session, gpt: Gpt) -> GptContent | None:
@@ -75,6 +167,22 @@ def search_text(content: GptContent) -> str:
     for translated in content.localized.values():
         parts += [translated.name, translated.description]
     return fold(" ".join(p for p in parts if p))
+
+
+def _check_settings(session: Session, content: GptContent, visibility: str, offered_models: Sequence[str] | None) -> None:
+    """Checks that need more than the content itself; run before anything is written."""
+    if visibility not in VISIBILITIES:
+        raise InvalidInput(
+            _("Unknown visibility %(value)s: use one of %(allowed)s.", value=repr(visibility), allowed=", ".join(VISIBILITIES)),
+            field="visibility",
+        )
+    _category_id(session, content.category)
+    if offered_models is not None and content.model is not None and content.model not in offered_models:
+        allowed = ", ".join(offered_models) or _("none: leave it empty for the default model")
+        raise InvalidInput(
+            _("Model %(model)s is not offered here. Offered models: %(allowed)s.", model=repr(content.model), allowed=allowed),
+            field="model",
+        )
 
 
 def _category_id(session: Session, slug: str) -> int:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from agora.accounts.models import User
+from agora.gpts import access, listing
 from agora.gpts import service as gpts
-from agora.gpts.models import Gpt
 from agora.store import service
 from agora.web.deps import Db, Viewer
 from agora.web.templating import render
@@ -21,9 +21,13 @@ PAGE_SIZE = 48
 def home(request: Request, db: Db, viewer: Viewer) -> Response:
     language = request.state.language
     with db.session() as session:
-        counts = service.public_count_by_category(session)
+        counts = service.public_count_by_category(session, viewer)
         sections = [
-            (category, counts.get(category.id, 0), service.category_cards(session, category, language, limit=HOME_CARDS_PER_CATEGORY))
+            (
+                category,
+                counts.get(category.id, 0),
+                service.category_cards(session, category, language, limit=HOME_CARDS_PER_CATEGORY, viewer=viewer),
+            )
             for category in service.visible_categories(session)
             if counts.get(category.id)
         ]
@@ -38,8 +42,8 @@ def category_page(request: Request, slug: str, db: Db, viewer: Viewer, page: int
         category = service.category_by_slug(session, slug)
         if category is None or category.hidden:
             return render(request, "error.html", 404, title_key="not_found")
-        count = service.public_count_by_category(session).get(category.id, 0)
-        cards = service.category_cards(session, category, language, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        count = service.public_count_by_category(session, viewer).get(category.id, 0)
+        cards = service.category_cards(session, category, language, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, viewer=viewer)
     pages = max(1, -(-count // PAGE_SIZE))
     return render(request, "store/category.html", category=category, cards=cards, count=count, page=page, pages=pages)
 
@@ -47,7 +51,7 @@ def category_page(request: Request, slug: str, db: Db, viewer: Viewer, page: int
 @router.get("/search")
 def search_page(request: Request, db: Db, viewer: Viewer, q: str = "") -> Response:
     with db.session() as session:
-        cards = service.search_cards(session, q, request.state.language) if q.strip() else []
+        cards = service.search_cards(session, q, request.state.language, viewer=viewer) if q.strip() else []
     return render(request, "store/search.html", q=q, cards=cards)
 
 
@@ -55,15 +59,15 @@ def search_page(request: Request, db: Db, viewer: Viewer, q: str = "") -> Respon
 def gpt_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response:
     language = request.state.language
     with db.session() as session:
-        gpt = session.get(Gpt, gpt_id)
-        # Until the builder issue brings the full visibility rules, only public and link GPTs show.
-        if gpt is None or gpt.deleted_at or gpt.visibility not in ("public", "link"):
-            return render(request, "error.html", 404, title_key="not_found")
+        gpt = access.find(session, gpt_id, viewer)  # 404 for anyone it is not shared with
         content = gpts.published_content(session, gpt)
-        if content is None:
-            return render(request, "error.html", 404, title_key="not_found")
+        if content is None:  # only its editors can see an unpublished GPT: send them to the draft
+            return RedirectResponse(f"/gpts/{gpt.id}/edit", status_code=303)
+        can_edit = access.can(session, gpt, viewer, "edit")
+        instructions = str(content.text("instructions", language)) if access.shows_instructions(session, gpt, viewer, content) else ""
         builder = session.get(User, gpt.owner_id)
         category = service.category_by_slug(session, content.category)
+        credit = listing.credits(session, {gpt.forked_from_id}, viewer) if gpt.forked_from_id else {}
     return render(
         request,
         "store/gpt.html",
@@ -72,7 +76,10 @@ def gpt_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response:
         description=content.text("description", language),
         welcome=content.text("welcome_message", language),
         starters=content.text("starters", language),
+        instructions=instructions,
         content=content,
         builder=builder,
         category=category,
+        can_edit=can_edit,
+        forked_from_name=credit.get(gpt.forked_from_id or ""),
     )

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
+from agora.gpts import access
 from agora.gpts.content import GptContent
 from agora.text import fold
 from agora.gpts.models import Gpt, GptVersion
@@ -44,8 +45,9 @@ def category_by_slug(session: Session, slug: str) -> Category | None:
     return session.scalar(select(Category).where(or_(Category.slug == slug, Category.slug_fr == slug)))
 
 
-def _public():
-    return (Gpt.visibility == "public") & Gpt.deleted_at.is_(None) & Gpt.published_version.is_not(None)
+def _listed(viewer: User | None):
+    # The builder's visibility rule decides what a listing may show this viewer.
+    return access.allowed(viewer, "list")
 
 
 def _cards(session: Session, query, language: str) -> list[Card]:
@@ -71,15 +73,17 @@ def _cards(session: Session, query, language: str) -> list[Card]:
     return cards
 
 
-def public_count_by_category(session: Session) -> dict[int, int]:
-    rows = session.execute(select(Gpt.category_id, func.count()).where(_public()).group_by(Gpt.category_id))
+def public_count_by_category(session: Session, viewer: User | None = None) -> dict[int, int]:
+    rows = session.execute(select(Gpt.category_id, func.count()).where(_listed(viewer)).group_by(Gpt.category_id))
     return {category_id: count for category_id, count in rows}
 
 
-def category_cards(session: Session, category: Category, language: str, *, limit: int, offset: int = 0) -> list[Card]:
+def category_cards(
+    session: Session, category: Category, language: str, *, limit: int, offset: int = 0, viewer: User | None = None
+) -> list[Card]:
     query = (
         select(Gpt)
-        .where(_public(), Gpt.category_id == category.id)
+        .where(_listed(viewer), Gpt.category_id == category.id)
         .order_by(Gpt.published_at.desc(), Gpt.id)
         .limit(limit)
         .offset(offset)
@@ -87,7 +91,7 @@ def category_cards(session: Session, category: Category, language: str, *, limit
     return _cards(session, query, language)
 
 
-def search_cards(session: Session, text: str, language: str, *, limit: int = 50) -> list[Card]:
+def search_cards(session: Session, text: str, language: str, *, limit: int = 50, viewer: User | None = None) -> list[Card]:
     """Every word must appear, accents and case ignored, in either language.
 
     A scan: fine for thousands of GPTs; the store issue brings the full-text index.
@@ -95,5 +99,5 @@ def search_cards(session: Session, text: str, language: str, *, limit: int = 50)
     words = fold(text).split()[:8]
     if not words:
         return []
-    query = select(Gpt).where(_public(), *(Gpt.search_text.contains(word, autoescape=True) for word in words))
+    query = select(Gpt).where(_listed(viewer), *(Gpt.search_text.contains(word, autoescape=True) for word in words))
     return _cards(session, query.order_by(Gpt.name).limit(limit), language)

@@ -1,0 +1,80 @@
+"""The Agora export document (format ``agora.gpt``, version 1; see docs/gpt-format.md).
+
+Editors get everything needed to rebuild the GPT elsewhere: the draft, every version and
+uploaded avatar pictures inlined as data URLs. Other viewers get the live version only,
+without hidden instructions.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import User
+from agora.config import Settings
+from agora.db import utcnow
+from agora.gpts import access, avatars
+from agora.gpts.content import UPLOADED_AVATAR, GptContent
+from agora.gpts.models import Gpt, GptVersion
+
+FORMAT = "agora.gpt"
+FORMAT_VERSION = 1
+
+
+def export_document(session: Session, gpt: Gpt, *, viewer: User | None, settings: Settings) -> dict[str, Any]:
+    """The document for a GPT the viewer can see (callers find it through access.find)."""
+    is_editor = access.can(session, gpt, viewer, "edit")
+    query = select(GptVersion).where(GptVersion.gpt_id == gpt.id).order_by(GptVersion.number)
+    if not is_editor:
+        query = query.where(GptVersion.number == gpt.published_version)
+    versions = []
+    for row in session.scalars(query):
+        content = GptContent.model_validate(row.content)
+        if not access.shows_instructions(session, gpt, viewer, content):
+            content = access.redacted(content)
+        versions.append(
+            {"number": row.number, "note": row.note, "published_at": _iso(row.created_at), "content": _dump(content)}
+        )
+    draft = _dump(GptContent.model_validate(gpt.draft)) if is_editor else None
+    contents = [v["content"] for v in versions] + ([draft] if draft else [])
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": _iso(utcnow()),
+        "gpt": {
+            "id": gpt.id,
+            "created_at": _iso(gpt.created_at),
+            "updated_at": _iso(gpt.updated_at),
+            "visibility": gpt.visibility,
+            "allow_forks": gpt.allow_forks,
+            "forked_from": gpt.forked_from_id,
+            "published_version": gpt.published_version,
+            "draft": draft,
+            "versions": versions,
+            "avatar_images": _avatar_images(contents, settings),
+        },
+    }
+
+
+def _dump(content: GptContent) -> dict[str, Any]:
+    return content.model_dump(mode="json")
+
+
+def _avatar_images(contents: list[dict[str, Any]], settings: Settings) -> dict[str, str]:
+    """Uploaded pictures the contents use, as data URLs keyed by their avatar value."""
+    images = {}
+    for content in contents:
+        avatar = content["avatar"]
+        if UPLOADED_AVATAR.match(avatar) and avatar not in images:
+            path = avatars.path_for(settings.home, avatar.removeprefix(avatars.URL_PREFIX))
+            if path is not None:  # a picture lost from disk is left out; import then uses the default emoji
+                images[avatar] = "data:image/webp;base64," + base64.b64encode(path.read_bytes()).decode()
+    return images
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None

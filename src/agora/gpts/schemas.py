@@ -1,0 +1,98 @@
+"""JSON shapes of the builder API (documented in the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from agora.gpts.content import GptContent, Visibility
+
+
+def _loose(name: str, *, required: tuple[str, ...] = ()) -> type[BaseModel]:
+    """GptContent's fields, optional and unconstrained here: the service checks the merged
+    draft and answers with one translated message naming the field and its limit."""
+    fields: dict[str, Any] = {
+        field: ((info.annotation, ...) if field in required else (info.annotation | None, None))
+        for field, info in GptContent.model_fields.items()
+    }
+    fields["visibility"] = (Visibility | None, Field(None, description="private, link, workspace or public"))
+    fields["allow_forks"] = (bool | None, Field(None, description="Let others copy the live version"))
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)  # type: ignore[call-overload]
+
+
+GptCreateIn = _loose("GptCreateIn", required=("name",))
+GptPatchIn = _loose("GptPatchIn")
+
+
+class CreatedOut(BaseModel):
+    id: str
+
+
+class PublishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = ""
+
+
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    note: str = ""
+
+
+class VersionNumberOut(BaseModel):
+    version: int
+
+
+class PersonOut(BaseModel):
+    handle: str
+    display_name: str
+
+
+class GptOut(BaseModel):
+    id: str
+    owner: PersonOut
+    visibility: str
+    allow_forks: bool
+    forked_from: str | None
+    published_version: int | None
+    created_at: datetime
+    updated_at: datetime
+    can_edit: bool
+    content: dict[str, Any] | None = Field(description="The live version; instructions blank when hidden from you")
+    draft: dict[str, Any] | None = Field(description="The draft, for editors only")
+
+
+class VersionOut(BaseModel):
+    number: int
+    note: str
+    created_at: datetime
+    author: PersonOut
+    live: bool
+
+
+class ChangeOut(BaseModel):
+    path: str
+    before: Any
+    after: Any
+
+
+class MyGptOut(BaseModel):
+    id: str
+    name: str
+    avatar: str
+    status: str = Field(description="draft (never published), published, or changed (draft differs from live)")
+    visibility: str
+    published_version: int | None
+    updated_at: datetime
+    forked_from: str | None
+
+
+class ImportedOut(BaseModel):
+    format: str
+    ids: list[str]
+
+
+class AvatarOut(BaseModel):
+    avatar: str

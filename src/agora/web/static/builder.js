@@ -1,0 +1,77 @@
+// The GPT builder's enhancements: live preview, unsaved-changes warning, confirmations.
+// Every page works without this file; it only makes the editor quicker to use.
+
+const form = document.querySelector("[data-builder-form]");
+
+if (form) {
+  const show = (name) => document.querySelector(`[data-show="${name}"]`);
+
+  // The preview mirrors the form as the builder types: what users will see first.
+  const renderPreview = () => {
+    const value = (name) => form.elements[name]?.value ?? "";
+    show("name").textContent = value("name").trim() || show("name").textContent;
+    show("description").textContent = value("description");
+    show("welcome_message").textContent = value("welcome_message");
+    show("instructions").textContent = value("instructions");
+    const emoji = value("avatar").trim();
+    const picture = show("avatar-image");
+    if (emoji || !picture) {
+      show("avatar").textContent = emoji || "🤖";
+      show("avatar").hidden = false;
+      if (picture) picture.hidden = true;
+    }
+    const list = show("starters");
+    list.replaceChildren(
+      ...[...form.querySelectorAll('input[name="starters"]')]
+        .map((input) => input.value.trim())
+        .filter(Boolean)
+        .map((text) => Object.assign(document.createElement("li"), { textContent: text })),
+    );
+  };
+
+  // A picked file previews at once, before it is uploaded with the next save.
+  const fileInput = form.elements["avatar_file"];
+  fileInput?.addEventListener("change", () => {
+    const file = fileInput.files[0];
+    if (!file) return;
+    let picture = show("avatar-image");
+    if (!picture) {
+      picture = Object.assign(document.createElement("img"), { className: "avatar-image large", alt: "", width: 64, height: 64 });
+      picture.dataset.show = "avatar-image";
+      show("avatar").before(picture);
+    }
+    picture.src = URL.createObjectURL(file);
+    picture.hidden = false;
+    show("avatar").hidden = true;
+    form.elements["avatar"].value = "";
+  });
+
+  // Warn before leaving with unsaved edits; saving or publishing clears the warning.
+  let dirty = false;
+  form.addEventListener("input", () => {
+    dirty = true;
+    renderPreview();
+  });
+  form.addEventListener("change", () => (dirty = true));
+  form.addEventListener("submit", () => (dirty = false));
+  window.addEventListener("beforeunload", (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = document.querySelector("[data-unsaved-message]")?.textContent ?? "";
+  });
+  // Links inside the page (Versions, View) ask too: beforeunload alone is easy to miss.
+  for (const link of document.querySelectorAll(".builder-links a:not([download])")) {
+    link.addEventListener("click", (event) => {
+      const message = document.querySelector("[data-unsaved-message]")?.textContent;
+      if (dirty && message && !window.confirm(message)) event.preventDefault();
+      else dirty = false;
+    });
+  }
+}
+
+// Destructive buttons (delete) ask first.
+for (const confirmForm of document.querySelectorAll("form[data-confirm]")) {
+  confirmForm.addEventListener("submit", (event) => {
+    if (!window.confirm(confirmForm.dataset.confirm)) event.preventDefault();
+  });
+}

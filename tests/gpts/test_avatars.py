@@ -1,0 +1,60 @@
+"""Avatar uploads: PNG/JPEG/WebP up to 2 MB, re-encoded to a 512 px square without metadata."""
+
+import io
+
+from PIL import Image
+
+from agora.gpts import avatars
+
+
+def jpeg_with_gps(size=(1200, 800)) -> bytes:
+    image = Image.new("RGB", size, (10, 120, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90°
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif.tobytes(), comment=b"secret comment")
+    return buffer.getvalue()
+
+
+def test_upload_is_square_webp_without_metadata(make_builder, server):
+    ada = make_builder()
+    gpt_id = ada.create(name="Portrait")
+    response = ada.post(f"/api/gpts/{gpt_id}/avatar", files={"file": ("me.jpg", jpeg_with_gps(), "image/jpeg")})
+    assert response.status_code == 200, response.text
+    avatar = response.json()["avatar"]
+    assert ada.client.get(f"/api/gpts/{gpt_id}").json()["draft"]["avatar"] == avatar
+    served = ada.client.get(avatar)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/webp"
+    assert "immutable" in served.headers["cache-control"]
+    picture = Image.open(io.BytesIO(served.content))
+    assert picture.format == "WEBP" and picture.size == (512, 512)
+    assert not picture.getexif() and b"SpyCam" not in served.content and b"secret comment" not in served.content
+
+
+def test_bad_uploads_are_refused_and_change_nothing(make_builder):
+    ada = make_builder()
+    gpt_id = ada.create(name="Portrait", avatar="🦊")
+    huge = b"\x89PNG\r\n\x1a\n" + b"0" * (20 * 1024 * 1024)
+    gif = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(gif, format="GIF")
+    for name, data, words in (
+        ("huge.png", huge, ("20.0 MB", "2 MB")),
+        ("notes.png", b"hello, I am text", ("PNG, JPEG or WebP",)),
+        ("anim.gif", gif.getvalue(), ("PNG, JPEG or WebP",)),
+    ):
+        response = ada.post(f"/api/gpts/{gpt_id}/avatar", files={"file": (name, data, "image/png")})
+        assert response.status_code == 422, name
+        error = response.json()["error"]
+        assert error["field"] == "avatar" and all(w in error["message"] for w in words), (name, error)
+    assert ada.client.get(f"/api/gpts/{gpt_id}").json()["draft"]["avatar"] == "🦊"
+
+
+def test_only_stored_names_are_served(browser):
+    assert browser.get("/uploads/avatars/" + "a" * 64 + ".webp").status_code == 404
+    assert browser.get("/uploads/avatars/..%2F..%2Fsecret_key").status_code == 404
+
+
+def test_reencoding_is_stable_so_exports_round_trip(tmp_path):
+    first = avatars.normalize(jpeg_with_gps())
+    assert avatars.normalize(first) == first
