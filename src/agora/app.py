@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agora import __version__
 from agora.accounts import api as accounts_api
+from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
+from agora.api.openai.app import create_v1_app
 from agora.chat import api as chat_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
@@ -35,6 +37,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_pages.router, False),
     (accounts_api.router, True),
+    (api_key_pages.router, False),
     (store_pages.router, False),
     (store_api.router, True),
     (gpts_pages.router, False),
@@ -53,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
         app.state.database.dispose()
+        if (limiter := getattr(app.state, "api_limiter", None)) is not None:
+            await limiter.aclose()  # the /v1 rate limiter's Redis connections
         log.info("agora stopped")
 
     app = FastAPI(
@@ -66,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # CSRF is checked at the router level so no new form can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # A sub-application, so that everything under /v1 (errors included) speaks OpenAI's dialect.
+    app.mount("/v1", create_v1_app(app), name="v1")
     _add_operations(app)
     _add_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, settings=settings)

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from agora.accounts.api_key_cli import api_key as api_key_commands
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError
@@ -145,6 +146,8 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
 
 
 main.add_command(gpts_commands)  # agora gpts export/import
+
+main.add_command(api_key_commands)  # agora api-key create
 
 if __name__ == "__main__":
     main()

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     local_model_path: str | None = Field(None, description="GGUF file for the `local` provider; default: the bundled SmolLM2-135M.")
     local_context_tokens: int = Field(4096, ge=256, description="Context window the local model is loaded with, in tokens.")
     local_threads: int | None = Field(None, ge=1, description="CPU threads for the local model; default: llama.cpp's choice.")
+    api_requests_per_minute: int = Field(60, ge=1, description="Requests per minute one API key may make to /v1/chat/completions.")
+    api_tokens_per_minute: int = Field(100_000, ge=1, description="Model tokens (prompt and reply) per minute one API key may use.")
+    api_max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest /v1 request body accepted, in bytes; larger ones get 413 unread.")
+    api_base_models: str = Field("*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

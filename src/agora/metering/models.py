@@ -19,12 +19,15 @@ class UsageRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    gpt_id: Mapped[str] = mapped_column(ForeignKey("gpts.id"))
+    # None for an API call to a base model, which involves no GPT.
+    gpt_id: Mapped[str | None] = mapped_column(ForeignKey("gpts.id"))
     gpt_version: Mapped[int | None]
     model: Mapped[str] = mapped_column(String(100))
     # No foreign key: usage outlives deleted conversations (it is what was consumed).
     message_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10))
+    # "web" (the chat pages and their JSON API) or "api" (/v1).
+    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     prompt_tokens: Mapped[int]
     completion_tokens: Mapped[int]
     latency_ms: Mapped[int]

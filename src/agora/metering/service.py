@@ -11,7 +11,7 @@ def record_reply_usage(
     session: Session,
     *,
     user_id: int,
-    gpt_id: str,
+    gpt_id: str | None,
     gpt_version: int | None,
     model: str,
     message_id: int | None,
@@ -19,6 +19,7 @@ def record_reply_usage(
     prompt_tokens: int,
     completion_tokens: int,
     latency_ms: int,
+    source: str = "web",
 ) -> UsageRecord:
     """Record who used which GPT version and model, for how many tokens and how long.
 
@@ -34,6 +35,7 @@ def record_reply_usage(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
         latency_ms=latency_ms,
+        source=source,
     )
     session.add(record)
     return record

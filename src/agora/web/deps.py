@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from agora.accounts import sessions
+from agora.accounts import api_keys, sessions
 from agora.accounts.models import User
 from agora.config import Settings
 from agora.db import Database
-from agora.errors import Unauthorized
+from agora.errors import Forbidden, Unauthorized
 from agora.i18n import gettext as _
 
 
@@ -23,15 +23,40 @@ def get_settings(request: Request) -> Settings:
 
 
 def optional_user(request: Request, database: Annotated[Database, Depends(get_database)]) -> User | None:
-    """The signed-in user, or None for a visitor. Also kept on request.state for templates."""
+    """The signed-in user, or None for a visitor. Also kept on request.state for templates.
+
+    On the JSON API an `Authorization: Bearer agora-sk-...` header signs in as the key's
+    owner instead, within the key's scopes (request.state.api_key holds the key).
+    """
     if not hasattr(request.state, "user"):
         cookie = request.cookies.get(sessions.COOKIE)
         user = None
-        if cookie:
+        if request.url.path.startswith("/api/") and "authorization" in request.headers:
+            user = _key_holder(request, database).user
+        elif cookie:
             with database.session() as session:
                 user = sessions.user_for(session, cookie, secret_key=request.app.state.secret_key)
         request.state.user = user
     return request.state.user
+
+
+def _key_holder(request: Request, database: Database) -> api_keys.KeyHolder:
+    try:
+        token = api_keys.bearer_token(request.headers.get("authorization"))
+        with database.session() as session:
+            holder = api_keys.authenticate(session, token)
+        if holder.last_used_stale:
+            with database.session() as session:
+                api_keys.mark_used(session, holder.key_id)
+    except api_keys.KeyRefused:
+        raise Unauthorized(_("This API key is not valid: it is unknown, revoked or expired."), code="invalid_api_key") from None
+    scope = api_keys.scope_for_api_call(request.method, request.url.path)
+    if scope is None:
+        raise Forbidden(_("API keys cannot do this; log in instead."), code="insufficient_scope")
+    if not holder.allows(scope):
+        raise Forbidden(_("This API key lacks the %(scope)s scope.", scope=scope), code="insufficient_scope")
+    request.state.api_key = holder
+    return holder
 
 
 def required_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

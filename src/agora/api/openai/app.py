@@ -1,0 +1,48 @@
+"""The /v1 sub-application: mounted by agora.app so every answer under /v1 has OpenAI's error shape."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agora.api.openai import routes
+from agora.api.openai.errors import OpenAIError
+
+log = logging.getLogger("agora.api")
+
+
+def create_v1_app(main: FastAPI) -> FastAPI:
+    v1 = FastAPI(title="Agora OpenAI-compatible API", docs_url=None, redoc_url=None, openapi_url=None)
+    v1.state.main = main
+    v1.include_router(routes.router)
+
+    @v1.exception_handler(OpenAIError)
+    async def openai_error(request: Request, error: OpenAIError) -> JSONResponse:
+        return error.response()
+
+    @v1.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0]
+        param = ".".join(str(p) for p in first["loc"][1:])
+        return OpenAIError(400, f"Invalid value for '{param}': {first['msg']}.", param=param, code="invalid_value").response()
+
+    @v1.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 404:
+            message = f"Unknown request URL: {request.method} {request.url.path}."
+            return OpenAIError(404, message, code="unknown_url").response()
+        return OpenAIError(error.status_code, str(error.detail)).response()
+
+    @v1.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error in %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
+            status_code=500,
+        )
+
+    return v1

@@ -1,0 +1,79 @@
+"""One provider generation for /v1, and how it ended: the text, the finish reason, the usage.
+
+The chat runtime's loop stores its reply in a conversation; an API call has none, so this is
+the same provider stream without the message row. Whatever way the stream ends (finished,
+failed, or the client went away) `outcome()` says what to meter, exactly as the chat does:
+the provider's own count when it gave one, else an estimate of the text produced.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+import openai
+
+from agora.api.openai.errors import OpenAIError
+from agora.api.openai.service import Call
+from agora.providers.base import Finished, Provider, ProviderError, TextDelta, Usage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # complete, failed or stopped, as in the chat's usage records
+    text: str
+    finish_reason: str | None
+    usage: Usage
+    latency_ms: int
+
+
+class Generation:
+    def __init__(self, provider: Provider, call: Call) -> None:
+        self.provider, self.call = provider, call
+        self._events = provider.stream(call.request)
+        self._pieces: list[str] = []
+        self._finished: Finished | None = None
+        self._failed = False
+        self._started = time.monotonic()
+
+    async def next_text(self) -> str | None:
+        """The next piece of the reply, or None when it is finished. Raises ProviderError."""
+        try:
+            async for event in self._events:
+                if isinstance(event, TextDelta):
+                    self._pieces.append(event.text)
+                    return event.text
+                if isinstance(event, Finished):
+                    self._finished = event
+            return None  # Queued events only say where we wait in the local model's line
+        except ProviderError:
+            self._failed = True
+            raise
+
+    async def aclose(self) -> None:
+        """Stop generating (a client that leaves must not keep the model busy)."""
+        await self._events.aclose()
+
+    def outcome(self) -> Outcome:
+        text = "".join(self._pieces)
+        latency_ms = int((time.monotonic() - self._started) * 1000)
+        if self._finished is not None:
+            return Outcome("complete", text, self._finished.finish_reason, self._finished.usage, latency_ms)
+        usage = Usage(self.call.prompt_tokens, self._tokens_of(text))
+        return Outcome("failed" if self._failed else "stopped", text, None, usage, latency_ms)
+
+    def _tokens_of(self, text: str) -> int:
+        if not text:
+            return 0
+        model = self.call.request.model
+        framed = self.provider.count_tokens([{"role": "assistant", "content": text}], model)
+        return max(framed - self.provider.count_tokens([{"role": "assistant", "content": ""}], model), 0)
+
+
+def upstream_error(error: ProviderError) -> OpenAIError:
+    """502 when the model server failed or refused; 504 when it did not answer in time."""
+    cause = error.__cause__
+    if isinstance(cause, (openai.APITimeoutError, httpx.TimeoutException)):
+        return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
+    return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")

@@ -1,0 +1,205 @@
+"""/v1 endpoints: thin HTTP around service.py (who, what) and generation.py (the reply).
+
+Database work runs in the thread pool in one hop per request; the provider stream and the
+rate limiter run on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from agora.accounts import api_keys
+from agora.api.openai import service
+from agora.api.openai.errors import OpenAIError, invalid
+from agora.api.openai.generation import Generation, Outcome, upstream_error
+from agora.api.openai.schemas import ChatCompletionIn, parse
+from agora.api.openai.state import V1State, v1_state
+from agora.metering.service import record_reply_usage
+from agora.providers.base import ProviderError
+from agora.ratelimit.buckets import Decision, Limits
+from agora.ratelimit.policy import limits_for
+
+router = APIRouter()
+
+
+@router.get("/models")
+async def list_models(request: Request) -> JSONResponse:
+    state = v1_state(request)
+
+    def load() -> list[dict]:
+        with state.database.session() as session:
+            holder = service.authenticate(session, request.headers.get("authorization"), "models:read")
+            listed = service.list_models(session, holder.user, state.provider, state.settings)
+        _mark_used_if_stale(state, holder)
+        return listed
+
+    return JSONResponse({"object": "list", "data": await anyio.to_thread.run_sync(load)})
+
+
+@router.get("/models/{model_id:path}")
+async def get_model(model_id: str, request: Request) -> JSONResponse:
+    state = v1_state(request)
+
+    def load() -> dict:
+        with state.database.session() as session:
+            holder = service.authenticate(session, request.headers.get("authorization"), "models:read")
+            found = service.find_model(session, holder.user, model_id, state.provider, state.settings)
+        _mark_used_if_stale(state, holder)
+        return found
+
+    return JSONResponse(await anyio.to_thread.run_sync(load))
+
+
+@router.post("/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    state = v1_state(request)
+    raw = await _read_body(request, state.settings.api_max_body_bytes)
+    language = request.state.language
+
+    def begin():
+        with state.database.session() as session:
+            holder = service.authenticate(session, request.headers.get("authorization"), "chat")
+            body = parse(_json(raw))
+            call = service.prepare(session, user=holder.user, body=body, provider=state.provider, settings=state.settings, language=language)
+            return holder, body, call
+
+    holder, body, call = await anyio.to_thread.run_sync(begin)
+    limits = limits_for(holder, state.settings)
+    decision = await state.limiter.acquire(holder.public_id, limits, call.prompt_tokens)
+    if not decision.allowed:
+        headers = {**decision.headers(), "Retry-After": str(decision.retry_after_seconds)}
+        raise OpenAIError(429, f"Rate limit reached for this API key: {limits.requests_per_minute} requests and "
+                          f"{limits.tokens_per_minute} tokens per minute. Try again in {decision.retry_after_seconds} s.",
+                          code="rate_limit_exceeded", headers=headers)
+    generation = Generation(state.provider, call)
+    finish = _finisher(state, holder, call, limits)
+    if body.stream:
+        return await _stream(generation, body, decision, finish)
+    try:
+        while await generation.next_text() is not None:
+            pass
+    except ProviderError as error:
+        raise upstream_error(error) from error
+    finally:
+        await generation.aclose()
+        outcome = generation.outcome()
+        await finish(outcome)
+    return JSONResponse(_completion(body, outcome), headers=decision.headers())
+
+
+def _mark_used_if_stale(state: V1State, holder: api_keys.KeyHolder) -> None:
+    if holder.last_used_stale:
+        with state.database.session() as session:  # its own transaction, starting with the write
+            api_keys.mark_used(session, holder.key_id)
+
+
+def _finisher(state: V1State, holder, call: service.Call, limits: Limits):
+    async def finish(outcome: Outcome) -> None:
+        """Meter the reply however it ended (a disconnect cancels us: this must still run)."""
+        with anyio.CancelScope(shield=True):
+            def save() -> None:
+                with state.database.session() as session:
+                    api_keys.mark_used(session, holder.key_id)  # the first write: see mark_used
+                    record_reply_usage(
+                        session, user_id=holder.user.id, gpt_id=call.gpt_id, gpt_version=call.gpt_version, model=call.request.model,
+                        message_id=None, status=outcome.status, prompt_tokens=outcome.usage.prompt_tokens,
+                        completion_tokens=outcome.usage.completion_tokens, latency_ms=outcome.latency_ms, source="api",
+                    )
+
+            await anyio.to_thread.run_sync(save)
+            # The prompt was taken up front (as estimated); now the reply's tokens.
+            await state.limiter.charge(holder.public_id, limits, outcome.usage.completion_tokens)
+
+    return finish
+
+
+async def _stream(generation: Generation, body: ChatCompletionIn, decision: Decision, finish) -> Response:
+    # Wait for the first piece before answering, so a provider that fails at once gets a real
+    # 502/504 status instead of an error inside a 200 stream.
+    try:
+        first = await generation.next_text()
+    except ProviderError as error:
+        await finish(generation.outcome())
+        raise upstream_error(error) from error
+    except BaseException:
+        await generation.aclose()
+        await finish(generation.outcome())
+        raise
+    chunk_id, created = _completion_id(), int(time.time())
+    usage_field = {"usage": None} if body.include_usage else {}
+
+    def chunk(delta: dict, finish_reason: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        data = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": body.model, "choices": [choice], **usage_field}
+        return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield chunk({"role": "assistant", "content": ""})
+            text = first
+            while text is not None:
+                yield chunk({"content": text})
+                text = await generation.next_text()
+            outcome = generation.outcome()
+            yield chunk({}, outcome.finish_reason or "stop")
+            if body.include_usage:
+                data = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": body.model, "choices": [], "usage": _usage(outcome)}
+                yield b"data: " + json.dumps(data).encode() + b"\n\n"
+        except ProviderError as error:
+            # Too late for a status: OpenAI's SDKs raise an APIError on an event carrying "error".
+            yield b"data: " + json.dumps(upstream_error(error).body()).encode() + b"\n\n"
+        finally:
+            await generation.aclose()
+            await finish(generation.outcome())
+        yield b"data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={**decision.headers(), "Cache-Control": "no-cache"})
+
+
+def _completion(body: ChatCompletionIn, outcome: Outcome) -> dict:
+    return {
+        "id": _completion_id(), "object": "chat.completion", "created": int(time.time()), "model": body.model,
+        "choices": [{
+            "index": 0, "message": {"role": "assistant", "content": outcome.text, "refusal": None},
+            "logprobs": None, "finish_reason": outcome.finish_reason or "stop",
+        }],
+        "usage": _usage(outcome), "system_fingerprint": None,
+    }
+
+
+def _usage(outcome: Outcome) -> dict:
+    prompt, completion = outcome.usage.prompt_tokens, outcome.usage.completion_tokens
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _completion_id() -> str:
+    return "chatcmpl-" + secrets.token_urlsafe(18)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to be too large (before any parsing)."""
+    too_large = OpenAIError(413, f"The request body is larger than {limit} bytes.", code="request_too_large")
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for piece in request.stream():
+        size += len(piece)
+        if size > limit:
+            raise too_large
+        chunks.append(piece)
+    return b"".join(chunks)
+
+
+def _json(raw: bytes):
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid("We could not parse the JSON body of your request. It must be a JSON object.", code="invalid_json") from None
