@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import httpx
 import openai
 
 from agora.api.openai.errors import OpenAIError
 from agora.api.openai.service import Call
 from agora.providers.base import Finished, Provider, ProviderError, TextDelta, Usage
+from agora.providers.openai_compat import timed_out
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,6 @@ class Generation:
 def upstream_error(error: ProviderError) -> OpenAIError:
     """502 when the model server failed or refused; 504 when it did not answer in time."""
     cause = error.__cause__
-    if isinstance(cause, (openai.APITimeoutError, httpx.TimeoutException)):
+    if isinstance(cause, openai.APITimeoutError) or (cause is not None and timed_out(cause)):
         return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
     return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")

@@ -1,1 +1,0 @@
-"""Plans and their entitlements, subscriptions, and the check every chat reply passes."""

@@ -1,1 +1,0 @@
-"""Team workspaces: invites, roles, seats, the workspace a user works in, team settings."""
