@@ -188,3 +188,24 @@ def test_unknown_paths_and_methods_answer_in_openai_shape(server, http):
     assert response.status_code == 404 and error_of(response)["type"] == "not_found_error"
     response = http.get("/chat/completions")
     assert response.status_code == 405 and error_of(response)["type"] == "invalid_request_error"
+
+
+def test_refusals_from_shared_services_keep_their_status_in_openai_shape(upstream, client, database, monkeypatch):
+    # The plans' entitlement and quota checks raise agora.errors types inside /v1's services.
+    from agora.api.openai import service
+    from agora.errors import Forbidden, TooManyRequests
+
+    def refuse(error):
+        def prepare(*args, **kwargs):
+            raise error
+        return prepare
+
+    monkeypatch.setattr(service, "prepare", refuse(Forbidden("Chatting with this GPT needs the Plus plan.", code="plan_required")))
+    with pytest.raises(openai.PermissionDeniedError) as refused:
+        client.chat.completions.create(model="standin", messages=MESSAGES)
+    assert refused.value.body == {"message": "Chatting with this GPT needs the Plus plan.", "type": "permission_error", "param": None, "code": "plan_required"}
+    monkeypatch.setattr(service, "prepare", refuse(TooManyRequests("You have sent your 10 messages.", retry_after=120)))
+    with pytest.raises(openai.RateLimitError) as limited:
+        client.chat.completions.create(model="standin", messages=MESSAGES)
+    assert limited.value.response.headers["retry-after"] == "120" and limited.value.body["code"] == "rate_limited"
+    assert upstream.requests == [] and usage_records(database) == []

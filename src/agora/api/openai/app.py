@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agora.api.openai import routes
 from agora.api.openai.errors import OpenAIError
+from agora.errors import AgoraError
 
 log = logging.getLogger("agora.api")
 
@@ -23,6 +24,15 @@ def create_v1_app(main: FastAPI) -> FastAPI:
     @v1.exception_handler(OpenAIError)
     async def openai_error(request: Request, error: OpenAIError) -> JSONResponse:
         return error.response()
+
+    @v1.exception_handler(AgoraError)
+    async def agora_error(request: Request, error: AgoraError) -> JSONResponse:
+        # A refusal from a shared service (the plans' entitlement and quota checks, for one)
+        # keeps its status and code, in OpenAI's shape; 429s keep their Retry-After.
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        status = 400 if error.status == 422 else error.status  # OpenAI says 400 for invalid input
+        return OpenAIError(status, error.message, code=error.code, param=error.field, headers=headers).response()
 
     @v1.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
