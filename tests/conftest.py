@@ -27,6 +27,7 @@ from agora.app import create_app
 from agora.config import Settings
 from agora.db import Database
 from agora.models import Base
+from agora.billing.plans import ensure_default_plans
 from agora.store.service import ensure_default_categories
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
@@ -84,6 +85,7 @@ def wipe(database: Database) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
     with database.session() as session:
         ensure_default_categories(session)
+        ensure_default_plans(session)
 
 
 class LiveServer:

@@ -59,8 +59,8 @@ def test_create_user_refuses_bad_input_clearly(cli_env, database):
     assert short.returncode == 2 and "Invalid value for '--password': Passwords need at least 10 characters." in short.stderr
     bad_email = run("create-user", "--email", "nope", "--password", "long enough pass", env=cli_env)
     assert bad_email.returncode == 2 and "Invalid value for '--email': Enter a valid email address" in bad_email.stderr
-    plan = run("create-user", "--email", "a@example.com", "--password", "long enough pass", "--plan", "plus", env=cli_env)
-    assert plan.returncode == 2 and "Invalid value for '--plan': Unknown plan 'plus'" in plan.stderr
+    plan = run("create-user", "--email", "a@example.com", "--password", "long enough pass", "--plan", "gold", env=cli_env)
+    assert plan.returncode == 2 and "Invalid value for '--plan': Unknown plan 'gold'" in plan.stderr
     missing = run("create-user", "--email", "a@example.com", env=cli_env)
     assert missing.returncode == 2 and "Missing option '--password'" in missing.stderr
     with database.session() as session:

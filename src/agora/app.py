@@ -17,6 +17,12 @@ from agora import __version__
 from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
+from agora.billing import api as billing_api
+from agora.billing import routes as billing_pages
+from agora.billing import subscribe_api as billing_subscribe_api
+from agora.billing import webhook_routes as billing_webhooks
+from agora.workspaces import api as workspaces_api
+from agora.workspaces import routes as workspaces_pages
 from agora.api.openai.app import create_v1_app
 from agora.chat import api as chat_api
 from agora.chat import routes as chat_pages
@@ -44,6 +50,11 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (gpts_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
+    (billing_pages.router, False),
+    (billing_api.router, True),
+    (billing_subscribe_api.router, True),
+    (workspaces_pages.router, False),
+    (workspaces_api.router, True),
 ]
 
 
@@ -73,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, in_schema in ROUTERS:
         # CSRF is checked at the router level so no new form can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema)
+    app.include_router(billing_webhooks.router)  # no cookies, no CSRF: a verified signature authenticates it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_operations(app)
     _add_error_handlers(app)

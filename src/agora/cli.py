@@ -10,6 +10,8 @@ from agora.accounts.api_key_cli import api_key as api_key_commands
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError
+from agora.billing.cli import subscription as subscription_commands
+from agora.billing.cli import usage as usage_commands
 from agora.gpts.cli import gpts as gpts_commands
 
 
@@ -121,7 +123,7 @@ def seed_demo(if_empty: bool) -> None:
 @click.option("--name", help="Display name [default: the email's local part].")
 @click.option("--handle", default="", help="Public builder handle [default: derived from the name].")
 @click.option("--admin", is_flag=True, help="Give the user the admin role.")
-@click.option("--plan", help="Subscription plan (plans arrive with billing; none exist yet).")
+@click.option("--plan", help="Subscription plan: free, plus, team or enterprise [default: the sign-up trial, then free].")
 def create_user(email: str, password: str, name: str | None, handle: str, admin: bool, plan: str | None) -> None:
     """Create an account (with its personal workspace)."""
     from agora import migrate
@@ -140,12 +142,18 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
                 handle=handle,
                 role="admin" if admin else "user",
             )
+            if plan:
+                from agora.billing.cli import apply_plan
+
+                apply_plan(session, user, plan, seats=None)
     except AgoraError as error:
         _fail(error)
-    click.echo(f"Created {'admin' if admin else 'user'} {user.email} (@{user.handle}).")
+    click.echo(f"Created {'admin' if admin else 'user'} {user.email} (@{user.handle})" + (f" on the {plan} plan." if plan else "."))
 
 
 main.add_command(gpts_commands)  # agora gpts export/import
+main.add_command(subscription_commands)  # agora subscription set
+main.add_command(usage_commands)  # agora usage export
 
 main.add_command(api_key_commands)  # agora api-key create
 

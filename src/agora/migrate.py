@@ -22,12 +22,14 @@ def _run(database: Database, action, *args, **kwargs) -> None:
 
 def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to `revision`, then make sure the reference data exists."""
+    from agora.billing.plans import ensure_default_plans
     from agora.store import listings
     from agora.store.service import ensure_default_categories
 
     _run(database, command.upgrade, revision)
     with database.session() as session:
         ensure_default_categories(session)
+        ensure_default_plans(session)
         listings.backfill(session)  # a store upgraded from before listings existed
 
 

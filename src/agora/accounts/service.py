@@ -15,7 +15,7 @@ from agora.i18n import gettext as _
 from agora.i18n import normalize
 from agora.text import slugify
 
-PLANS: tuple[str, ...] = ()  # the billing issue defines plans; until then none is known
+from agora.billing.plans import PLAN_CODES as PLANS  # codes are fixed; prices and entitlements are data
 
 
 def create_user(
@@ -113,9 +113,9 @@ def set_language(user: User, language: str) -> None:
 
 
 def check_plan(plan: str | None) -> None:
-    """Refuse plans that do not exist (all of them, until billing defines some)."""
+    """Refuse plans that do not exist."""
     if plan is not None and plan not in PLANS:
-        known = ", ".join(PLANS) or _("none yet: plans arrive with billing")
+        known = ", ".join(PLANS)
         raise InvalidInput(_("Unknown plan %(plan)r. Known plans: %(known)s.", plan=plan, known=known), field="plan")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
+from agora.billing import guard
 from agora.chat import access, service
 from agora.chat.models import Conversation, Message
 from agora.chat.prompt import compose
@@ -39,6 +40,9 @@ class PendingReply:
     gpt_version: int | None
     request: CompletionRequest
     prompt_tokens: int
+    # The plan in force when the message was sent: usage is metered against it.
+    plan_code: str = "free"
+    workspace_id: int | None = None
 
 
 def check_content(content: str, settings: Settings) -> str:
@@ -57,7 +61,7 @@ def begin_send(session: Session, *, user: User, conversation: Conversation, cont
     _no_reply_running(session, conversation)
     gpt = access.find_usable(session, mention, user, field="mention") if mention else _own_gpt(session, conversation, user)
     history = _history(session, conversation) + [{"role": "user", "content": content}]
-    pending_args = _prepare(session, gpt=gpt, history=history, provider=provider, settings=settings, language=language)
+    pending_args = _prepare(session, user=user, gpt=gpt, history=history, provider=provider, settings=settings, language=language)
     session.add(Message(conversation_id=conversation.id, role="user", content=content))
     if not conversation.title:
         conversation.title = " ".join(content.split())[: service.TITLE_FROM_MESSAGE]
@@ -73,7 +77,7 @@ def begin_regenerate(session: Session, *, user: User, conversation: Conversation
     gpt = access.find_usable(session, last.gpt_id or conversation.gpt_id, user)
     session.delete(last)
     session.flush()
-    pending_args = _prepare(session, gpt=gpt, history=_history(session, conversation), provider=provider, settings=settings, language=language)
+    pending_args = _prepare(session, user=user, gpt=gpt, history=_history(session, conversation), provider=provider, settings=settings, language=language)
     return _add_reply(session, conversation, user, gpt, **pending_args)
 
 
@@ -89,7 +93,7 @@ def begin_edit(session: Session, *, user: User, conversation: Conversation, cont
     following = session.scalar(select(Message).where(Message.conversation_id == conversation.id, Message.id > last_user.id).limit(1))
     gpt = access.find_usable(session, (following.gpt_id if following else None) or conversation.gpt_id, user)
     history = _history(session, conversation, before=last_user.id) + [{"role": "user", "content": content}]
-    pending_args = _prepare(session, gpt=gpt, history=history, provider=provider, settings=settings, language=language)
+    pending_args = _prepare(session, user=user, gpt=gpt, history=history, provider=provider, settings=settings, language=language)
     session.execute(delete(Message).where(Message.conversation_id == conversation.id, Message.id > last_user.id))
     last_user.content = content
     return _add_reply(session, conversation, user, gpt, **pending_args)
@@ -110,6 +114,7 @@ def finish(session: Session, pending: PendingReply, *, text: str, status: str, e
     record_reply_usage(
         session, user_id=pending.user_id, gpt_id=pending.gpt_id, gpt_version=pending.gpt_version, model=pending.request.model,
         message_id=pending.reply_id, status=status, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_ms=latency_ms,
+        conversation_id=pending.conversation_id, plan_code=pending.plan_code, workspace_id=pending.workspace_id, source="web",
     )
     return True
 
@@ -134,7 +139,7 @@ def choose_model(provider: Provider, settings: Settings, wanted: str | None) -> 
     return settings.chat_model or offered[0]
 
 
-def _prepare(session: Session, *, gpt: Gpt, history: list[dict[str, str]], provider: Provider, settings: Settings, language: str) -> dict:
+def _prepare(session: Session, *, user: User, gpt: Gpt, history: list[dict[str, str]], provider: Provider, settings: Settings, language: str) -> dict:
     content = gpts.published_content(session, gpt)
     if content is None:
         raise NotFound(_("This GPT is not published."))
@@ -146,10 +151,11 @@ def _prepare(session: Session, *, gpt: Gpt, history: list[dict[str, str]], provi
     request = CompletionRequest(
         messages=prompt.messages, model=model, temperature=content.temperature, top_p=content.top_p, max_tokens=settings.chat_max_reply_tokens
     )
-    return {"request": request, "prompt_tokens": prompt.prompt_tokens, "omitted": prompt.omitted}
+    in_force = guard.before_reply(session, user=user, gpt=gpt, settings=settings)  # entitlement, then quota: refusals store nothing
+    return {"request": request, "prompt_tokens": prompt.prompt_tokens, "omitted": prompt.omitted, "in_force": in_force}
 
 
-def _add_reply(session: Session, conversation: Conversation, user: User, gpt: Gpt, *, request: CompletionRequest, prompt_tokens: int, omitted: int) -> PendingReply:
+def _add_reply(session: Session, conversation: Conversation, user: User, gpt: Gpt, *, request: CompletionRequest, prompt_tokens: int, omitted: int, in_force) -> PendingReply:
     reply = Message(
         conversation_id=conversation.id, role="assistant", status="streaming", gpt_id=gpt.id, gpt_version=gpt.published_version,
         model=request.model, prompt_tokens=prompt_tokens, omitted_messages=omitted,
@@ -157,7 +163,7 @@ def _add_reply(session: Session, conversation: Conversation, user: User, gpt: Gp
     session.add(reply)
     service.touch(conversation)
     session.flush()
-    return PendingReply(reply.id, conversation.id, user.id, gpt.id, gpt.published_version, request, prompt_tokens)
+    return PendingReply(reply.id, conversation.id, user.id, gpt.id, gpt.published_version, request, prompt_tokens, in_force.plan.code, in_force.workspace_id)
 
 
 def _own_gpt(session: Session, conversation: Conversation, user: User) -> Gpt:

@@ -1,34 +1,98 @@
-"""Usage records: one append-only row per finished assistant reply."""
+"""Metering tables: append-only usage events, their daily rollups, and quota counting."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Date, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
 
 
 class UsageRecord(Base):
+    """One usage event per finished reply (web or API): inserted once, never updated.
+
+    The table keeps the name it had before metering (issue 5's usage records) so no data moves.
+    """
+
     __tablename__ = "usage_records"
     __table_args__ = (
         Index("ix_usage_records_user_created", "user_id", "created_at"),
         Index("ix_usage_records_gpt_created", "gpt_id", "created_at"),
+        Index("ix_usage_records_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Replays (a retried write, a re-sent API request) carry the same key and are ignored.
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    # None for an API call to a base model, which involves no GPT.
+    workspace_id: Mapped[int | None]
+    plan_code: Mapped[str] = mapped_column(String(20), default="free")
+    # None for /v1 calls to a base model without a GPT.
     gpt_id: Mapped[str | None] = mapped_column(ForeignKey("gpts.id"))
     gpt_version: Mapped[int | None]
+    builder_id: Mapped[int | None]
     model: Mapped[str] = mapped_column(String(100))
-    # No foreign key: usage outlives deleted conversations (it is what was consumed).
+    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
+    # No foreign keys: usage outlives deleted conversations (it is what was consumed).
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
     message_id: Mapped[int | None]
     status: Mapped[str] = mapped_column(String(10))
-    # "web" (the chat pages and their JSON API) or "api" (/v1).
-    source: Mapped[str] = mapped_column(String(10), default="web", server_default="web")
     prompt_tokens: Mapped[int]
     completion_tokens: Mapped[int]
     latency_ms: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DailyGptUsage(Base):
+    """Per GPT per UTC day: the store's trending and the payouts read this, never the events."""
+
+    __tablename__ = "usage_daily_gpt"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    gpt_id: Mapped[str] = mapped_column(String(13), primary_key=True)
+    conversations: Mapped[int] = mapped_column(default=0)
+    messages: Mapped[int] = mapped_column(default=0)
+    users: Mapped[int] = mapped_column(default=0)
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    completion_tokens: Mapped[int] = mapped_column(default=0)
+
+
+class DailyGptUserUsage(Base):
+    """Per GPT, user and UTC day; its rows are the distinct users of DailyGptUsage."""
+
+    __tablename__ = "usage_daily_gpt_user"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    gpt_id: Mapped[str] = mapped_column(String(13), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    conversations: Mapped[int] = mapped_column(default=0)
+    messages: Mapped[int] = mapped_column(default=0)
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    completion_tokens: Mapped[int] = mapped_column(default=0)
+
+
+class QuotaLock(Base):
+    """One row per user, locked while their quota is checked and counted (PostgreSQL)."""
+
+    __tablename__ = "quota_locks"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class MessageSend(Base):
+    """A message counted against the user's rolling-window quota."""
+
+    __tablename__ = "message_sends"
+    __table_args__ = (Index("ix_message_sends_user_sent", "user_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    gpt_id: Mapped[str] = mapped_column(String(13))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@event.listens_for(UsageRecord, "before_update")
+def _usage_is_append_only(mapper, connection, target) -> None:
+    raise RuntimeError("usage events are append-only; a correction is a new event")

@@ -1,0 +1,1 @@
+"""Plans and their entitlements, subscriptions, and the check every chat reply passes."""

@@ -1,0 +1,80 @@
+"""Invoices: issued whole with their numbered lines, then only ever marked paid or void.
+
+Lines are inserted once and never updated (a guard in billing.models refuses it); the total is
+the sum of the lines, computed here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agora.billing.models import Invoice, InvoiceLine
+from agora.db import utcnow
+from agora.errors import Conflict, InvalidInput, NotFound
+from agora.i18n import gettext as _
+
+
+@dataclass(frozen=True)
+class Line:
+    description: str
+    quantity: int
+    unit_amount: int
+    amount: int
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+
+
+def issue(session: Session, *, workspace_id: int, subscription_id: int | None, currency: str, reason: str, lines: list[Line],
+          idempotency_key: str | None = None) -> Invoice:
+    """One invoice with its lines; the same idempotency key returns the invoice issued before."""
+    if idempotency_key:
+        existing = session.scalar(select(Invoice).where(Invoice.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
+    if not lines:
+        raise InvalidInput(_("An invoice needs at least one line."))
+    for line in lines:
+        for value in (line.quantity, line.unit_amount, line.amount):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(_("Invoice amounts are whole minor units (cents)."), field="amount")
+        if line.quantity < 0:
+            raise InvalidInput(_("A quantity cannot be negative."), field="quantity")
+    invoice = Invoice(workspace_id=workspace_id, subscription_id=subscription_id, currency=currency, reason=reason,
+                      total=sum(line.amount for line in lines), status="open", idempotency_key=idempotency_key)
+    session.add(invoice)
+    session.flush()
+    invoice.number = f"AG-{invoice.id:06d}"
+    session.add_all([
+        InvoiceLine(invoice_id=invoice.id, position=n, description=line.description[:200], quantity=line.quantity,
+                    unit_amount=line.unit_amount, amount=line.amount, period_start=line.period_start, period_end=line.period_end)
+        for n, line in enumerate(lines, start=1)
+    ])
+    session.flush()
+    return invoice
+
+
+def lines_of(session: Session, invoice: Invoice) -> list[InvoiceLine]:
+    return list(session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)))
+
+
+def by_number(session: Session, number: str) -> Invoice:
+    invoice = session.scalar(select(Invoice).where(Invoice.number == number))
+    if invoice is None:
+        raise NotFound(_("There is no invoice %(number)s.", number=number))
+    return invoice
+
+
+def mark_paid(session: Session, invoice: Invoice, *, external_id: str | None = None) -> bool:
+    """Paid once: False when it already was (a duplicate webhook, a double click)."""
+    if invoice.status == "paid":
+        return False
+    if invoice.status == "void":
+        raise Conflict(_("Invoice %(number)s was voided; it cannot be paid.", number=invoice.number))
+    invoice.status, invoice.paid_at = "paid", utcnow()
+    if external_id and not invoice.external_id:
+        invoice.external_id = external_id
+    return True

@@ -1,0 +1,195 @@
+"""The subscription state machine: start, renew, change plan or seats, cancel, pay, fail.
+
+    trialing ─▶ active ◀─▶ past_due ─▶ expired
+        │          │           │
+        └──────────┴───────────┴─▶ canceled
+
+Every change is validated against TRANSITIONS and appends a SubscriptionEvent; a change
+carrying an idempotency key that was seen before is ignored (webhooks, retries). Money
+moves only through invoices (agora.billing.invoices), prorated by agora.billing.proration.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import Workspace
+from agora.billing import invoices, plans, proration
+from agora.billing.models import Invoice, Plan, Subscription, SubscriptionEvent
+from agora.billing.subscriptions import members_in, record
+from agora.errors import Conflict, InvalidInput
+from agora.i18n import gettext as _
+
+TRANSITIONS: dict[str, set[str]] = {
+    "trialing": {"active", "past_due", "canceled", "expired"},
+    "active": {"active", "past_due", "canceled"},
+    "past_due": {"active", "canceled", "expired"},
+    "canceled": set(),
+    "expired": set(),
+}
+ENDED = ("canceled", "expired")
+
+
+def add_interval(moment: datetime, interval: str) -> datetime:
+    """Same day next month (clamped: Jan 31 → Feb 28) or next year."""
+    if interval == "year":
+        year, month = moment.year + 1, moment.month
+    else:
+        year, month = moment.year + moment.month // 12, moment.month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def period_amount(plan: Plan, interval: str, seats: int) -> tuple[int, str, int]:
+    """(amount for the whole period, currency, unit amount) for `seats` on `plan` billed every `interval`."""
+    for price in plan.prices:
+        if price["interval"] == interval:
+            quantity = seats if price["per_seat"] else 1
+            return price["amount"] * quantity, price["currency"], price["amount"]
+    raise InvalidInput(_("The %(plan)s plan is not sold per %(interval)s.", plan=plan.name, interval=interval), field="interval")
+
+
+def _seen(session: Session, key: str | None) -> bool:
+    return key is not None and session.scalar(select(SubscriptionEvent.id).where(SubscriptionEvent.idempotency_key == key)) is not None
+
+
+def move(session: Session, subscription: Subscription, to: str, kind: str, data: dict, now: datetime, key: str | None) -> None:
+    if to not in TRANSITIONS[subscription.status] and to != subscription.status:
+        raise Conflict(_("A %(state)s subscription cannot become %(to)s.", state=subscription.status, to=to), code="invalid_transition")
+    data = {"from": subscription.status, "to": to, **data}
+    subscription.status, subscription.updated_at = to, now
+    record(session, subscription, kind, data, idempotency_key=key)
+
+
+def _check_seats(session: Session, plan: Plan, workspace_id: int, seats: int) -> None:
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < max(1, plan.min_seats):
+        raise InvalidInput(_("The %(plan)s plan needs at least %(min)s seats.", plan=plan.name, min=plan.min_seats), field="seats")
+    in_use = members_in(session, workspace_id)
+    if seats < in_use:
+        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats), field="seats")
+
+
+def check_start(session: Session, *, workspace: Workspace, plan_code: str, seats: int, interval: str) -> None:
+    """Refuse, before sending anyone to pay, what `start` would refuse."""
+    plan = plans.get_plan(session, plan_code)
+    _check_seats(session, plan, workspace.id, seats)
+    period_amount(plan, interval, seats)
+
+
+def start(session: Session, *, workspace: Workspace, plan_code: str, seats: int, interval: str, now: datetime,
+          trial_days: int = 0, gateway: str = "offline", key: str | None = None) -> tuple[Subscription, Invoice | None]:
+    """Subscribe a workspace (or restart an ended subscription): a trial, or a first period billed at once."""
+    plan = plans.get_plan(session, plan_code)
+    _check_seats(session, plan, workspace.id, seats)
+    amount, currency, unit = period_amount(plan, interval, seats)
+    subscription = session.scalar(select(Subscription).where(Subscription.workspace_id == workspace.id))
+    # An operator-set plan (no period end) gives way to a billed one on the same row, events kept.
+    if subscription is not None and subscription.status not in ENDED and subscription.current_period_end is not None:
+        raise Conflict(_("This workspace already has a %(state)s subscription; change it instead.", state=subscription.status))
+    end = now + timedelta(days=trial_days) if trial_days else add_interval(now, interval)
+    if subscription is None:
+        subscription = Subscription(workspace_id=workspace.id, status="trialing" if trial_days else "active")
+        session.add(subscription)
+    subscription.plan_code, subscription.seats, subscription.interval, subscription.gateway = plan.code, seats, interval, gateway
+    subscription.current_period_start, subscription.current_period_end, subscription.cancel_at_period_end = now, end, False
+    subscription.status, subscription.updated_at = ("trialing" if trial_days else "active"), now
+    subscription.segment_start, subscription.segment_charged = now, 0 if trial_days else amount
+    session.flush()
+    record(session, subscription, "started", {"plan": plan.code, "seats": seats, "interval": interval, "trial_days": trial_days}, idempotency_key=key)
+    if trial_days:
+        return subscription, None
+    invoice = invoices.issue(session, workspace_id=workspace.id, subscription_id=subscription.id, currency=currency, reason="subscription_start",
+                             lines=[invoices.Line(f"{plan.name} ({interval})", amount // unit if unit else 1, unit, amount, now, end)])
+    return subscription, invoice
+
+
+def change(session: Session, subscription: Subscription, *, now: datetime, plan_code: str | None = None, seats: int | None = None,
+           key: str | None = None) -> Invoice | None:
+    """Upgrade, downgrade or change seats now, prorated to the cent; returns the proration invoice."""
+    if _seen(session, key):
+        return None
+    if subscription.status in ENDED:
+        raise Conflict(_("This subscription has ended; start a new one."))
+    old = plans.get_plan(session, subscription.plan_code)
+    new = plans.get_plan(session, plan_code or subscription.plan_code)
+    seats = subscription.seats if seats is None else seats
+    _check_seats(session, new, subscription.workspace_id, seats)
+    new_amount, currency, unit = period_amount(new, subscription.interval, seats)
+    data = {"plan": [old.code, new.code], "seats": [subscription.seats, seats]}
+    invoice = None
+    if subscription.status != "trialing":
+        step = proration.prorate(
+            charged=subscription.segment_charged, segment_start=_s(subscription.segment_start), new_amount=new_amount,
+            period_start=_s(subscription.current_period_start), period_end=_s(subscription.current_period_end), at=_s(now),
+        )
+        lines = [
+            invoices.Line(_("Unused time on %(plan)s", plan=old.name), 1, -step.credit, -step.credit, now, subscription.current_period_end),
+            invoices.Line(_("Remaining time on %(plan)s", plan=new.name), 1, step.charge, step.charge, now, subscription.current_period_end),
+        ]
+        invoice = invoices.issue(session, workspace_id=subscription.workspace_id, subscription_id=subscription.id, currency=currency,
+                                 reason="proration", lines=lines, idempotency_key=key)
+        subscription.segment_start, subscription.segment_charged = now, step.charge
+        data.update(credit=step.credit, charge=step.charge, invoice=invoice.number)
+    subscription.plan_code, subscription.seats = new.code, seats
+    move(session, subscription, subscription.status, "changed", data, now, key)
+    return invoice
+
+
+def cancel(session: Session, subscription: Subscription, *, now: datetime, at_period_end: bool = True, key: str | None = None) -> None:
+    """At period end (the default) keeps the plan until then; at once ends it now, without a refund."""
+    if _seen(session, key):
+        return
+    if at_period_end and subscription.status not in ENDED:
+        subscription.cancel_at_period_end = True
+        record(session, subscription, "cancel_scheduled", {"at": subscription.current_period_end.isoformat()}, idempotency_key=key)
+        return
+    subscription.current_period_end = now
+    move(session, subscription, "canceled", "canceled", {}, now, key)
+
+
+def advance(session: Session, subscription: Subscription, *, now: datetime) -> Invoice | None:
+    """What happens when a period ends: cancel, expire an unpaid trial or debt, or renew and bill."""
+    if subscription.current_period_end is None or now < subscription.current_period_end or subscription.status in ENDED:
+        return None
+    if subscription.cancel_at_period_end:
+        move(session, subscription, "canceled", "canceled", {"reason": "period_end"}, now, None)
+        return None
+    if subscription.status == "past_due":
+        move(session, subscription, "expired", "expired", {"reason": "unpaid"}, now, None)
+        return None
+    plan = plans.get_plan(session, subscription.plan_code)
+    amount, currency, unit = period_amount(plan, subscription.interval, subscription.seats)
+    start_at = subscription.current_period_end
+    end = add_interval(start_at, subscription.interval)
+    unpaid = session.scalar(select(Invoice.id).where(Invoice.subscription_id == subscription.id, Invoice.status == "open", Invoice.total > 0))
+    subscription.current_period_start, subscription.current_period_end = start_at, end
+    subscription.segment_start, subscription.segment_charged = start_at, amount
+    move(session, subscription, "past_due" if unpaid else "active", "renewed", {"period_end": end.isoformat()}, now, None)
+    return invoices.issue(session, workspace_id=subscription.workspace_id, subscription_id=subscription.id, currency=currency, reason="renewal",
+                          lines=[invoices.Line(f"{plan.name} ({subscription.interval})", amount // unit if unit else 1, unit, amount, start_at, end)],
+                          idempotency_key=f"renewal:{subscription.id}:{start_at.isoformat()}")
+
+
+def invoice_paid(session: Session, invoice: Invoice, *, now: datetime, external_id: str | None = None, key: str | None = None) -> bool:
+    if not invoices.mark_paid(session, invoice, external_id=external_id):
+        return False
+    subscription = session.get(Subscription, invoice.subscription_id) if invoice.subscription_id else None
+    if subscription is not None and subscription.status in ("past_due", "trialing"):
+        move(session, subscription, "active", "payment_succeeded", {"invoice": invoice.number}, now, key)
+    elif subscription is not None:
+        record(session, subscription, "payment_succeeded", {"invoice": invoice.number}, idempotency_key=key)
+    return True
+
+
+def payment_failed(session: Session, subscription: Subscription, *, now: datetime, invoice: Invoice | None = None, key: str | None = None) -> None:
+    """The plan stays in force while past_due (the gateway retries); the next period end expires it."""
+    if _seen(session, key) or subscription.status in ENDED:
+        return
+    move(session, subscription, "past_due", "payment_failed", {"invoice": invoice.number if invoice else None}, now, key)
+
+
+def _s(moment: datetime) -> int:
+    return int(moment.timestamp())

@@ -1,0 +1,126 @@
+"""Billing tables: plans (data an admin edits), subscriptions and their append-only events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from agora.db import Base, UTCDateTime, utcnow
+
+SUBSCRIPTION_STATES = ("trialing", "active", "past_due", "canceled", "expired")
+
+
+class Plan(Base):
+    """A plan: its prices and what it allows. Codes are stable; everything else is editable."""
+
+    __tablename__ = "plans"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+    # [{"amount": minor units, "currency": "USD", "interval": "month"|"year", "per_seat": bool}];
+    # empty for a custom (invoiced) price.
+    prices: Mapped[list] = mapped_column(JSON, default=list)
+    min_seats: Mapped[int] = mapped_column(default=1)
+    # See agora.billing.plans.Entitlements for the keys.
+    entitlements: Mapped[dict] = mapped_column(JSON, default=dict)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Subscription(Base):
+    """A workspace's plan. A personal workspace without one is on Free (or the sign-up trial)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))
+    status: Mapped[str] = mapped_column(String(10))
+    seats: Mapped[int] = mapped_column(default=1)
+    interval: Mapped[str] = mapped_column(String(5), default="month")
+    current_period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What was charged for the part of the period since the last change: credits come from it.
+    segment_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    segment_charged: Mapped[int] = mapped_column(default=0)
+    gateway: Mapped[str] = mapped_column(String(20), default="offline")
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    customer_id: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubscriptionEvent(Base):
+    """Every change to a subscription, appended and never updated: the audit trail."""
+
+    __tablename__ = "subscription_events"
+    __table_args__ = (Index("ix_subscription_events_subscription", "subscription_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Gateway event ids and CLI retries: the same change applied twice is recorded once.
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invoice(Base):
+    """A bill for a workspace. Its lines never change; its total is their sum, fixed when it is issued."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # AG-000042: numbered from the id, so two workers never issue the same number.
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="SET NULL"))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[int]  # minor units; negative when credits exceed charges (carried as a credit note)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open, paid, void
+    reason: Mapped[str] = mapped_column(String(30))
+    idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InvoiceLine(Base):
+    """One numbered line of an invoice: inserted with the invoice, never updated."""
+
+    __tablename__ = "invoice_lines"
+    __table_args__ = (UniqueConstraint("invoice_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int]
+    unit_amount: Mapped[int]
+    amount: Mapped[int]  # quantity × unit amount, or a prorated part of it; negative for a credit
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+@event.listens_for(SubscriptionEvent, "before_update")
+def _events_are_append_only(mapper, connection, target) -> None:
+    raise RuntimeError("subscription events are append-only")
+
+
+@event.listens_for(InvoiceLine, "before_update")
+def _lines_are_immutable(mapper, connection, target) -> None:
+    raise RuntimeError("invoice lines are immutable; issue a new invoice (a credit) instead")
+
+
+class GatewayEvent(Base):
+    """A webhook event already processed: the primary key makes a redelivery a no-op."""
+
+    __tablename__ = "gateway_events"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the gateway's event id (evt_...)
+    gateway: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(60))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

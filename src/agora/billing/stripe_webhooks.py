@@ -1,0 +1,137 @@
+"""Stripe webhooks: verified, processed exactly once, robust to redelivery and reordering.
+
+- The `Stripe-Signature` header is checked with the SDK against AGORA_STRIPE_WEBHOOK_SECRET
+  (5-minute tolerance): a bad or old signature is a 400 and nothing changes.
+- Each event id is stored in `gateway_events` in the same transaction as its effect: a
+  redelivered event finds its id and changes nothing.
+- Out of order: `customer.subscription.updated` older than the last change applied is
+  ignored; events about a subscription Agora does not know yet (Stripe does not promise
+  order) are acknowledged and ignored, and the later events carry the state; events for an
+  ended subscription never revive it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import Workspace
+from agora.billing import invoices, lifecycle
+from agora.billing.models import GatewayEvent, Invoice, Subscription
+from agora.billing.stripe_gateway import price_ids
+from agora.billing.subscriptions import record
+from agora.config import Settings
+from agora.errors import AgoraError, InvalidInput
+from agora.i18n import gettext as _
+
+STATUSES = {"trialing": "trialing", "active": "active", "past_due": "past_due", "unpaid": "past_due",
+            "canceled": "canceled", "incomplete_expired": "expired"}
+
+
+def verify(payload: bytes, signature: str | None, settings: Settings) -> dict:
+    if not settings.stripe_webhook_secret:
+        raise InvalidInput(_("Stripe webhooks are not configured (AGORA_STRIPE_WEBHOOK_SECRET)."), status=400)
+    try:
+        return stripe.Webhook.construct_event(payload, signature or "", settings.stripe_webhook_secret, tolerance=300).to_dict()
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        raise InvalidInput(_("The webhook signature is missing, wrong or too old."), code="bad_signature", status=400) from error
+
+
+def process(session: Session, event: dict, settings: Settings) -> str:
+    """Apply one verified event; returns "processed", "duplicate" or "ignored"."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    fresh = session.execute(
+        insert(GatewayEvent).values(id=event["id"], gateway="stripe", kind=event["type"][:60]).on_conflict_do_nothing().returning(GatewayEvent.id)
+    ).first()
+    if fresh is None:
+        return "duplicate"
+    handler = HANDLERS.get(event["type"])
+    if handler is None:
+        return "ignored"
+    when = datetime.fromtimestamp(event["created"], UTC)
+    return handler(session, event["data"]["object"], when=when, key=event["id"], settings=settings)
+
+
+def _by_external(session: Session, external_id: str | None) -> Subscription | None:
+    return session.scalar(select(Subscription).where(Subscription.external_id == external_id)) if external_id else None
+
+
+def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    meta = obj.get("metadata") or {}
+    workspace = session.get(Workspace, int(meta.get("workspace_id") or obj.get("client_reference_id") or 0))
+    if workspace is None or not obj.get("subscription"):
+        return "ignored"
+    subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=meta["plan"], seats=int(meta.get("seats", 1)),
+                                            interval=meta.get("interval", "month"), now=when, gateway="stripe", key=key)
+    subscription.external_id, subscription.customer_id = obj["subscription"], obj.get("customer")
+    if invoice is not None and obj.get("payment_status") == "paid":
+        lifecycle.invoice_paid(session, invoice, now=when, external_id=obj.get("invoice"))
+    return "processed"
+
+
+def _invoice_paid(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    subscription = _by_external(session, obj.get("subscription"))
+    if subscription is None:
+        return "ignored"
+    mine = session.scalar(select(Invoice).where(Invoice.external_id == obj["id"])) or session.scalar(
+        select(Invoice).where(Invoice.subscription_id == subscription.id, Invoice.status == "open", Invoice.total > 0).order_by(Invoice.id)
+    )
+    if mine is None:  # a renewal Stripe billed: mirror it, to the cent, in Agora's invoices
+        amount = obj.get("amount_paid", 0)
+        mine = invoices.issue(session, workspace_id=subscription.workspace_id, subscription_id=subscription.id, currency=obj.get("currency", "usd").upper(),
+                              reason="renewal", lines=[invoices.Line(f"Stripe {obj.get('number') or obj['id']}", 1, amount, amount)],
+                              idempotency_key=f"stripe:{obj['id']}")
+    lifecycle.invoice_paid(session, mine, now=when, external_id=obj["id"], key=key)
+    return "processed"
+
+
+def _payment_failed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    subscription = _by_external(session, obj.get("subscription"))
+    if subscription is None:
+        return "ignored"
+    lifecycle.payment_failed(session, subscription, now=when, key=key)
+    return "processed"
+
+
+def _subscription_updated(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    subscription = _by_external(session, obj["id"])
+    if subscription is None or subscription.status in lifecycle.ENDED or when < subscription.updated_at.replace(microsecond=0):
+        return "ignored"
+    item = (obj.get("items") or {}).get("data", [{}])[0]
+    by_price = {price: plan for plan, price in price_ids(settings).items()}
+    plan_interval = by_price.get((item.get("price") or {}).get("id"))
+    period_end = obj.get("current_period_end") or item.get("current_period_end")
+    if plan_interval:
+        subscription.plan_code, subscription.interval = plan_interval
+    subscription.seats = int(item.get("quantity") or subscription.seats)
+    subscription.cancel_at_period_end = bool(obj.get("cancel_at_period_end"))
+    if period_end:
+        subscription.current_period_end = datetime.fromtimestamp(period_end, UTC)
+    status = STATUSES.get(obj.get("status"), subscription.status)
+    try:
+        lifecycle.move(session, subscription, status, "synced", {"plan": subscription.plan_code, "seats": subscription.seats}, when, key)
+    except AgoraError:
+        record(session, subscription, "ignored", {"stripe_status": obj.get("status")}, idempotency_key=key)
+    return "processed"
+
+
+def _subscription_deleted(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    subscription = _by_external(session, obj["id"])
+    if subscription is None or subscription.status in lifecycle.ENDED:
+        return "ignored"
+    lifecycle.cancel(session, subscription, now=when, at_period_end=False, key=key)
+    return "processed"
+
+
+HANDLERS = {
+    "checkout.session.completed": _checkout_completed,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _payment_failed,
+    "customer.subscription.updated": _subscription_updated,
+    "customer.subscription.deleted": _subscription_deleted,
+}

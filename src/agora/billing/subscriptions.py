@@ -1,0 +1,63 @@
+"""Setting a workspace's plan by hand (the CLI, an admin), with an append-only event per change.
+
+Subscriptions set here have no period end: the operator manages them (the offline
+gateway). Seats are checked against the plan's minimum and the members already in the
+workspace: a change that would leave members without a seat is refused, never applied.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import Membership, User, Workspace
+from agora.billing import plans
+from agora.billing.models import Subscription, SubscriptionEvent
+from agora.db import utcnow
+from agora.errors import InvalidInput
+from agora.i18n import gettext as _
+
+
+def members_in(session: Session, workspace_id: int) -> int:
+    return session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
+
+
+def subscription_of(session: Session, workspace_id: int) -> Subscription | None:
+    return session.scalar(select(Subscription).where(Subscription.workspace_id == workspace_id))
+
+
+def record(session: Session, subscription: Subscription, kind: str, data: dict, *, idempotency_key: str | None = None) -> None:
+    session.add(SubscriptionEvent(subscription_id=subscription.id, kind=kind, data=data, idempotency_key=idempotency_key))
+
+
+def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: int | None = None, actor: str = "admin") -> Subscription:
+    plan = plans.get_plan(session, plan_code)
+    seats = seats if seats is not None else max(plan.min_seats, members_in(session, workspace.id))
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
+        raise InvalidInput(_("Seats must be a whole number of at least 1."), field="seats")
+    if seats < plan.min_seats:
+        raise InvalidInput(_("The %(plan)s plan needs at least %(min)s seats.", plan=plan.name, min=plan.min_seats), field="seats")
+    in_use = members_in(session, workspace.id)
+    if seats < in_use:
+        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats), field="seats")
+    subscription = subscription_of(session, workspace.id)
+    if subscription is None:
+        subscription = Subscription(workspace_id=workspace.id, plan_code=plan.code, status="active", seats=seats,
+                                    current_period_start=utcnow(), current_period_end=None, gateway="offline")
+        session.add(subscription)
+        session.flush()
+        record(session, subscription, "created", {"plan": plan.code, "seats": seats, "actor": actor})
+        return subscription
+    before = {"plan": subscription.plan_code, "seats": subscription.seats, "status": subscription.status}
+    subscription.plan_code, subscription.seats, subscription.status = plan.code, seats, "active"
+    subscription.current_period_end, subscription.updated_at = None, utcnow()
+    record(session, subscription, "changed", {"from": before, "to": {"plan": plan.code, "seats": seats, "status": "active"}, "actor": actor})
+    return subscription
+
+
+def team_workspace_for(session: Session, user: User) -> Workspace:
+    """The user's first team workspace they own, created (with them as owner) if they have none."""
+    from agora.workspaces.service import create_team
+
+    owned = session.scalar(select(Workspace).where(Workspace.owner_id == user.id, Workspace.kind == "team").order_by(Workspace.id))
+    return owned or create_team(session, owner=user, name=_("%(name)s's team", name=user.display_name))

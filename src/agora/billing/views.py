@@ -1,0 +1,46 @@
+"""What the pricing and usage pages and their JSON twins show; no HTTP here."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import User
+from agora.billing import entitlements, guard, plans
+from agora.billing.models import Plan
+from agora.billing.schemas import PlanOut, PriceOut, UsageByGpt, UsageOut
+from agora.config import Settings
+from agora.gpts.models import Gpt
+from agora.metering import quota
+
+
+def plan_out(plan: Plan) -> PlanOut:
+    return PlanOut(
+        code=plan.code, name=plan.name, prices=[PriceOut.model_validate(p) for p in plan.prices], custom_price=not plan.prices,
+        min_seats=plan.min_seats, entitlements=plans.entitlements(plan).model_dump(),
+    )
+
+
+def usage(session: Session, user: User, settings: Settings) -> UsageOut:
+    in_force = entitlements.plan_in_force(session, user, settings)
+    window = guard.window(settings)
+    counts = quota.by_gpt_in_window(session, user.id, window)
+    names = dict(session.execute(select(Gpt.id, Gpt.name).where(Gpt.id.in_([gpt_id for gpt_id, _ in counts]))).all())
+    used = sum(n for _, n in counts)
+    limit = in_force.entitlements.messages_per_window
+    return UsageOut(
+        plan=in_force.plan.code, status=in_force.status, window_hours=settings.quota_window_hours, messages_in_window=used, limit=limit,
+        frees_at=quota.next_free(session, user.id, window) if limit is not None and used >= limit else None,
+        by_gpt=[UsageByGpt(gpt_id=gpt_id, name=names.get(gpt_id, gpt_id), messages=n) for gpt_id, n in counts],
+    )
+
+
+def money(amount: int, currency: str) -> str:
+    """$20.00 from 2000 minor units (−$10.00 for a credit): integer arithmetic, never a float."""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, currency + " ")
+    sign = "−" if amount < 0 else ""
+    return f"{sign}{symbol}{abs(amount) // 100}.{abs(amount) % 100:02d}"
+
+
+def price_label(price: dict) -> str:
+    return money(price["amount"], price["currency"])

@@ -1,0 +1,1 @@
+"""Team workspaces: invites, roles, seats, the workspace a user works in, team settings."""

@@ -1,0 +1,137 @@
+"""Team membership: invite by link, accept, change roles, remove; seats enforced throughout.
+
+An invite is a link carrying a random token (only its SHA-256 is stored). Agora sends no
+email itself: the inviter gets the link to send. Pending invites hold a seat, so a team
+can never accept more members than it pays for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from agora.accounts import validation
+from agora.accounts.models import MEMBER_ROLES, Membership, User, Workspace
+from agora.billing.subscriptions import subscription_of
+from agora.db import utcnow
+from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
+from agora.i18n import gettext as _
+from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
+
+MANAGERS = ("owner", "admin")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def role_in(session: Session, workspace_id: int, user: User) -> str | None:
+    return session.scalar(select(Membership.role).where(Membership.workspace_id == workspace_id, Membership.user_id == user.id))
+
+
+def team(session: Session, workspace_id: int, user: User, *, manage: bool = False) -> Workspace:
+    """A team workspace the user belongs to (and manages, when asked); 404 otherwise."""
+    workspace = session.get(Workspace, workspace_id)
+    role = role_in(session, workspace_id, user)
+    if workspace is None or workspace.kind != "team" or role is None:
+        raise NotFound(_("There is no such workspace, or you are not a member."))
+    if manage and role not in MANAGERS:
+        raise Forbidden(_("Only the owner and admins of this workspace can do this."))
+    return workspace
+
+
+def seats_of(session: Session, workspace_id: int) -> int | None:
+    """Paid seats, or None when the team has no plan yet (then only its creator fits)."""
+    subscription = subscription_of(session, workspace_id)
+    return subscription.seats if subscription and subscription.status not in ("canceled", "expired") else None
+
+
+def seats_used(session: Session, workspace_id: int) -> int:
+    members = session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
+    pending = session.scalar(select(func.count()).where(Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None)))
+    return members + pending
+
+
+def _need_a_seat(session: Session, workspace_id: int, *, counting_pending: bool) -> None:
+    seats = seats_of(session, workspace_id) or 1
+    used = seats_used(session, workspace_id) if counting_pending else session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
+    if used >= seats:
+        raise InvalidInput(
+            _("All %(seats)s seats of this workspace are taken. Add seats (the Team plan, from /pricing) or remove a member first.", seats=seats),
+            field="email", code="no_seat_left",
+        )
+
+
+def invite(session: Session, *, workspace_id: int, by: User, email: str, role: str = "member") -> str:
+    """Returns the invite token (the link is /invites/{token})."""
+    team(session, workspace_id, by, manage=True)
+    email = validation.clean_email(email)
+    if role not in ("admin", "member"):
+        raise InvalidInput(_("Invite as admin or member."), field="role")
+    already = session.scalar(select(Membership.id).join(User, User.id == Membership.user_id).where(Membership.workspace_id == workspace_id, User.email == email))
+    if already:
+        raise Conflict(_("%(email)s is already a member.", email=email), field="email")
+    session.execute(delete(Invite).where(Invite.workspace_id == workspace_id, Invite.email == email, Invite.accepted_at.is_(None)))
+    _need_a_seat(session, workspace_id, counting_pending=True)
+    token = secrets.token_urlsafe(24)
+    session.add(Invite(workspace_id=workspace_id, email=email, role=role, token_hash=_hash(token), invited_by=by.id))
+    session.flush()
+    return token
+
+
+def accept(session: Session, *, token: str, user: User) -> Workspace:
+    invitation = session.scalar(select(Invite).where(Invite.token_hash == _hash(token)).with_for_update())
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFound(_("This invitation does not exist or was already used."))
+    if invitation.email != user.email:
+        raise Forbidden(_("This invitation is for %(email)s; log in with that account to accept it.", email=invitation.email))
+    invitation.accepted_at = utcnow()  # its seat becomes the member's seat
+    session.add(Membership(workspace_id=invitation.workspace_id, user_id=user.id, role=invitation.role))
+    session.flush()
+    from agora.workspaces.service import switch
+
+    switch(session, user, invitation.workspace_id)
+    return session.get(Workspace, invitation.workspace_id)
+
+
+def set_role(session: Session, *, workspace_id: int, by: User, user_id: int, role: str) -> None:
+    team(session, workspace_id, by, manage=True)
+    if role not in MEMBER_ROLES:
+        raise InvalidInput(_("Roles are owner, admin and member."), field="role")
+    membership = session.scalar(select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id))
+    if membership is None:
+        raise NotFound(_("That person is not a member."))
+    if (role == "owner" or membership.role == "owner") and role_in(session, workspace_id, by) != "owner":
+        raise Forbidden(_("Only an owner can make or unmake owners."))
+    if membership.role == "owner" and role != "owner" and _owners(session, workspace_id) == 1:
+        raise Conflict(_("A workspace needs at least one owner."))
+    membership.role = role
+
+
+def remove(session: Session, *, workspace_id: int, by: User, user_id: int) -> None:
+    """Managers remove others; anyone may leave. The last owner cannot go."""
+    if by.id != user_id:
+        team(session, workspace_id, by, manage=True)
+    membership = session.scalar(select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id))
+    if membership is None:
+        raise NotFound(_("That person is not a member."))
+    if membership.role == "owner" and _owners(session, workspace_id) == 1:
+        raise Conflict(_("A workspace needs at least one owner."))
+    session.delete(membership)
+    session.execute(delete(ActiveWorkspace).where(ActiveWorkspace.user_id == user_id, ActiveWorkspace.workspace_id == workspace_id))
+
+
+def set_store_gpts(session: Session, *, workspace_id: int, by: User, allowed: bool) -> None:
+    team(session, workspace_id, by, manage=True)
+    settings = session.get(TeamSettings, workspace_id)
+    if settings is None:
+        session.add(TeamSettings(workspace_id=workspace_id, allow_store_gpts=allowed))
+    else:
+        settings.allow_store_gpts = allowed
+
+
+def _owners(session: Session, workspace_id: int) -> int:
+    return session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id, Membership.role == "owner"))

@@ -1,0 +1,63 @@
+"""A local stand-in for the two Stripe API calls Agora makes, and Stripe's webhook signature.
+
+Answers POST /v1/checkout/sessions and /v1/billing_portal/sessions like Stripe does (form-
+encoded in, JSON out), recording each request so tests can check what Agora asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+
+def sign(payload: bytes, secret: str, *, at: int | None = None) -> str:
+    """The documented scheme: t=timestamp, v1=HMAC-SHA256(secret, "{t}.{payload}") in hex."""
+    at = int(time.time()) if at is None else at
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + payload, hashlib.sha256).hexdigest()
+    return f"t={at},v1={digest}"
+
+
+def event(kind: str, obj: dict, *, event_id: str, created: int | None = None) -> bytes:
+    return json.dumps({"id": event_id, "object": "event", "type": kind, "created": created or int(time.time()),
+                       "data": {"object": obj}, "livemode": False, "api_version": "2024-06-20"}).encode()
+
+
+class StripeStandIn:
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict]] = []
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("content-length", 0))).decode()
+                form = {k: v[0] for k, v in parse_qs(body).items()}
+                standin.requests.append((self.path, form))
+                if self.path == "/v1/checkout/sessions":
+                    answer = {"id": f"cs_test_{len(standin.requests)}", "object": "checkout.session", "url": f"https://checkout.stripe.test/c/{len(standin.requests)}"}
+                elif self.path == "/v1/billing_portal/sessions":
+                    answer = {"id": "bps_test", "object": "billing_portal.session", "url": "https://billing.stripe.test/p/session"}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
