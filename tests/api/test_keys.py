@@ -106,3 +106,8 @@ def test_the_json_api_accepts_keys_within_their_scopes(upstream, server, make_br
     assert takeover.status_code == 403
     bad = api.get("/api/me", headers={"Authorization": "Bearer agora-sk-nope"})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_api_key"
+    # Another scheme (a proxy's Basic auth) is not a key: the session cookie still counts.
+    page = make_browser()
+    page.signup(email="browser@example.com")
+    me = page.get("/api/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert me.status_code == 200 and me.json()["email"] == "browser@example.com"

@@ -31,7 +31,8 @@ def optional_user(request: Request, database: Annotated[Database, Depends(get_da
     if not hasattr(request.state, "user"):
         cookie = request.cookies.get(sessions.COOKIE)
         user = None
-        if request.url.path.startswith("/api/") and "authorization" in request.headers:
+        # Bearer only: a proxy's Basic auth in front of Agora must not turn browsers into key callers.
+        if request.url.path.startswith("/api/") and request.headers.get("authorization", "").lower().startswith("bearer "):
             user = _key_holder(request, database).user
         elif cookie:
             with database.session() as session:

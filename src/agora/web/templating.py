@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from agora import i18n
-from agora.store.ranking import conversation_bucket
 from agora.web import csrf
 
 _env = jinja2.Environment(
@@ -26,7 +25,6 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]
     newstyle=True,
 )
 _env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
-_env.globals["bucket"] = conversation_bucket
 templates = Jinja2Templates(env=_env)
 
 
