@@ -134,10 +134,13 @@ LISTING_COLUMNS = (
 
 
 def load(database, count: int, progress=lambda n: None) -> None:
-    """Write `count` public GPTs with their versions, builders and listings, then index them."""
-    from sqlalchemy import insert, select, text
+    """Write `count` public GPTs with their versions, builders and listings, then index them.
 
-    from agora.accounts.models import Membership, User, Workspace
+    Rows go straight to the driver (executemany on SQLite, COPY on PostgreSQL): the ORM's
+    per-row work would take longer than everything else together at millions of rows.
+    """
+    from sqlalchemy import select
+
     from agora.gpts.models import Gpt, GptVersion
     from agora.store.models import Category
 
@@ -145,35 +148,74 @@ def load(database, count: int, progress=lambda n: None) -> None:
     builders = max(100, count // 40)
     with database.engine.begin() as conn:
         categories = dict(conn.execute(select(Category.slug, Category.id)).all())
-        slug_of = {v: k for k, v in categories.items()}
-        for batch in batches(range(1, builders + 1)):
-            conn.execute(insert(User), [
-                {"id": i, "email": f"builder{i}@bench.agora.example", "display_name": f"Builder {i}",
-                 "handle": f"builder-{i}", "password_hash": None, "role": "user", "bio": "", "website": ""}
-                for i in batch])
-            conn.execute(insert(Workspace), [{"id": i, "name": f"Builder {i}", "kind": "personal", "owner_id": i} for i in batch])
-            conn.execute(insert(Membership), [{"workspace_id": i, "user_id": i, "role": "owner"} for i in batch])
-        if pg:
-            conn.execute(text("SELECT setval('users_id_seq', :n), setval('workspaces_id_seq', :n)"), {"n": builders})
-    for batch in batches(rows(count, builders, categories)):
-        with database.engine.begin() as conn:
+    slug_of = {v: k for k, v in categories.items()}
+    gpt_columns = [c.name for c in Gpt.__table__.columns]
+    version_columns = [c.name for c in GptVersion.__table__.columns if c.name != "id"]
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if not pg:
+            cursor.execute("PRAGMA synchronous=OFF")
+        write = _copy_writer(cursor) if pg else _sqlite_writer(cursor)
+        write("users", ["id", "email", "display_name", "handle", "password_hash", "role", "bio", "website", "created_at"],
+              [(i, f"builder{i}@bench.agora.example", f"Builder {i}", f"builder-{i}", None, "user", "", "", _when(START, pg))
+               for i in range(1, builders + 1)])
+        write("workspaces", ["id", "name", "kind", "owner_id", "created_at"],
+              [(i, f"Builder {i}", "personal", i, _when(START, pg)) for i in range(1, builders + 1)])
+        write("memberships", ["workspace_id", "user_id", "role"], [(i, i, "owner") for i in range(1, builders + 1)])
+        raw.commit()
+        for batch in batches(rows(count, builders, categories)):
             gpts, versions, listings = [], [], []
             for r in batch:
-                content = json.loads(content_json(r, slug_of[r["category"]]))
-                gpts.append({"id": r["id"], "owner_id": r["builder"], "workspace_id": r["builder"], "visibility": "public",
-                             "allow_forks": True, "draft": content, "published_version": 1, "name": r["name"],
-                             "category_id": r["category"], "search_text": "", "published_at": r["published_at"]})
-                versions.append({"gpt_id": r["id"], "number": 1, "content": content, "note": "", "author_id": r["builder"]})
-                listings.append({**r, "gpt_id": r["id"], "id": r["n"], "category_id": r["category"], "builder_id": r["builder"],
-                                 "builder_name": f"Builder {r['builder']}", "avatar": "🤖", "has_en": True})
-            conn.execute(insert(Gpt), gpts)
-            conn.execute(insert(GptVersion), versions)
-            columns = ", ".join(LISTING_COLUMNS)
-            marks = ", ".join(f":{c}" for c in LISTING_COLUMNS)
-            conn.execute(text(f"INSERT INTO store_listings ({columns}) VALUES ({marks})"),
-                         [{c: l[c] for c in LISTING_COLUMNS} for l in listings])
-        progress(len(batch))
+                content = content_json(r, slug_of[r["category"]])
+                published = _when(r["published_at"], pg)
+                values = {"id": r["id"], "owner_id": r["builder"], "workspace_id": r["builder"], "visibility": "public",
+                          "allow_forks": True, "draft": content, "published_version": 1, "name": r["name"],
+                          "category_id": r["category"], "search_text": "", "published_at": published,
+                          "created_at": published, "updated_at": published}
+                gpts.append(tuple(values.get(c) for c in gpt_columns))
+                versions.append(tuple({"gpt_id": r["id"], "number": 1, "content": content, "note": "",
+                                       "author_id": r["builder"], "created_at": published}[c] for c in version_columns))
+                listing = {**r, "gpt_id": r["id"], "id": r["n"], "category_id": r["category"], "builder_id": r["builder"],
+                           "builder_name": f"Builder {r['builder']}", "avatar": "🤖", "has_en": True, "published_at": published}
+                listings.append(tuple(listing[c] for c in LISTING_COLUMNS))
+            write("gpts", gpt_columns, gpts)
+            write("gpt_versions", version_columns, versions)
+            write("store_listings", list(LISTING_COLUMNS), listings)
+            raw.commit()
+            progress(len(batch))
+        if pg:
+            for table in ("users", "workspaces", "store_listings"):
+                cursor.execute(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))")
+            raw.commit()
+    finally:
+        raw.close()
     index(database)
+
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _when(moment: datetime, pg: bool):
+    # SQLAlchemy keeps SQLite datetimes as naive UTC text in this exact format.
+    return moment if pg else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_writer(cursor):
+    def write(table: str, columns: list[str], rows: list[tuple]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    return write
+
+
+def _copy_writer(cursor):
+    def write(table: str, columns: list[str], rows: list[tuple]) -> None:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    return write
 
 
 def index(database) -> None:
