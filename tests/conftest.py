@@ -28,6 +28,7 @@ from agora.config import Settings
 from agora.db import Database
 from agora.models import Base
 from agora.billing.plans import ensure_default_plans
+from agora.store import front as store_front
 from agora.store.service import ensure_default_categories
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
@@ -86,6 +87,7 @@ def wipe(database: Database) -> None:
     with database.session() as session:
         ensure_default_categories(session)
         ensure_default_plans(session)
+    store_front.forget()  # the store front is cached per process for up to 60 s
 
 
 class LiveServer:

@@ -32,7 +32,12 @@ from agora.errors import AgoraError, Unauthorized
 from agora.gpts import api as gpts_api
 from agora.gpts import routes as gpts_pages
 from agora.store import api as store_api
-from agora.store import routes as store_pages
+from agora.store import admin_pages as store_admin_pages
+from agora.store import pages as store_pages
+from agora.store import profile_pages as store_profile_pages
+from agora.store import review_pages as store_review_pages
+from agora.store import routes as store_gpt_page
+from agora.store import social_api as store_social_api
 from agora.web.csrf import csrf_protect
 from agora.web.request_context import RequestContextMiddleware
 from agora.web.templating import render
@@ -45,7 +50,12 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_api.router, True),
     (api_key_pages.router, False),
     (store_pages.router, False),
+    (store_gpt_page.router, False),
+    (store_review_pages.router, False),
+    (store_profile_pages.router, False),
+    (store_admin_pages.router, False),
     (store_api.router, True),
+    (store_social_api.router, True),
     (gpts_pages.router, False),
     (gpts_api.router, True),
     (chat_pages.router, False),

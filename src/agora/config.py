@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(20, ge=1, description="Failed logins per IP address per window.")
     login_window_minutes: int = Field(15, ge=1, description="Window of the login rate limits, in minutes.")
     default_language: Literal["en", "fr"] = Field("en", description="Language when the browser asks for none we have.")
+    builder_verification_allow_private: bool = Field(
+        False, description="Let builder domain checks reach private addresses and host:port (tests only)."
+    )
+    builder_verification_ca_bundle: str | None = Field(
+        None, description="CA bundle file trusted when fetching builders' verification tokens."
+    )
     chat_provider: str = Field("local", description="LLM provider chats use: `local`, `openai` or one a plugin registers.")
     chat_model: str = Field("", description="Model used when a GPT names none the provider offers; empty: the provider's first.")
     chat_max_reply_tokens: int = Field(512, ge=1, description="Most tokens one assistant reply may have.")

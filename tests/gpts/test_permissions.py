@@ -24,7 +24,9 @@ SEES = {
     "workspace": {"owner", "member"},
     "public": {"owner", "member", "other", "visitor"},
 }
-LISTED = {"private": set(), "link": set(), "workspace": {"owner", "member"}, "public": set(VIEWERS)}
+# Who finds the GPT through the store (front page, category pages, search). The store lists
+# public GPTs only (issue 4); workspace GPTs are listed to members on their workspace's page.
+LISTED = {"private": set(), "link": set(), "workspace": set(), "public": set(VIEWERS)}
 
 
 @pytest.fixture

@@ -107,3 +107,14 @@ def shared(session: Session, token: str) -> tuple[Conversation, list[Message]]:
 
 def touch(conversation: Conversation) -> None:
     conversation.updated_at = utcnow()
+
+
+def has_chatted(session: Session, user: User, gpt_id: str) -> bool:
+    """Whether `user` got at least one reply from this GPT (what earns the right to rate it)."""
+    answered = (
+        select(Message.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.user_id == user.id, Message.gpt_id == gpt_id, Message.role == "assistant")
+        .limit(1)
+    )
+    return session.scalar(answered) is not None

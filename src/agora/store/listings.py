@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import User
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt, GptVersion
-from agora.store import ranking
+from agora.store import front, ranking
 from agora.store.models import Category, Listing
 from agora.store.search_index import index_for
 
@@ -33,6 +33,7 @@ def sync(session: Session, gpt: Gpt) -> Listing | None:
         if listing is not None:
             session.delete(listing)
             session.flush()
+            front.forget()  # leaving the store shows at once here; other workers within 60 s
         return None
     content = GptContent.model_validate(
         session.scalar(
@@ -41,6 +42,7 @@ def sync(session: Session, gpt: Gpt) -> Listing | None:
     )
     if listing is None:
         listing = Listing(gpt_id=gpt.id, conversations=0, rating_sum=0, rating_count=0, trending=0.0)
+        front.forget()
     with session.no_autoflush:  # a half-filled new listing must not be flushed by a lookup
         _copy_texts(session, listing, gpt, content)
     session.add(listing)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from agora import i18n
+from agora.store.ranking import conversation_bucket
 from agora.web import csrf
 
 _env = jinja2.Environment(
@@ -25,6 +26,7 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]
     newstyle=True,
 )
 _env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
+_env.globals["bucket"] = conversation_bucket
 templates = Jinja2Templates(env=_env)
 
 

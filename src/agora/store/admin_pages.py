@@ -1,0 +1,91 @@
+"""Admin pages for the store: categories and each week's featured picks."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from agora.errors import AgoraError, Forbidden
+from agora.i18n import gettext as _
+from agora.store import category_admin, featured, front
+from agora.web.deps import CurrentUser, Db
+from agora.web.templating import render
+
+router = APIRouter(prefix="/admin")
+
+
+def _admin_only(user) -> None:
+    if not user.is_admin:
+        raise Forbidden(_("This page is for administrators."))
+
+
+def _back(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/categories")
+def categories_page(request: Request, db: Db, user: CurrentUser) -> Response:
+    _admin_only(user)
+    with db.session() as session:
+        categories = category_admin.all_categories(session)
+    return render(request, "store/admin_categories.html", categories=categories)
+
+
+@router.post("/categories")
+def create_category(request: Request, db: Db, user: CurrentUser, name_en: str = Form(""), name_fr: str = Form("")) -> Response:
+    try:
+        with db.session() as session:
+            category_admin.create(session, user, name_en=name_en, name_fr=name_fr)
+    except AgoraError as error:
+        with db.session() as session:
+            categories = category_admin.all_categories(session)
+        return render(request, "store/admin_categories.html", error.status, categories=categories,
+                      errors={error.field: error.message}, values={"name_en": name_en, "name_fr": name_fr})
+    front.forget()
+    return _back("/admin/categories")
+
+
+@router.post("/categories/{category_id}")
+def change_category(
+    request: Request, category_id: int, db: Db, user: CurrentUser,
+    action: str = Form(""), name_en: str = Form(""), name_fr: str = Form(""),
+) -> Response:
+    with db.session() as session:
+        if action == "rename":
+            category_admin.rename(session, user, category_id, name_en=name_en, name_fr=name_fr)
+        elif action in ("up", "down"):
+            category_admin.move(session, user, category_id, up=action == "up")
+        elif action in ("hide", "show"):
+            category_admin.set_hidden(session, user, category_id, hidden=action == "hide")
+    front.forget()
+    return _back("/admin/categories")
+
+
+@router.get("/featured")
+def featured_page(request: Request, db: Db, user: CurrentUser, week: str = "") -> Response:
+    _admin_only(user)
+    year, number = featured.parse_week(week) if week else featured.current_week()
+    with db.session() as session:
+        picks = featured.picks(session, year, number)
+    return render(request, "store/admin_featured.html", picks=picks, week=f"{year}-W{number:02d}")
+
+
+@router.post("/featured")
+def change_featured(
+    request: Request, db: Db, user: CurrentUser, week: str = Form(""), gpt_id: str = Form(""), action: str = Form("pick")
+) -> Response:
+    year, number = featured.parse_week(week)
+    gpt_id = gpt_id.strip().rsplit("/", 1)[-1]  # accept a pasted /g/... link too
+    try:
+        with db.session() as session:
+            if action == "remove":
+                featured.unpick(session, user, gpt_id=gpt_id, year=year, week=number)
+            else:
+                featured.pick(session, user, gpt_id=gpt_id, year=year, week=number)
+    except AgoraError as error:
+        with db.session() as session:
+            picks = featured.picks(session, year, number)
+        return render(request, "store/admin_featured.html", error.status, picks=picks, week=week,
+                      errors={"gpt_id": error.message}, values={"gpt_id": gpt_id})
+    front.forget()
+    return _back(f"/admin/featured?week={week}")
