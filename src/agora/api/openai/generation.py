@@ -11,12 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import openai
-
 from agora.api.openai.errors import OpenAIError
 from agora.api.openai.service import Call
 from agora.providers.base import Finished, Provider, ProviderError, TextDelta, Usage
-from agora.providers.openai_compat import timed_out
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,12 @@ class Generation:
 
 def upstream_error(error: ProviderError) -> OpenAIError:
     """502 when the model server failed or refused; 504 when it did not answer in time."""
+    # Imported here: the SDK takes long to import, and workers must start fast (the process
+    # manager kills a worker that is slow to answer its health checks).
+    import openai
+
+    from agora.providers.openai_compat import timed_out
+
     cause = error.__cause__
     if isinstance(cause, openai.APITimeoutError) or (cause is not None and timed_out(cause)):
         return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
