@@ -30,6 +30,7 @@ from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError, Unauthorized
 from agora.gpts import api as gpts_api
+from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
 from agora.store import api as store_api
 from agora.store import admin_pages as store_admin_pages
@@ -58,6 +59,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (store_social_api.router, True),
     (gpts_pages.router, False),
     (gpts_api.router, True),
+    (gpts_preview_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
     (billing_pages.router, False),

@@ -1,9 +1,4 @@
-"""Which GPTs a user may chat with.
-
-Interim rule until the builder's visibility function (`agora.gpts.access`) is committed:
-published, undeleted GPTs that are public or shared by link, plus the user's own.
-Switch `usable()` to `gpts.access.allowed(viewer, "use")` then, and delete this rule.
-"""
+"""Which GPTs a user may chat with: the builder's one rule (`agora.gpts.access`), "use"."""
 
 from __future__ import annotations
 
@@ -12,14 +7,15 @@ from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
 from agora.errors import NotFound
+from agora.gpts import access as gpt_access
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.text import fold
 
 
 def usable(viewer: User) -> ColumnElement[bool]:
-    published = Gpt.deleted_at.is_(None) & Gpt.published_version.is_not(None)
-    return published & (Gpt.visibility.in_(("public", "link")) | (Gpt.owner_id == viewer.id))
+    """Published GPTs shared with the viewer (public, link, their workspaces) and their own."""
+    return gpt_access.allowed(viewer, "use") & Gpt.published_version.is_not(None)
 
 
 def find_usable(session: Session, gpt_id: str, viewer: User, *, field: str = "gpt_id") -> Gpt:
@@ -30,8 +26,9 @@ def find_usable(session: Session, gpt_id: str, viewer: User, *, field: str = "gp
 
 
 def mentionable(session: Session, viewer: User, query: str, *, limit: int = 8) -> list[Gpt]:
-    """GPTs for the composer's @ list: the user's own and public ones (link-only GPTs stay unlisted)."""
-    listed = usable(viewer) & ((Gpt.visibility == "public") | (Gpt.owner_id == viewer.id))
+    """GPTs for the composer's @ list: usable ones, without other people's link-only GPTs
+    (a link is shared privately; it is not a listing)."""
+    listed = usable(viewer) & ((Gpt.visibility != "link") | (Gpt.owner_id == viewer.id))
     statement = select(Gpt).where(listed)
     for word in fold(query).split()[:4]:
         statement = statement.where(Gpt.search_text.contains(word, autoescape=True))

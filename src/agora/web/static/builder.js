@@ -75,3 +75,68 @@ for (const confirmForm of document.querySelectorAll("form[data-confirm]")) {
     if (!window.confirm(confirmForm.dataset.confirm)) event.preventDefault();
   });
 }
+
+// Chat with the saved draft (POST /api/gpts/{id}/preview, streamed as Server-Sent Events).
+const previewForm = document.querySelector("[data-preview-chat]");
+if (previewForm) {
+  const log = document.querySelector("[data-preview-log]");
+  const input = previewForm.querySelector("textarea");
+  const errorBox = previewForm.querySelector("[data-preview-error]");
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const history = [];
+
+  const bubble = (role, text) => {
+    const item = document.createElement("li");
+    item.className = `message ${role}`;
+    item.textContent = text; // model output is text here, never HTML
+    log.append(item);
+    return item;
+  };
+
+  previewForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const content = input.value.trim();
+    if (!content) return;
+    errorBox.hidden = true;
+    history.push({ role: "user", content });
+    bubble("user", content);
+    input.value = "";
+    const reply = bubble("assistant", "");
+    const response = await fetch(`/api/gpts/${previewForm.dataset.previewChat}/preview`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ messages: history }),
+    });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      errorBox.textContent = body.error?.message || response.statusText;
+      errorBox.hidden = false;
+      history.pop();
+      reply.remove();
+      return;
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = /^event: (.*)$/m.exec(frame)?.[1];
+        const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] || "{}");
+        if (name === "delta") reply.textContent += data.text;
+        if (name === "done") {
+          reply.dataset.status = data.status;
+          if (data.error) {
+            errorBox.textContent = data.error;
+            errorBox.hidden = false;
+          }
+        }
+      }
+    }
+    history.push({ role: "assistant", content: reply.textContent });
+  });
+}
