@@ -8,10 +8,13 @@ test counts as a failure, so a missing PostgreSQL or Chromium cannot pass silent
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import re
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -88,6 +91,49 @@ def wipe(database: Database) -> None:
         ensure_default_categories(session)
         ensure_default_plans(session)
     store_front.forget()  # the store front is cached per process for up to 60 s
+
+
+AGORA = str(Path(sys.executable).parent / "agora")
+
+
+def start_agora(home: Path, *, database_url: str, workers: int = 2, **settings) -> tuple[subprocess.Popen, str, Path]:
+    """`agora serve` as a real process on a free port, returned once /readyz answers.
+
+    Logs are JSON (they carry each worker's pid) in home/server.log. No AGORA_SECRET_KEY:
+    serve must generate one before forking, shared by every worker. The caller stops it.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
+    env.update(AGORA_HOME=str(home), AGORA_DATABASE_URL=database_url, AGORA_LOG_FORMAT="json")
+    env.update({f"AGORA_{name.upper()}": str(value) for name, value in settings.items()})
+    log = home / "server.log"
+    process = subprocess.Popen([AGORA, "serve", "--workers", str(workers), "--port", str(port)],
+                               env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return process, url, log
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("agora serve did not become ready:\n" + log.read_text())
+        time.sleep(0.2)
+
+
+def worker_pids(log: Path, request: str = "") -> set[int]:
+    """Pids of the workers whose access log lines mention `request` (e.g. "POST /v1/chat/completions ")."""
+    pids = set()
+    for line in log.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if entry.get("logger") == "uvicorn.access" and request in entry.get("message", ""):
+            pids.add(entry["pid"])
+    return pids
 
 
 class LiveServer:

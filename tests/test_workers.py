@@ -6,41 +6,18 @@ worker's pid, which proves both workers served requests.
 """
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import Browser, free_port
-
-AGORA = str(Path(sys.executable).parent / "agora")
+from tests.conftest import Browser, start_agora, worker_pids
 
 
 @pytest.fixture
 def two_workers(server, tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
-    # No AGORA_SECRET_KEY: `agora serve` must generate one before forking, shared by both workers.
-    env.update(AGORA_HOME=str(tmp_path), AGORA_DATABASE_URL=server.settings.resolved_database_url(), AGORA_LOG_FORMAT="json")
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([AGORA, "serve", "--workers", "2", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, (tmp_path / "server.log").read_text()
-        assert time.monotonic() < deadline, "agora serve did not become ready"
-        time.sleep(0.2)
-    yield url, process, tmp_path / "server.log"
+    process, url, log = start_agora(tmp_path, database_url=server.settings.resolved_database_url())
+    yield url, process, log
     if process.poll() is None:
         process.kill()
         process.wait()
@@ -49,18 +26,6 @@ def two_workers(server, tmp_path):
 def fresh_connections(url: str, **kwargs) -> Browser:
     # No keep-alive: every request opens a connection, which either worker may accept.
     return Browser(base_url=url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0), **kwargs)
-
-
-def worker_pids(log: Path) -> set[int]:
-    pids = set()
-    for line in log.read_text().splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if entry.get("logger") == "uvicorn.access":
-            pids.add(entry["pid"])
-    return pids
 
 
 def test_two_workers_share_sessions_limits_and_logouts(two_workers):

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
 import uuid
 
-import httpx
 import openai
 import pytest
 
@@ -16,8 +12,8 @@ from agora.ratelimit.buckets import Decision, Limits, duration
 from agora.ratelimit.local import LocalLimiter
 from agora.ratelimit.redis_limiter import RedisLimiter
 from tests.api.conftest import REDIS_URL, make_key, usage_records, use_settings
-from tests.test_workers import AGORA, fresh_connections
-from tests.conftest import free_port
+from tests.conftest import start_agora, worker_pids
+from tests.test_workers import fresh_connections
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -132,24 +128,17 @@ def test_limits_are_per_key(upstream, server, client, database):
 
 
 def test_two_workers_share_the_limit_through_redis(upstream, server, database, redis_url, tmp_path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
-    env.update(
-        AGORA_HOME=str(tmp_path), AGORA_DATABASE_URL=server.settings.resolved_database_url(), AGORA_LOG_FORMAT="json",
-        AGORA_REDIS_URL=redis_url, AGORA_API_REQUESTS_PER_MINUTE="3", AGORA_CHAT_PROVIDER="openai",
-        AGORA_OPENAI_BASE_URL=upstream.base_url, AGORA_OPENAI_MODELS="standin", AGORA_OPENAI_MAX_RETRIES="0",
+    process, url, log = start_agora(
+        tmp_path, database_url=server.settings.resolved_database_url(), redis_url=redis_url, api_requests_per_minute=3,
+        chat_provider="openai", openai_base_url=upstream.base_url, openai_models="standin", openai_max_retries=0,
     )
-    log = tmp_path / "server.log"
-    process = subprocess.Popen([AGORA, "serve", "--workers", "2", "--port", str(port)], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        assert _ready(url, process), log.read_text()
         key = make_key(database)
         client = fresh_connections(url, headers={"Authorization": f"Bearer {key}"})
         statuses = []
         # New connections land on either worker; go on until both have answered completions
         # (a worker still starting on a busy machine answers none at first).
-        while len(statuses) < 12 or len(_pids_serving(log, "/v1/chat/completions")) < 2:
+        while len(statuses) < 12 or len(worker_pids(log, "POST /v1/chat/completions ")) < 2:
             assert len(statuses) < 300, "requests never reached both workers"
             statuses.append(client.post("/v1/chat/completions", json={"model": "standin", "messages": MESSAGES}).status_code)
         # Three per minute for the key, whichever worker answered: per-process buckets would allow six.
@@ -158,31 +147,3 @@ def test_two_workers_share_the_limit_through_redis(upstream, server, database, r
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _pids_serving(log, path: str) -> set[int]:
-    pids = set()
-    for line in log.read_text().splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if entry.get("logger") == "uvicorn.access" and f"POST {path} " in entry.get("message", ""):
-            pids.add(entry["pid"])
-    return pids
-
-
-def _ready(url: str, process: subprocess.Popen) -> bool:
-    import time
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    return False

@@ -1,5 +1,6 @@
 // The GPT builder's enhancements: live preview, unsaved-changes warning, confirmations.
 // Every page works without this file; it only makes the editor quicker to use.
+import { sseEvents } from "/static/sse.js";
 
 const form = document.querySelector("[data-builder-form]");
 
@@ -115,25 +116,13 @@ if (previewForm) {
       reply.remove();
       return;
     }
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const frame = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const name = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] || "{}");
-        if (name === "delta") reply.textContent += data.text;
-        if (name === "done") {
-          reply.dataset.status = data.status;
-          if (data.error) {
-            errorBox.textContent = data.error;
-            errorBox.hidden = false;
-          }
+    for await (const [name, data] of sseEvents(response)) {
+      if (name === "delta") reply.textContent += data.text;
+      if (name === "done") {
+        reply.dataset.status = data.status;
+        if (data.error) {
+          errorBox.textContent = data.error;
+          errorBox.hidden = false;
         }
       }
     }

@@ -1,5 +1,6 @@
 // The conversation page, enhanced: replies stream in over SSE from the JSON API.
 // Without this file the page still works: forms post and the reply appears on reload.
+import { sseEvents } from "/static/sse.js";
 
 const chat = document.getElementById("chat");
 const composer = document.getElementById("composer");
@@ -57,25 +58,6 @@ function setStreaming(on) {
   document.getElementById("regenerate-form").hidden = on || !lastIsReply;
   editButton.hidden = on || !list.querySelector(".message.user");
   document.querySelector(".chat-empty")?.remove();
-}
-
-// Reads `event:`/`data:` frames from the response body as they arrive.
-async function* sseEvents(response) {
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const name = frame.match(/^event: (.*)$/m)?.[1];
-      const data = frame.match(/^data: (.*)$/m)?.[1];
-      if (name && data) yield [name, JSON.parse(data)];
-    }
-  }
 }
 
 async function streamReply(path, body, author) {
