@@ -46,7 +46,8 @@ def _compute(session: Session) -> Front:
     ]
     result = Front(
         featured=featured.picks(session, year, week),
-        trending=browse.top(session, sort="trending", limit=browse.SHELF_SIZE),
+        # Only GPTs with recent activity: on a new store every score is 0 and the shelf would be arbitrary.
+        trending=[l for l in browse.top(session, sort="trending", limit=browse.SHELF_SIZE) if l.trending > 0],
         shelves=shelves,
         total=sum(counts.values()),
     )
