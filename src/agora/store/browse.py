@@ -7,9 +7,6 @@ page repeat or skip one, and page 50 costs what page 1 costs.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import time
 from datetime import datetime
 from threading import Lock
@@ -19,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
+from agora.store import cursors
 from agora.store.models import Category, Listing
 from agora.store.search import Results
 
@@ -83,19 +81,18 @@ def _encode(listing: Listing, sort: str) -> str:
     value = getattr(listing, SORT_COLUMNS[sort].key)
     if isinstance(value, datetime):
         value = value.isoformat()
-    raw = json.dumps({"s": sort, "v": value, "i": listing.id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode({"s": sort, "v": value, "i": listing.id})
 
 
 def _decode(cursor: str, sort: str):
+    data = cursors.decode(cursor)
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if data["s"] != sort:
             raise ValueError("cursor from another sort")
         value = datetime.fromisoformat(data["v"]) if sort == "newest" else float(data["v"])
         return value, int(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidInput(_("This cursor is not one Agora gave; start again without it."), field="cursor") from None
+    except (KeyError, TypeError, ValueError):
+        raise cursors.refused() from None
 
 
 class TtlCache:

@@ -6,9 +6,6 @@ concurrent reviews never lose a vote and ranking reads one row.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 
 from sqlalchemy import select, tuple_, update
@@ -21,7 +18,7 @@ from agora.db import utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
-from agora.store import ranking
+from agora.store import cursors, ranking
 from agora.store.models import Listing, Review
 
 MAX_BODY = 2000
@@ -120,13 +117,12 @@ def _move_rating(session: Session, gpt_id: str, *, delta: int, votes: int) -> No
 
 
 def _encode(review: Review) -> str:
-    raw = json.dumps({"t": review.created_at.isoformat(), "i": review.id}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode({"t": review.created_at.isoformat(), "i": review.id})
 
 
 def _decode(cursor: str) -> tuple[datetime, int]:
+    data = cursors.decode(cursor)
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         return datetime.fromisoformat(data["t"]), int(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidInput(_("This cursor is not one Agora gave; start again without it."), field="cursor") from None
+    except (KeyError, TypeError, ValueError):
+        raise cursors.refused() from None

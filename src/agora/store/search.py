@@ -7,9 +7,6 @@ and pages through that ranking. Only listings are searched, so only public GPTs 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
-from agora.store import ranking
+from agora.store import cursors, ranking
 from agora.store.models import Category, Listing
 from agora.store.query import parse
 from agora.store.search_index import Candidate, index_for
@@ -100,17 +97,16 @@ def _listings(session: Session, ids: list[int]) -> list[Listing]:
 
 
 def _encode(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"o": offset}).encode()).decode().rstrip("=")
+    return cursors.encode({"o": offset})
 
 
 def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        offset = int(data["o"])
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        raise InvalidInput(_("This cursor is not one Agora gave; start again without it."), field="cursor") from None
+        offset = int(cursors.decode(cursor)["o"])
+    except (KeyError, TypeError, ValueError):
+        raise cursors.refused() from None
     if not 0 <= offset <= 10_000:
-        raise InvalidInput(_("This cursor is not one Agora gave; start again without it."), field="cursor")
+        raise cursors.refused()
     return offset
