@@ -244,3 +244,7 @@ def index(database) -> None:
         else:
             conn.execute(text("INSERT INTO store_fts(store_fts) VALUES ('rebuild')"))
             conn.execute(text("ANALYZE"))
+    from agora.store.listings import recount
+
+    with database.session() as session:  # the category counters store.listings.sync would have kept
+        recount(session)

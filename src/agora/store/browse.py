@@ -120,5 +120,11 @@ class TtlCache:
 
 
 def counts_by_category(session: Session) -> dict[int, int]:
-    rows = session.execute(select(Listing.category_id, func.count()).group_by(Listing.category_id))
-    return {category_id: count for category_id, count in rows}
+    """GPTs listed per category: counters kept by store.listings.sync, so no listing is read."""
+    return dict(session.execute(select(Category.id, Category.listing_count)).all())
+
+
+def total(session: Session, counts: dict[int, int]) -> int:
+    """Every listed GPT: the categories' counters plus the few without a category (an index range)."""
+    uncategorised = session.scalar(select(func.count()).select_from(Listing).where(Listing.category_id.is_(None)))
+    return sum(counts.values()) + (uncategorised or 0)

@@ -49,7 +49,7 @@ def _compute(session: Session) -> Front:
         # Only GPTs with recent activity: on a new store every score is 0 and the shelf would be arbitrary.
         trending=[l for l in browse.top(session, sort="trending", limit=browse.SHELF_SIZE) if l.trending > 0],
         shelves=shelves,
-        total=sum(counts.values()),
+        total=browse.total(session, counts),
     )
     # Cached across requests: detach everything from this request's session.
     cached = [*result.featured, *result.trending, *(o for s in shelves for o in (s.category, *s.listings))]

@@ -8,7 +8,7 @@ never ahead of or behind the data.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
@@ -27,10 +27,12 @@ def is_listed(gpt: Gpt) -> bool:
 def sync(session: Session, gpt: Gpt) -> Listing | None:
     listing = session.scalar(select(Listing).where(Listing.gpt_id == gpt.id))
     index = index_for(session)
+    was_in = listing.category_id if listing is not None else None
     if listing is not None:
         index.remove(session, listing)
     if not is_listed(gpt):
         if listing is not None:
+            _count(session, was_in, -1)
             session.delete(listing)
             session.flush()
             front.forget()  # leaving the store shows at once here; other workers within 60 s
@@ -45,12 +47,30 @@ def sync(session: Session, gpt: Gpt) -> Listing | None:
         front.forget()
     with session.no_autoflush:  # a half-filled new listing must not be flushed by a lookup
         _copy_texts(session, listing, gpt, content)
+    if listing.id is None or listing.category_id != was_in:
+        _count(session, was_in if listing.id is not None else None, -1)
+        _count(session, listing.category_id, +1)
     session.add(listing)
     session.flush()  # the listing id is part of its search key
     listing.search_key = ranking.search_key(listing.id, listing.conversations)
     session.flush()
     index.add(session, listing)
     return listing
+
+
+def _count(session: Session, category_id: int | None, change: int) -> None:
+    """Move a category's listing counter in the caller's transaction (an atomic increment,
+    so concurrent publishes in one category never lose a count)."""
+    if category_id is not None:
+        session.execute(
+            update(Category).where(Category.id == category_id).values(listing_count=Category.listing_count + change)
+        )
+
+
+def recount(session: Session) -> None:
+    """Recompute every category's counter from the listings (after a bulk load)."""
+    counted = select(func.count()).where(Listing.category_id == Category.id).scalar_subquery()
+    session.execute(update(Category).values(listing_count=counted))
 
 
 def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptContent) -> None:

@@ -25,6 +25,8 @@ class Category(Base):
     name_fr: Mapped[str] = mapped_column(String(60))
     position: Mapped[int] = mapped_column(default=0)
     hidden: Mapped[bool] = mapped_column(default=False)
+    # Listings in this category, maintained by store.listings.sync (never counted per request).
+    listing_count: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     def name(self, language: str) -> str:
         return self.name_fr if language == "fr" else self.name_en
