@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import Session
 
 from agora.store import browse
-from agora.store import search as store_search
-from agora.store.models import Category, Listing
+from agora.store.models import Listing
 
 SIMILAR = 6
+NEIGHBOURHOOD = 2000  # the category's most trending GPTs that "similar" picks from
+MAX_TAGS = 8
 
 
 @dataclass(frozen=True)
@@ -30,20 +31,29 @@ def neighbours(session: Session, gpt_id: str) -> Neighbours:
 
 
 def similar(session: Session, listing: Listing) -> list[Listing]:
-    """GPTs of the same category sharing its first tag, else the category's trending ones."""
-    found: list[Listing] = []
-    tags = listing.tags.split()
-    if tags:
-        category = session.get(Category, listing.category_id) if listing.category_id else None
-        results = store_search.search(session, tags[0].replace("-", " "), category=category, limit=SIMILAR + 1)
-        found = [l for l in results.listings if l.gpt_id != listing.gpt_id]
-    if len(found) < SIMILAR and listing.category_id is not None:
-        seen = {l.id for l in found} | {listing.id}
-        statement = (
-            select(Listing)
-            .where(Listing.category_id == listing.category_id, Listing.id.not_in(seen))
-            .order_by(Listing.trending.desc(), Listing.id.desc())
-            .limit(SIMILAR - len(found))
-        )
-        found += list(session.scalars(statement))
-    return found[:SIMILAR]
+    """The category's most trending GPTs that share a tag with this one, then its trending ones.
+
+    Only the category's NEIGHBOURHOOD most trending GPTs are looked at (an index range), so the
+    shelf costs the same at 3 million GPTs as at 300, and it shows GPTs people actually use.
+    """
+    if listing.category_id is None:
+        return []
+    neighbourhood = (
+        select(Listing.id, Listing.tags, Listing.trending)
+        .where(Listing.category_id == listing.category_id, Listing.id != listing.id)
+        .order_by(Listing.trending.desc(), Listing.id.desc())
+        .limit(NEIGHBOURHOOD)
+        .subquery()
+    )
+    padded = literal(" ") + neighbourhood.c.tags + literal(" ")
+    shared = [padded.like(f"% {_escape(tag)} %", escape="\\") for tag in listing.tags.split()[:MAX_TAGS]]
+    ranked = neighbourhood.c.trending.desc(), neighbourhood.c.id.desc()
+    ids = list(session.scalars(select(neighbourhood.c.id).where(or_(*shared)).order_by(*ranked).limit(SIMILAR))) if shared else []
+    if len(ids) < SIMILAR:
+        ids += [i for i in session.scalars(select(neighbourhood.c.id).order_by(*ranked).limit(SIMILAR)) if i not in ids]
+    by_id = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(ids[:SIMILAR])))}
+    return [by_id[i] for i in ids[:SIMILAR] if i in by_id]
+
+
+def _escape(tag: str) -> str:
+    return tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
