@@ -32,6 +32,7 @@ from agora.errors import AgoraError, Unauthorized
 from agora.gpts import api as gpts_api
 from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
+from agora.providers import admin_pages as provider_admin_pages
 from agora.store import api as store_api
 from agora.store import admin_pages as store_admin_pages
 from agora.store import pages as store_pages
@@ -55,6 +56,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (store_review_pages.router, False),
     (store_profile_pages.router, False),
     (store_admin_pages.router, False),
+    (provider_admin_pages.router, False),
     (store_api.router, True),
     (store_social_api.router, True),
     (gpts_pages.router, False),

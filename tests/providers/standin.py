@@ -7,6 +7,7 @@ close mid-body, hang, send malformed events. Tests queue a mode per coming reque
 Modes: "ok", "status:<code>", "hang" (never answers), "hang_midway", "drop" (connection
 closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
 finish reason), "slow" (a long reply, `slow_gap` seconds between tokens).
+GET .../models lists `listed_models`, refusing with 401 when `required_key` is set and not sent.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class StandIn:
         self.modes: deque[str] = deque()
         self.requests: list[dict] = []
         self.aborted = 0  # streams the client closed before the end: proof a stop reaches upstream
+        self.listed_models = ["standin", "other"]
+        self.required_key: str | None = None
+        self.authorizations: list[str] = []  # each request's Authorization header, "" when none
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -40,6 +44,8 @@ class StandIn:
         self.modes.clear()
         self.requests.clear()
         self.aborted = 0
+        self.required_key = None
+        self.authorizations.clear()
 
     def start_in_thread(self) -> StandIn:
         ready = threading.Event()
@@ -60,7 +66,11 @@ class StandIn:
             request = await _read_request(reader)
             if request is None:
                 return
-            path, body = request
+            path, body, headers = request
+            self.authorizations.append(headers.get("authorization", ""))
+            if path.rstrip("/").endswith("/models"):
+                await self._list_models(headers, writer)
+                return
             mode = self.modes.popleft() if self.modes else "ok"
             self.requests.append(body)
             await self._answer(mode, body, reader, writer)
@@ -68,6 +78,15 @@ class StandIn:
             self.aborted += 1
         finally:
             writer.close()
+
+    async def _list_models(self, headers: dict, writer) -> None:
+        if self.required_key and headers.get("authorization") != f"Bearer {self.required_key}":
+            status, payload = 401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error"}}
+        else:
+            status, payload = 200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "standin"} for m in self.listed_models]}
+        raw = json.dumps(payload).encode()
+        writer.write(f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(raw)}\r\nconnection: close\r\n\r\n".encode() + raw)
+        await writer.drain()
 
     async def _answer(self, mode: str, body: dict, reader, writer) -> None:
         if mode.startswith("status:"):
@@ -127,13 +146,13 @@ async def _send_chunk(writer, data: bytes) -> None:
     await writer.drain()
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict] | None:
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict, dict] | None:
     head = await reader.readuntil(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     path = lines[0].split(" ")[1]
     headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
     raw = await reader.readexactly(int(headers.get("content-length", "0")))
-    return path, json.loads(raw or b"{}")
+    return path, json.loads(raw or b"{}"), headers
 
 
 def free_port() -> int:

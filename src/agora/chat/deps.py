@@ -7,15 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from agora.chat.stops import StopBoard
-from agora.providers import registry
+from agora.providers import catalog
 from agora.providers.base import Provider
 
 
 def get_provider(request: Request) -> Provider:
-    state = request.app.state
-    if getattr(state, "chat_provider", None) is None:
-        state.chat_provider = registry.create(state.settings.chat_provider, state.settings)
-    return state.chat_provider
+    return catalog.chat_provider(request.app.state)
 
 
 def get_stop_board(request: Request) -> StopBoard:

@@ -10,13 +10,11 @@ log = logging.getLogger("agora.gpts")
 
 
 def offered_models(app: FastAPI) -> list[str]:
-    """Asked of the configured provider once per application; [] when it cannot say."""
-    if not hasattr(app.state, "offered_models"):
-        from agora.providers import registry
+    """Asked of the chat's providers each time (an admin may add or remove some); [] when they cannot say."""
+    from agora.providers import catalog
 
-        try:
-            app.state.offered_models = list(registry.create(app.state.settings.chat_provider, app.state.settings).models())
-        except Exception as error:  # a misconfigured provider must not break the editor
-            log.warning("could not list the provider's models", extra={"error": str(error)})
-            app.state.offered_models = []
-    return app.state.offered_models
+    try:
+        return list(catalog.chat_provider(app.state).models())
+    except Exception as error:  # a misconfigured provider must not break the editor
+        log.warning("could not list the provider's models", extra={"error": str(error)})
+        return []

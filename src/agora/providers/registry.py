@@ -2,6 +2,8 @@
 
 A factory takes the Settings and returns a Provider. Agora registers its own two in
 pyproject.toml the same way a third-party package would, so both paths stay exercised.
+The same factories build the providers an admin configures (agora.providers.catalog), with
+that row's values in the Settings they are given.
 """
 
 from __future__ import annotations
@@ -25,6 +27,6 @@ def create(name: str, settings: Settings) -> Provider:
     found = entry_points(group=GROUP, name=name)
     if not found:
         names = ", ".join(sorted(available())) or "none"
-        raise LookupError(f"no LLM provider named {name!r} is installed (installed: {names}); check AGORA_CHAT_PROVIDER")
+        raise LookupError(f"no LLM provider named {name!r} is installed (installed: {names}); check AGORA_CHAT_PROVIDER or the kinds in /admin/providers")
     factory: Factory = next(iter(found)).load()
     return factory(settings)

@@ -12,7 +12,7 @@ from fastapi import Request
 
 from agora.config import Settings
 from agora.db import Database
-from agora.providers import registry
+from agora.providers import catalog
 from agora.providers.base import Provider
 from agora.ratelimit import Limiter, make_limiter
 
@@ -28,8 +28,7 @@ class V1State:
 def v1_state(request: Request) -> V1State:
     state = request.app.state.main.state
     # Made on first use, like the chat's provider (agora.chat.deps), and shared with the chat.
-    if getattr(state, "chat_provider", None) is None:
-        state.chat_provider = registry.create(state.settings.chat_provider, state.settings)
+    catalog.chat_provider(state)
     if getattr(state, "api_limiter", None) is None:
         state.api_limiter = make_limiter(state.settings)
     return V1State(state.settings, state.database, state.chat_provider, state.api_limiter)
