@@ -45,8 +45,8 @@ def test_the_catalog_routes_each_model_to_its_provider(database, server, upstrea
     assert offered[0] == "smollm2-135m-instruct"  # no default chosen: the settings' provider's, as before
     assert set(offered) == {"smollm2-135m-instruct", "standin-db", "shared", "elsewhere"}
     by_name = {source.name: source for source in catalog.sources()}
-    assert catalog._route(catalog._current(), "shared") is by_name["first"].provider  # first by name answers
-    assert catalog._route(catalog._current(), "elsewhere") is by_name["second"].provider
+    assert catalog.provider_for("shared") is by_name["first"].provider  # first by name answers
+    assert catalog.provider_for("elsewhere") is by_name["second"].provider
     assert catalog.context_window("standin-db") == 8192
 
 

@@ -104,10 +104,14 @@ class Catalog:
         return list(order)
 
     def context_window(self, model: str) -> int:
-        return self._route(self._current(), model).context_window(model)
+        return self.provider_for(model).context_window(model)
 
     def count_tokens(self, messages: list[dict[str, Any]], model: str) -> int:
-        return self._route(self._current(), model).count_tokens(messages, model)
+        return self.provider_for(model).count_tokens(messages, model)
+
+    def provider_for(self, model: str) -> Provider:
+        """The provider that answers `model`, for what only it can say (such as whether it calls tools)."""
+        return self._route(self._current(), model)
 
     def stream(self, request: CompletionRequest) -> AsyncIterator[Event]:
         snapshot = self._snapshot or self._current()
