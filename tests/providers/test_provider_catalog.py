@@ -8,22 +8,13 @@ from sqlalchemy import text
 from agora.accounts import service as accounts
 from agora.providers import configs, encryption
 from agora.providers.catalog import Catalog
-from agora.providers.configs import ProviderForm
 from tests.chat.conftest import ChatClient, make_gpt
 from tests.conftest import SECRET
-from tests.providers.admin_helpers import API_KEY, add_provider, make_admin
-
-
-def create(database, base_url: str, *, name: str = "Stand-in", models: str = "standin-db", key: str = API_KEY, secret: str = SECRET):
-    with database.session() as session:
-        admin = accounts.user_by_email(session, "ops@example.com") or accounts.create_user(
-            session, email="ops@example.com", display_name="Ops", password=None, role="admin")
-        form = ProviderForm(name=name, kind="openai", base_url=base_url, api_key=key, models=models, timeout_seconds="2")
-        return configs.create(session, admin, form, secret_key=secret).id
+from tests.providers.admin_helpers import API_KEY, add_provider, make_admin, store_provider
 
 
 def test_keys_are_encrypted_at_rest_and_read_back(database, upstream):
-    provider_id = create(database, upstream.base_url)
+    provider_id = store_provider(database, upstream.base_url)
     with database.engine.connect() as connection:
         raw = connection.execute(text("SELECT * FROM provider_configs WHERE id = :id"), {"id": provider_id}).one()
     ciphertext = raw._mapping["api_key_encrypted"]
@@ -38,8 +29,8 @@ def test_keys_are_encrypted_at_rest_and_read_back(database, upstream):
 
 
 def test_the_catalog_routes_each_model_to_its_provider(database, server, upstream):
-    create(database, upstream.base_url, name="first", models="standin-db,shared")
-    create(database, "http://127.0.0.1:9/v1", name="second", models="shared,elsewhere")
+    store_provider(database, upstream.base_url, name="first", models="standin-db,shared")
+    store_provider(database, "http://127.0.0.1:9/v1", name="second", models="shared,elsewhere")
     catalog = Catalog(settings=server.settings, database=database, secret_key=SECRET)
     offered = catalog.models()
     assert offered[0] == "smollm2-135m-instruct"  # no default chosen: the settings' provider's, as before
@@ -53,7 +44,7 @@ def test_the_catalog_routes_each_model_to_its_provider(database, server, upstrea
 def test_another_worker_sees_a_change_when_it_next_checks(database, server, upstream):
     worker = Catalog(settings=server.settings, database=database, secret_key=SECRET, recheck_seconds=3600)
     assert "standin-db" not in worker.models()
-    provider_id = create(database, upstream.base_url)
+    provider_id = store_provider(database, upstream.base_url)
     assert "standin-db" not in worker.models()  # within its recheck interval it trusts its snapshot
     worker.invalidate()  # what the interval's end does
     assert "standin-db" in worker.models()
@@ -64,8 +55,8 @@ def test_another_worker_sees_a_change_when_it_next_checks(database, server, upst
 
 
 def test_a_rotated_secret_key_names_the_provider_and_the_chat_goes_on(database, make_browser, browser, upstream):
-    create(database, upstream.base_url, name="Rotated", models="lost-model", secret="the-secret-key-before-rotation")
-    create(database, upstream.base_url, name="Fine", models="standin-db")
+    store_provider(database, upstream.base_url, name="Rotated", models="lost-model", secret="the-secret-key-before-rotation")
+    store_provider(database, upstream.base_url, name="Fine", models="standin-db")
     admin = make_admin(database, make_browser)
     page = admin.get("/admin/providers").text
     assert "The API key of Rotated was encrypted with another secret key (was AGORA_SECRET_KEY changed?). Enter the key again." in page
@@ -108,7 +99,7 @@ def test_v1_lists_and_routes_to_admin_configured_models(database, server, upstre
 
     from tests.api.conftest import make_key
 
-    create(database, upstream.base_url, models="standin-db")
+    store_provider(database, upstream.base_url, models="standin-db")
     with openai.OpenAI(base_url=f"{server.url}/v1", api_key=make_key(database), max_retries=0, timeout=20) as sdk:
         assert {"standin-db", "smollm2-135m-instruct"} <= {model.id for model in sdk.models.list()}
         reply = sdk.chat.completions.create(model="standin-db", messages=[{"role": "user", "content": "Hi"}])
