@@ -7,9 +7,7 @@ page repeat or skip one, and page 50 costs what page 1 costs.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from threading import Lock
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
@@ -93,30 +91,6 @@ def _decode(cursor: str, sort: str):
         return value, int(data["i"])
     except (KeyError, TypeError, ValueError):
         raise cursors.refused() from None
-
-
-class TtlCache:
-    """A tiny per-process cache for the store front (never staler than its TTL)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._entries: dict[object, tuple[float, object]] = {}
-        self._lock = Lock()
-
-    def get(self, key, compute):
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit and now - hit[0] < self.seconds:
-            return hit[1]
-        value = compute()
-        with self._lock:
-            self._entries[key] = (now, value)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def counts_by_category(session: Session) -> dict[int, int]:

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from agora.store import browse, featured
 from agora.store.models import Category, Listing
 from agora.store.service import visible_categories
+from agora.store.ttl_cache import TtlCache
 
-_cache = browse.TtlCache(browse.FRONT_CACHE_SECONDS)
+_cache = TtlCache(browse.FRONT_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)

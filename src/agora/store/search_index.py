@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from agora.store.models import Listing
+from agora.store.ttl_cache import TtlCache
 from agora.store.query import Query, fts5_match, tsquery_terms
 from agora.text import fold
 
@@ -128,14 +129,28 @@ class PostgresIndex:
         matcher, column = (self._tsquery(query, ("simple",))[0], "name_vector") if names_only else (full, "search_vector")
         where, filter_params = filters(category_id, language)
         columns = RANK_COLUMNS.format(relevance=f"ts_rank_cd('{{0.1, 0.2, 0.5, 1.0}}', l.search_vector, {full})")
-        rows = session.execute(
-            text(
-                f"SELECT {columns} FROM store_listings l "
-                f"WHERE l.{column} @@ {matcher}{where} ORDER BY l.search_key LIMIT :limit"
-            ),
-            {**params, **filter_params, "limit": limit},
-        )
-        return [Candidate(*row) for row in rows]
+        found: list[Candidate] = []
+        # GIN cannot return matches in search-key order and stop early as FTS5 does: it
+        # reads every match. So matches are read slice by slice of popularity, most used
+        # first, and the search stops at the slice that fills the pool: a common word is
+        # answered from the busiest 1 % of the store, a rare one reads its few matches.
+        for low, high in popularity_slices(session):
+            bounds = (" AND l.search_key >= :low" if low is not None else "") + (
+                " AND l.search_key < :high" if high is not None else ""
+            )
+            rows = session.execute(
+                text(
+                    # Ranking runs on the rows kept, not on every match (it reads the whole vector).
+                    f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM store_listings l "
+                    f"WHERE l.{column} @@ {matcher}{where}{bounds} ORDER BY l.search_key LIMIT :limit) hit "
+                    f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
+                ),
+                {**params, **filter_params, "limit": limit - len(found), "low": low, "high": high},
+            )
+            found += [Candidate(*row) for row in rows]
+            if len(found) >= limit:
+                break
+        return found
 
     @staticmethod
     def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -146,6 +161,32 @@ class PostgresIndex:
             alternatives = " || ".join(f"to_tsquery('{config}', :t{i})" for config in configs)
             parts.append(f"({alternatives})")
         return "(" + " && ".join(parts) + ")", params
+
+
+# Slices of the store by popularity for PostgreSQL search: the busiest 1 %, the next 9 %, the rest.
+SLICE_PERCENTILES = (1, 10)
+_slices = TtlCache(600)
+
+
+def popularity_slices(session: Session) -> list[tuple[int | None, int | None]]:
+    """Search-key ranges, busiest first, cut at SLICE_PERCENTILES of the listings.
+
+    The cuts come from the planner's own statistics (the search_key histogram ANALYZE keeps),
+    so finding them costs nothing; without statistics yet (a new, small store) one slice.
+    """
+    def compute() -> list[tuple[int | None, int | None]]:
+        bounds = session.scalar(
+            text(
+                "SELECT histogram_bounds::text::bigint[] FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = 'store_listings' AND attname = 'search_key'"
+            )
+        )
+        if not bounds or len(bounds) < 11:
+            return [(None, None)]
+        cuts = sorted({bounds[round(p / 100 * (len(bounds) - 1))] for p in SLICE_PERCENTILES})
+        return list(zip([None, *cuts], [*cuts, None], strict=True))
+
+    return _slices.get(str(session.get_bind().url), compute)
 
 
 def index_for(session: Session) -> SqliteIndex | PostgresIndex:

@@ -1,0 +1,27 @@
+"""Search reads matches in popularity order, whichever way the index gets them there."""
+
+from sqlalchemy import select, text
+
+from agora.store import listings, search_index
+from agora.store.models import Listing
+from agora.store.query import parse
+from tests.store.helpers import publish
+
+
+def test_candidates_come_most_used_first_across_popularity_slices(database):
+    ids = [publish(database, f"Zebrafinch {n}", description="a zebrafinch helper") for n in range(60)]
+    with database.session() as session:
+        for n, gpt_id in enumerate(ids):  # usage unrelated to publishing order
+            listing = session.scalar(select(Listing).where(Listing.gpt_id == gpt_id))
+            listings.set_usage(session, listing, conversations=(n * 37) % 61 * 1000)
+    with database.session() as session:
+        if database.dialect == "postgresql":
+            session.execute(text("ANALYZE store_listings"))
+            search_index._slices.clear()
+            assert len(search_index.popularity_slices(session)) == 3  # the statistics cut the store in three
+        by_key = [l.id for l in session.scalars(select(Listing).order_by(Listing.search_key))]
+        index = search_index.index_for(session)
+        for limit in (1, 5, 20, 60, 100):
+            found = [c.listing_id for c in index.candidates(session, parse("zebrafinch"), limit=limit)]
+            assert found == by_key[:limit]
+        assert index.candidates(session, parse("zebrafinch nowhere"), limit=10) == []
