@@ -9,6 +9,7 @@ to the tables the services write, then indexed the way agora.store.search_index 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import random
 import re
 from collections import Counter
@@ -170,24 +171,8 @@ def load(database, count: int, progress=lambda n: None) -> None:
         if pg:
             _create_listing_stage(cursor)
         raw.commit()
-        for batch in batches(rows(count, builders, categories)):
-            gpts, versions, listings = [], [], []
-            for r in batch:
-                content = content_json(r, slug_of[r["category"]])
-                published = _when(r["published_at"], pg)
-                values = {"id": r["id"], "owner_id": r["builder"], "workspace_id": r["builder"], "visibility": "public",
-                          "allow_forks": True, "draft": content, "published_version": 1, "name": r["name"],
-                          "category_id": r["category"], "search_text": "", "published_at": published,
-                          "created_at": published, "updated_at": published}
-                gpts.append(tuple(values.get(c) for c in gpt_columns))
-                versions.append(tuple({"gpt_id": r["id"], "number": 1, "content": content, "note": "",
-                                       "author_id": r["builder"], "created_at": published}[c] for c in version_columns))
-                listing = {**r, "gpt_id": r["id"], "id": r["n"], "category_id": r["category"], "builder_id": r["builder"],
-                           "builder_name": f"Builder {r['builder']}", "avatar": "🤖", "has_en": True, "published_at": published}
-                row = tuple(listing[c] for c in LISTING_COLUMNS)
-                if pg:  # the accent-folded texts the search vectors are built from, as the service folds them
-                    row += tuple(fold(listing[c] or "") for c in FTS_COLUMNS)
-                listings.append(row)
+        shapes = Shapes(slug_of, gpt_columns, version_columns, pg)
+        for gpts, versions, listings in in_background(lambda: (prepare(b, shapes) for b in batches(rows(count, builders, categories)))):
             write("gpts", gpt_columns, gpts)
             write("gpt_versions", version_columns, versions)
             if pg:
@@ -196,7 +181,7 @@ def load(database, count: int, progress=lambda n: None) -> None:
             else:
                 write("store_listings", list(LISTING_COLUMNS), listings)
             raw.commit()
-            progress(len(batch))
+            progress(len(listings))
         for statement in indexes:
             cursor.execute(statement)
         if pg:
@@ -206,6 +191,59 @@ def load(database, count: int, progress=lambda n: None) -> None:
     finally:
         raw.close()
     finish(database)
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """What turning generated GPTs into table rows needs to know."""
+
+    slug_of: dict[int, str]
+    gpt_columns: list[str]
+    version_columns: list[str]
+    pg: bool
+
+
+def prepare(batch: list[dict], shapes: Shapes) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Rows for gpts, gpt_versions and store_listings (plus, on PostgreSQL, folded texts)."""
+    gpts, versions, listings = [], [], []
+    for r in batch:
+        content = content_json(r, shapes.slug_of[r["category"]])
+        published = _when(r["published_at"], shapes.pg)
+        values = {"id": r["id"], "owner_id": r["builder"], "workspace_id": r["builder"], "visibility": "public",
+                  "allow_forks": True, "draft": content, "published_version": 1, "name": r["name"],
+                  "category_id": r["category"], "search_text": "", "published_at": published,
+                  "created_at": published, "updated_at": published}
+        gpts.append(tuple(values.get(c) for c in shapes.gpt_columns))
+        versions.append(tuple({"gpt_id": r["id"], "number": 1, "content": content, "note": "",
+                               "author_id": r["builder"], "created_at": published}[c] for c in shapes.version_columns))
+        listing = {**r, "gpt_id": r["id"], "id": r["n"], "category_id": r["category"], "builder_id": r["builder"],
+                   "builder_name": f"Builder {r['builder']}", "avatar": "🤖", "has_en": True, "published_at": published}
+        row = tuple(listing[c] for c in LISTING_COLUMNS)
+        if shapes.pg:  # the accent-folded texts the search vectors are built from, as the service folds them
+            row += tuple(fold(listing[c] or "") for c in FTS_COLUMNS)
+        listings.append(row)
+    return gpts, versions, listings
+
+
+def in_background(produce, depth: int = 2):
+    """Run the generator `produce()` in a child process, `depth` items ahead of the consumer:
+    generating text in Python then overlaps with the database writing the previous batch."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(depth)
+
+    def feed() -> None:
+        for item in produce():
+            queue.put(item)
+        queue.put(None)
+
+    child = context.Process(target=feed, daemon=True)
+    child.start()
+    try:
+        while (item := queue.get()) is not None:
+            yield item
+    finally:
+        child.kill()
+        child.join()
 
 
 def _drop_indexes(cursor, pg: bool, tables: tuple[str, ...]) -> list[str]:
