@@ -6,7 +6,10 @@ close mid-body, hang, send malformed events. Tests queue a mode per coming reque
 
 Modes: "ok", "status:<code>", "hang" (never answers), "hang_midway", "drop" (connection
 closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
-finish reason), "slow" (a long reply, `slow_gap` seconds between tokens).
+finish reason), "slow" (a long reply, `slow_gap` seconds between tokens), "tool_calls"
+(the model calls the tools in `tool_calls` instead of answering; finish reason "tool_calls").
+"ok" and "tool_calls" answer in OpenAI's wire format for the request: SSE chunks when it
+says `"stream": true`, else one `chat.completion` JSON body.
 GET .../models lists `listed_models`, refusing with 401 when `required_key` is set and not sent.
 """
 
@@ -20,6 +23,10 @@ import threading
 import time
 from collections import deque
 
+# What "tool_calls" answers: (function name, JSON arguments) per call, streamed in small fragments.
+DEFAULT_TOOL_CALLS = (("get_weather", '{"city": "Paris", "unit": "celsius"}'),)
+ARGUMENT_FRAGMENT = 8
+
 
 class StandIn:
     def __init__(self, *, reply: str = "Hello from the stand-in.", gap: float = 0.0, slow_gap: float = 0.1) -> None:
@@ -27,6 +34,7 @@ class StandIn:
         self.modes: deque[str] = deque()
         self.requests: list[dict] = []
         self.aborted = 0  # streams the client closed before the end: proof a stop reaches upstream
+        self.tool_calls: list[tuple[str, str]] = list(DEFAULT_TOOL_CALLS)
         self.listed_models = ["standin", "other"]
         self.required_key: str | None = None
         self.authorizations: list[str] = []  # each request's Authorization header, "" when none
@@ -44,6 +52,7 @@ class StandIn:
         self.modes.clear()
         self.requests.clear()
         self.aborted = 0
+        self.tool_calls = list(DEFAULT_TOOL_CALLS)
         self.required_key = None
         self.authorizations.clear()
 
@@ -99,7 +108,13 @@ class StandIn:
             await reader.read()  # until the client gives up and closes
             self.aborted += 1
             return
+        if mode in ("ok", "tool_calls") and not body.get("stream"):
+            await self._answer_json(mode, body, writer)
+            return
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+        if mode == "tool_calls":
+            await self._stream_tool_calls(body, writer)
+            return
         words = _pieces(self.reply * (40 if mode == "slow" else 1))
         limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
         gap = self.slow_gap if mode == "slow" else self.gap
@@ -123,6 +138,46 @@ class StandIn:
             await _event(writer, {**_chunk(body, {}, None), "choices": [], "usage": usage})
         await _send_chunk(writer, b"data: [DONE]\n\n")
         await _send_chunk(writer, b"")
+
+    async def _stream_tool_calls(self, body: dict, writer) -> None:
+        """OpenAI's stream of tool calls: per call, a piece with id, type and name, then argument fragments."""
+        await _event(writer, _chunk(body, {"role": "assistant", "content": None}, None))
+        for index, (name, arguments) in enumerate(self.tool_calls):
+            first = {"index": index, "id": f"call_standin{index}", "type": "function", "function": {"name": name, "arguments": ""}}
+            await _event(writer, _chunk(body, {"tool_calls": [first]}, None))
+            for start in range(0, len(arguments), ARGUMENT_FRAGMENT):
+                fragment = {"index": index, "function": {"arguments": arguments[start:start + ARGUMENT_FRAGMENT]}}
+                await _event(writer, _chunk(body, {"tool_calls": [fragment]}, None))
+        await _event(writer, _chunk(body, {}, "tool_calls"))
+        await _event(writer, {**_chunk(body, {}, None), "choices": [], "usage": self._tool_usage(body)})
+        await _send_chunk(writer, b"data: [DONE]\n\n")
+        await _send_chunk(writer, b"")
+
+    async def _answer_json(self, mode: str, body: dict, writer) -> None:
+        """A non-streamed `chat.completion`: the reply's text, or its tool calls."""
+        if mode == "tool_calls":
+            calls = [{"id": f"call_standin{i}", "type": "function", "function": {"name": name, "arguments": arguments}}
+                     for i, (name, arguments) in enumerate(self.tool_calls)]
+            message, finish, usage = {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls", self._tool_usage(body)
+        else:
+            words = _pieces(self.reply)
+            limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
+            message, finish = {"role": "assistant", "content": "".join(words[:limit])}, "length" if limit < len(words) else "stop"
+            usage = {"prompt_tokens": _prompt_words(body), "completion_tokens": limit, "total_tokens": _prompt_words(body) + limit}
+        payload = json.dumps({
+            "id": "chatcmpl-standin", "object": "chat.completion", "created": int(time.time()), "model": body.get("model", "standin"),
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}], "usage": usage,
+        }).encode()
+        writer.write(f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
+        await writer.drain()
+
+    def _tool_usage(self, body: dict) -> dict:
+        completion = sum(len(arguments) // 4 + 1 for _name, arguments in self.tool_calls)
+        return {"prompt_tokens": _prompt_words(body), "completion_tokens": completion, "total_tokens": _prompt_words(body) + completion}
+
+
+def _prompt_words(body: dict) -> int:
+    return sum(len(str(m.get("content") or "").split()) for m in body.get("messages", []))
 
 
 def _pieces(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from agora.chat.stops import StopBoard
 from agora.chat.turns import PendingReply
 from agora.db import Database
 from agora.i18n import gettext as _
-from agora.providers.base import Finished, Provider, ProviderError, Queued, TextDelta, Usage
+from agora.providers.base import Finished, Provider, ProviderError, Queued, TextDelta, ToolCallDelta, Usage
 
 log = logging.getLogger("agora.chat")
 _ENDED, _CANCELLED = object(), object()
@@ -56,6 +56,11 @@ async def run_reply(*, database: Database, provider: Provider, board: StopBoard,
                 yield "delta", {"text": item.text}
             elif isinstance(item, Queued):
                 yield "queued", {"position": item.position}
+            elif isinstance(item, ToolCallDelta) and item.name is not None:
+                # The chat gives the model no tools, so it cannot run one a model asks for: say so in the reply.
+                note = ("\n\n" if pieces else "") + _("(The model asked to use the tool “%(name)s”, which this chat cannot run.)", name=item.name)
+                pieces.append(note)
+                yield "delta", {"text": note}
             elif isinstance(item, Finished):
                 outcome = {"status": "complete", "error": "", "usage": item.usage}
             elif isinstance(item, ProviderError):

@@ -3,6 +3,10 @@
 A provider is any object with these methods; a third-party package adds one through the
 ``agora.providers`` entry-point group (see registry.py). Streams are async generators:
 closing one (``aclose()``, or cancelling the task iterating it) stops the generation.
+
+Tools (function calling) are optional: a provider that can call them sets the class
+attribute ``supports_tools = True`` (see `supports_tools()`); the others are never sent a
+request with tools, since /v1 refuses those calls with a clear error instead.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ class CompletionRequest:
     top_p: float = 1.0
     max_tokens: int = 512
     stop: list[str] = field(default_factory=list)
+    # OpenAI's shapes, validated by /v1: `tools` is a list of {"type": "function", "function": {...}},
+    # `tool_choice` is "none", "auto", "required" or {"type": "function", "function": {"name": ...}}.
     tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,21 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class ToolCallDelta:
+    """A piece of a tool call the model makes, as OpenAI streams it.
+
+    Calls are told apart by `index` (0, 1, ... in the order the model makes them). The first
+    piece of a call carries its `id` and function `name`; later pieces have None there and
+    only add to `arguments`, whose fragments concatenate into the call's JSON arguments.
+    """
+
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str = ""
+
+
+@dataclass(frozen=True)
 class Usage:
     prompt_tokens: int
     completion_tokens: int
@@ -47,7 +70,7 @@ class Finished:
     finish_reason: str
 
 
-Event = Queued | TextDelta | Finished
+Event = Queued | TextDelta | ToolCallDelta | Finished
 
 
 class ProviderError(Exception):
@@ -76,7 +99,25 @@ class Provider(Protocol):
         ...
 
     def stream(self, request: CompletionRequest) -> AsyncIterator[Event]:
-        """Zero or more Queued, then TextDelta events, then exactly one Finished; or ProviderError."""
+        """Zero or more Queued, then TextDelta and ToolCallDelta events, then exactly one Finished; or ProviderError.
+
+        ToolCallDelta events come only from a provider with `supports_tools`, for a request
+        with `tools`; the Finished event after them says finish_reason "tool_calls".
+        """
         ...
 
     async def aclose(self) -> None: ...
+
+
+def supports_tools(provider: Provider, model: str) -> bool:
+    """Whether `model` gets `tools` from the provider and its calls come back as ToolCallDelta events.
+
+    A provider that routes each model to another (the catalog) answers through `provider_for`.
+    """
+    route = getattr(provider, "provider_for", None)
+    if route is not None:
+        try:
+            provider = route(model)
+        except ProviderError:
+            return False  # nothing answers the model: it cannot call tools either
+    return bool(getattr(provider, "supports_tools", False))

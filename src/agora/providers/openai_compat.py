@@ -2,12 +2,14 @@
 
 The SDK retries 429, 5xx and connection failures with exponential backoff before the
 stream starts; once tokens flow, a failure ends the reply (retrying would repeat text).
+Tools are passed through, and the model's tool calls come back as ToolCallDelta events.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +17,7 @@ import openai
 
 from agora.config import Settings
 from agora.i18n import gettext as _
-from agora.providers.base import CompletionRequest, Event, Finished, ProviderError, TextDelta, Usage
+from agora.providers.base import CompletionRequest, Event, Finished, ProviderError, TextDelta, ToolCallDelta, Usage
 
 # No tokenizer for a remote model: estimate high (3 characters a token, plus the per-message
 # framing) so the history we send never overflows the server's context window.
@@ -25,6 +27,7 @@ TOKENS_PER_MESSAGE = 4
 
 class OpenAIProvider:
     name = "openai"
+    supports_tools = True
 
     def __init__(self, *, base_url: str, api_key: str | None, models: list[str], context_tokens: int, timeout: float, max_retries: int) -> None:
         self.base_url = base_url
@@ -46,7 +49,7 @@ class OpenAIProvider:
         return self._context_tokens
 
     def count_tokens(self, messages: list[dict[str, Any]], model: str) -> int:
-        return sum(TOKENS_PER_MESSAGE + math.ceil(len(str(m.get("content") or "")) / CHARS_PER_TOKEN) for m in messages)
+        return sum(TOKENS_PER_MESSAGE + math.ceil(_characters(m) / CHARS_PER_TOKEN) for m in messages)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[Event]:
         arguments: dict[str, Any] = dict(
@@ -62,7 +65,12 @@ class OpenAIProvider:
             arguments["stop"] = request.stop
         if request.tools:
             arguments["tools"] = request.tools
+            if request.tool_choice is not None:
+                arguments["tool_choice"] = request.tool_choice
+            if request.parallel_tool_calls is not None:
+                arguments["parallel_tool_calls"] = request.parallel_tool_calls
         text: list[str] = []
+        calls = _ToolCalls()
         finish_reason: str | None = None
         usage: Usage | None = None
         # The SDK's raw streaming response: its retries, timeouts and status errors, but each
@@ -89,10 +97,13 @@ class OpenAIProvider:
                 if chunk.get("usage"):
                     usage = Usage(chunk["usage"].get("prompt_tokens") or 0, chunk["usage"].get("completion_tokens") or 0)
                 for choice in chunk.get("choices") or ():
-                    content = (choice.get("delta") or {}).get("content")
+                    delta = choice.get("delta") or {}
+                    content = delta.get("content")
                     if content:
                         text.append(content)
                         yield TextDelta(content)
+                    for piece in delta.get("tool_calls") or ():
+                        yield calls.read(piece)
                     if choice.get("finish_reason"):
                         finish_reason = choice["finish_reason"]
         except ProviderError:
@@ -109,8 +120,12 @@ class OpenAIProvider:
         if usage is None:  # servers that ignore include_usage: estimate rather than record nothing
             usage = Usage(
                 self.count_tokens(request.messages, request.model),
-                self.count_tokens([{"content": "".join(text)}], request.model) - TOKENS_PER_MESSAGE,
+                self.count_tokens([{"content": "".join(text) + calls.arguments}], request.model) - TOKENS_PER_MESSAGE,
             )
+        # Some servers (Ollama, llama.cpp's) end a reply of tool calls with "stop"; clients loop on
+        # "tool_calls" to run them, so say it whenever calls were made and the reply was not cut off.
+        if calls.made and finish_reason == "stop":
+            finish_reason = "tool_calls"
         yield Finished(usage, finish_reason)
 
     def _explain(self, error: Exception, *, midway: bool = False) -> ProviderError:
@@ -138,6 +153,48 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+class _ToolCalls:
+    """The tool calls of one reply as they stream: each call's first piece gets its id and name."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+        self._arguments: list[str] = []
+
+    @property
+    def made(self) -> bool:
+        return bool(self._seen)
+
+    @property
+    def arguments(self) -> str:
+        return "".join(self._arguments)
+
+    def read(self, piece: Any) -> ToolCallDelta:
+        if not isinstance(piece, dict):
+            raise ValueError("a tool call that is not a JSON object")
+        index = piece.get("index", 0)
+        function = piece.get("function") or {}
+        if not isinstance(function, dict):
+            raise ValueError("a tool call whose function is not a JSON object")
+        fragment = function.get("arguments") or ""
+        if not isinstance(index, int) or not isinstance(fragment, str):
+            raise ValueError("a tool call with a malformed index or arguments")
+        self._arguments.append(fragment)
+        if index in self._seen:
+            return ToolCallDelta(index, None, None, fragment)  # servers that repeat the id and name: once is enough
+        self._seen.add(index)
+        # Not every server names its calls; clients need an id to answer one with a tool message.
+        call_id = piece.get("id") or "call_" + secrets.token_urlsafe(18)
+        return ToolCallDelta(index, str(call_id), str(function.get("name") or ""), fragment)
+
+
+def _characters(message: dict[str, Any]) -> int:
+    """What a message puts in the prompt: its text, and the calls of an assistant's tool calls."""
+    size = len(str(message.get("content") or ""))
+    if message.get("tool_calls"):
+        size += len(json.dumps(message["tool_calls"]))
+    return size
 
 
 def timed_out(error: BaseException) -> bool:
