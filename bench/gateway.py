@@ -36,6 +36,13 @@ AGORA = str(Path(sys.executable).parent / "agora")
 MODEL = "bench-model"
 CHUNKS = 20
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 64}
+PLUS_WITHOUT_OWN_LIMITS = """
+from agora.billing import plans
+from agora.config import get_settings
+from agora.db import Database
+with Database(get_settings().resolved_database_url()).session() as session:
+    plans.edit_plan(session, plans.PLUS, entitlements_patch={"api_requests_per_minute": 0, "api_tokens_per_minute": 0})
+"""
 
 
 # ---- the upstream: raw asyncio, keep-alive, in its own process ----
@@ -120,6 +127,8 @@ def start_agora(upstream: str, home: Path, log) -> tuple[subprocess.Popen, str, 
     subprocess.run([AGORA, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([AGORA, "create-user", "--email", "bench@example.com", "--password", "bench password 123", "--name", "Bench"],
                    env=env, check=True, capture_output=True)
+    # Keys get their plan's rate limits (the trial's Plus here); at 0 the plan leaves them to the settings above.
+    subprocess.run([sys.executable, "-c", PLUS_WITHOUT_OWN_LIMITS], env=env, check=True, capture_output=True)
     key = subprocess.run([AGORA, "api-key", "create", "--email", "bench@example.com", "--name", "bench"],
                          env=env, check=True, capture_output=True, text=True).stdout.strip()
     process = subprocess.Popen([AGORA, "serve", "--workers", "1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)

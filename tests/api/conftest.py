@@ -1,4 +1,7 @@
-"""/v1 fixtures: the app talks to the stand-in OpenAI-compatible server; clients are the official `openai` SDK."""
+"""/v1 fixtures: the app talks to the stand-in OpenAI-compatible server; clients are the official `openai` SDK.
+
+Keys belong to users on Plus unless a test says otherwise: /v1 needs a plan with API access.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import pytest
 
 from agora.accounts import api_keys
 from agora.accounts import service as accounts
+from agora.billing import plans
+from agora.billing.cli import apply_plan
 from agora.metering.models import UsageRecord
 from agora.providers import registry
 from agora.ratelimit.local import LocalLimiter
@@ -38,17 +43,28 @@ def upstream(standin_server: StandIn, server) -> Iterator[StandIn]:
         openai_timeout_seconds=2.0, openai_max_retries=0, openai_context_tokens=1200, chat_max_reply_tokens=200,
     )
     server.app.state.api_limiter = LocalLimiter()
+    server.app.state.api_plans = None  # each test starts with no plan remembered for any key
     yield standin_server
     server.app.state.settings = server.settings
     server.app.state.chat_provider = None
     server.app.state.api_limiter = None
 
 
-def make_key(database, email: str = "dev@example.com", *, scopes=api_keys.SCOPES, expires_at=None, name: str = "test") -> str:
+def make_key(database, email: str = "dev@example.com", *, scopes=api_keys.SCOPES, expires_at=None, name: str = "test",
+             plan: str | None = "plus") -> str:
+    """A key for `email` (created without a password, so no sign-up trial), its owner put on `plan` (None: Free)."""
     with database.session() as session:
         user = accounts.user_by_email(session, email) or accounts.create_user(session, email=email, display_name="Dev", password=None)
+        if plan is not None:
+            apply_plan(session, user, plan, seats=None)
         _key, raw = api_keys.create(session, user=user, name=name, scopes=scopes, expires_at=expires_at)
         return raw
+
+
+def set_plan_entitlements(database, plan: str, **entitlements) -> None:
+    """What an admin does on the plans page: e.g. `api_requests_per_minute=3`."""
+    with database.session() as session:
+        plans.edit_plan(session, plan, entitlements_patch=entitlements)
 
 
 @pytest.fixture

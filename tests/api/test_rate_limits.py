@@ -11,7 +11,7 @@ import pytest
 from agora.ratelimit.buckets import Decision, Limits, duration
 from agora.ratelimit.local import LocalLimiter
 from agora.ratelimit.redis_limiter import RedisLimiter
-from tests.api.conftest import REDIS_URL, make_key, usage_records, use_settings
+from tests.api.conftest import REDIS_URL, make_key, set_plan_entitlements, usage_records, use_settings
 from tests.conftest import start_agora, worker_pids
 from tests.test_workers import fresh_connections
 
@@ -87,7 +87,7 @@ def test_the_redis_script_never_lets_concurrent_callers_exceed_the_limit(redis_u
 
 
 def test_429_with_retry_after_and_headers_and_no_usage(upstream, server, client, database):
-    use_settings(server, api_requests_per_minute=2, api_tokens_per_minute=10_000)
+    set_plan_entitlements(database, "plus", api_requests_per_minute=2, api_tokens_per_minute=10_000)
     raw = client.chat.completions.with_raw_response.create(model="standin", messages=MESSAGES)
     assert raw.headers["x-ratelimit-limit-requests"] == "2" and raw.headers["x-ratelimit-remaining-requests"] == "1"
     assert raw.headers["x-ratelimit-limit-tokens"] == "10000" and int(raw.headers["x-ratelimit-remaining-tokens"]) < 10_000
@@ -105,7 +105,7 @@ def test_429_with_retry_after_and_headers_and_no_usage(upstream, server, client,
 
 def test_the_token_limit_counts_prompt_and_reply(upstream, server, client):
     # The stand-in's provider estimates this prompt at 5 tokens and replies with 4.
-    use_settings(server, api_requests_per_minute=100, api_tokens_per_minute=20)
+    set_plan_entitlements(server.database, "plus", api_requests_per_minute=100, api_tokens_per_minute=20)
     first = client.chat.completions.with_raw_response.create(model="standin", messages=MESSAGES)
     assert first.headers["x-ratelimit-remaining-tokens"] == "15"  # the prompt, taken up front
     second = client.chat.completions.with_raw_response.create(model="standin", messages=MESSAGES)
@@ -118,7 +118,7 @@ def test_the_token_limit_counts_prompt_and_reply(upstream, server, client):
 
 
 def test_limits_are_per_key(upstream, server, client, database):
-    use_settings(server, api_requests_per_minute=1)
+    set_plan_entitlements(database, "plus", api_requests_per_minute=1)
     client.chat.completions.create(model="standin", messages=MESSAGES)
     with pytest.raises(openai.RateLimitError):
         client.chat.completions.create(model="standin", messages=MESSAGES)
@@ -128,8 +128,9 @@ def test_limits_are_per_key(upstream, server, client, database):
 
 
 def test_two_workers_share_the_limit_through_redis(upstream, server, database, redis_url, tmp_path):
+    set_plan_entitlements(database, "plus", api_requests_per_minute=3)
     process, url, log = start_agora(
-        tmp_path, database_url=server.settings.resolved_database_url(), redis_url=redis_url, api_requests_per_minute=3,
+        tmp_path, database_url=server.settings.resolved_database_url(), redis_url=redis_url,
         chat_provider="openai", openai_base_url=upstream.base_url, openai_models="standin", openai_max_retries=0,
     )
     try:
@@ -147,3 +148,10 @@ def test_two_workers_share_the_limit_through_redis(upstream, server, database, r
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_plan_without_limits_of_its_own_gets_the_operators_defaults(upstream, server, client, database):
+    set_plan_entitlements(database, "plus", api_requests_per_minute=0, api_tokens_per_minute=0)
+    use_settings(server, api_requests_per_minute=7, api_tokens_per_minute=7000)
+    raw = client.chat.completions.with_raw_response.create(model="standin", messages=MESSAGES)
+    assert raw.headers["x-ratelimit-limit-requests"] == "7" and raw.headers["x-ratelimit-limit-tokens"] == "7000"

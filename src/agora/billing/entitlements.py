@@ -97,6 +97,18 @@ def check_use(session: Session, user: User, gpt: Gpt, settings: Settings) -> Pla
     return in_force
 
 
+def check_api_access(session: Session, user: User, settings: Settings) -> PlanInForce:
+    """Refuse /v1 (any model) unless the plan in force includes API access."""
+    in_force = plan_in_force(session, user, settings)
+    if not in_force.entitlements.api_access:
+        better = _plan_allowing(session, "api_access")
+        raise PlanRequired(
+            _("API access needs the %(plan)s plan; you are on %(current)s. Upgrade at /pricing.", plan=better.name, current=in_force.plan.name),
+            plan=better.code,
+        )
+    return in_force
+
+
 def _shares_workspace(session: Session, user: User, gpt: Gpt) -> bool:
     return session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.workspace_id == gpt.workspace_id)) is not None
 

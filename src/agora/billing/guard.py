@@ -26,17 +26,24 @@ def window(settings: Settings) -> timedelta:
 
 def before_reply(session: Session, *, user: User, gpt: Gpt, settings: Settings) -> PlanInForce:
     in_force = entitlements.check_use(session, user, gpt, settings)
-    limit = in_force.entitlements.messages_per_window
-    decision = quota.consume(session, user_id=user.id, gpt_id=gpt.id, limit=limit, window=window(settings), redis_url=settings.redis_url)
+    count_message(session, user_id=user.id, gpt_id=gpt.id, limit=in_force.entitlements.messages_per_window, plan_name=in_force.plan.name, settings=settings)
+    return in_force
+
+
+def count_message(session: Session, *, user_id: int, gpt_id: str, limit: int | None, plan_name: str, settings: Settings) -> None:
+    """Count one message to a GPT against the plan's quota, or refuse it when the window is full.
+
+    /v1 calls this on its own, after its rate limiter, so a call the limiter refuses uses no quota.
+    """
+    decision = quota.consume(session, user_id=user_id, gpt_id=gpt_id, limit=limit, window=window(settings), redis_url=settings.redis_url)
     if not decision.allowed:
         raise QuotaExceeded(
             _("You have sent your %(limit)s messages for this %(hours)s-hour window on %(plan)s. More free up at %(time)s UTC; %(better)s allows more.",
-              limit=limit, hours=settings.quota_window_hours, plan=in_force.plan.name,
+              limit=limit, hours=settings.quota_window_hours, plan=plan_name,
               time=decision.frees_at.strftime("%H:%M"), better=_bigger_plan(session, limit)),
             retry_after=quota.seconds_until(decision.frees_at),
             plan=_bigger_plan_code(session, limit),
         )
-    return in_force
 
 
 def _bigger(session: Session, limit: int):

@@ -1,14 +1,71 @@
-"""How much a key may use: the one function the plans (billing) replace to set limits per plan.
+"""What a key may do on /v1: its owner's plan in force, and the per-minute limits it sets.
 
-Until then every key gets the operator's defaults from the settings.
+The plan's API entitlements give the key's requests and tokens per minute; a plan that
+leaves one at 0 gets the operator's default from the settings. Finding the plan in force
+takes a few queries, and every /v1 call needs it, so `KeyPlans` keeps it per key for a few
+seconds: a plan change reaches a key within that time.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
 from agora.accounts.api_keys import KeyHolder
+from agora.billing import entitlements
+from agora.billing.entitlements import PlanInForce
+from agora.billing.plans import Entitlements
 from agora.config import Settings
 from agora.ratelimit.buckets import Limits
 
+CACHE_SECONDS = 5.0
+# Expired entries are swept when the cache grows past this many keys, so it stays small.
+SWEEP_ABOVE = 10_000
 
-def limits_for(holder: KeyHolder, settings: Settings) -> Limits:
-    return Limits(requests_per_minute=settings.api_requests_per_minute, tokens_per_minute=settings.api_tokens_per_minute)
+
+@dataclass(frozen=True)
+class KeyPlan:
+    """The plan in force for a key's owner, as /v1 needs it: limits, quota, and what usage is metered against."""
+
+    code: str
+    name: str
+    workspace_id: int | None
+    entitlements: Entitlements
+
+    @classmethod
+    def of(cls, in_force: PlanInForce) -> KeyPlan:
+        return cls(in_force.plan.code, in_force.plan.name, in_force.workspace_id, in_force.entitlements)
+
+
+def limits_for(plan: KeyPlan, settings: Settings) -> Limits:
+    allowed = plan.entitlements
+    return Limits(
+        requests_per_minute=allowed.api_requests_per_minute or settings.api_requests_per_minute,
+        tokens_per_minute=allowed.api_tokens_per_minute or settings.api_tokens_per_minute,
+    )
+
+
+class KeyPlans:
+    """The plan of each key's owner, checked for API access, remembered for `seconds`."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS, clock=time.monotonic) -> None:
+        self._seconds, self._clock = seconds, clock
+        self._entries: dict[str, tuple[float, KeyPlan]] = {}  # key's public id -> (expires at, plan)
+        self._lock = threading.Lock()  # read and filled from the thread pool
+
+    def get(self, session: Session, holder: KeyHolder, settings: Settings) -> KeyPlan:
+        """Raises PlanRequired when the plan has no API access (refusals are not remembered)."""
+        now = self._clock()
+        with self._lock:
+            found = self._entries.get(holder.public_id)
+        if found is not None and found[0] > now:
+            return found[1]
+        plan = KeyPlan.of(entitlements.check_api_access(session, holder.user, settings))
+        with self._lock:
+            if len(self._entries) >= SWEEP_ABOVE:
+                self._entries = {key: entry for key, entry in self._entries.items() if entry[0] > now}
+            self._entries[holder.public_id] = (now + self._seconds, plan)
+        return plan

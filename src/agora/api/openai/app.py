@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agora.api.openai import routes
-from agora.api.openai.errors import OpenAIError
+from agora.api.openai.errors import OpenAIError, with_upgrade_url
+from agora.billing.errors import UPGRADE_URL, PlanRequired, QuotaExceeded
 from agora.errors import AgoraError
 
 log = logging.getLogger("agora.api")
@@ -32,7 +33,13 @@ def create_v1_app(main: FastAPI) -> FastAPI:
         retry_after = getattr(error, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         status = 400 if error.status == 422 else error.status  # OpenAI says 400 for invalid input
-        return OpenAIError(status, error.message, code=error.code, param=error.field, headers=headers).response()
+        message = error.message
+        if isinstance(error, (PlanRequired, QuotaExceeded)):
+            # The plans' refusals name the upgrade page by its path; an API caller needs the full address.
+            root = request.scope.get("root_path", "").removesuffix("/v1")
+            upgrade = str(request.url.replace(path=root + UPGRADE_URL, query=""))
+            message = with_upgrade_url(message, UPGRADE_URL, upgrade, suggest=isinstance(error, QuotaExceeded) and error.plan is not None)
+        return OpenAIError(status, message, code=error.code, param=error.field, headers=headers).response()
 
     @v1.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -60,3 +60,10 @@ def model_not_found(model: str) -> OpenAIError:
 
 def invalid(message: str, param: str | None = None, code: str | None = None) -> OpenAIError:
     return OpenAIError(400, message, param=param, code=code)
+
+
+def with_upgrade_url(message: str, path: str, url: str, *, suggest: bool) -> str:
+    """`message` with the upgrade page's `path` written as its full `url`; added when `suggest` and absent."""
+    if path in message:
+        return message.replace(path, url)
+    return f"{message} Upgrade at {url}." if suggest else message

@@ -1,4 +1,4 @@
-"""One provider generation for /v1, and how it ended: the text, the finish reason, the usage.
+"""One provider generation for /v1, and how it ended: the text, tool calls, finish reason, usage.
 
 The chat runtime's loop stores its reply in a conversation; an API call has none, so this is
 the same provider stream without the message row. Whatever way the stream ends (finished,
@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 from agora.api.openai.errors import OpenAIError
 from agora.api.openai.service import Call
-from agora.providers.base import Finished, Provider, ProviderError, TextDelta, Usage
+from agora.providers.base import Finished, Provider, ProviderError, TextDelta, ToolCallDelta, Usage
+
+Piece = TextDelta | ToolCallDelta
 
 
 @dataclass(frozen=True)
 class Outcome:
     status: str  # complete, failed or stopped, as in the chat's usage records
     text: str
+    tool_calls: list[dict]  # OpenAI's message shape: {"id", "type": "function", "function": {"name", "arguments"}}
     finish_reason: str | None
     usage: Usage
     latency_ms: int
@@ -30,17 +33,21 @@ class Generation:
         self.provider, self.call = provider, call
         self._events = provider.stream(call.request)
         self._pieces: list[str] = []
+        self._calls: dict[int, dict] = {}  # by the provider's index, in the order the calls began
         self._finished: Finished | None = None
         self._failed = False
         self._started = time.monotonic()
 
-    async def next_text(self) -> str | None:
-        """The next piece of the reply, or None when it is finished. Raises ProviderError."""
+    async def next_piece(self) -> Piece | None:
+        """The next piece of the reply (text or a tool call's), or None when it is finished. Raises ProviderError."""
         try:
             async for event in self._events:
                 if isinstance(event, TextDelta):
                     self._pieces.append(event.text)
-                    return event.text
+                    return event
+                if isinstance(event, ToolCallDelta):
+                    self._add_to_call(event)
+                    return event
                 if isinstance(event, Finished):
                     self._finished = event
             return None  # Queued events only say where we wait in the local model's line
@@ -48,17 +55,25 @@ class Generation:
             self._failed = True
             raise
 
+    def _add_to_call(self, piece: ToolCallDelta) -> None:
+        call = self._calls.get(piece.index)
+        if call is None:
+            call = self._calls[piece.index] = {"id": piece.id or "", "type": "function", "function": {"name": piece.name or "", "arguments": ""}}
+        call["function"]["arguments"] += piece.arguments
+
     async def aclose(self) -> None:
         """Stop generating (a client that leaves must not keep the model busy)."""
         await self._events.aclose()
 
     def outcome(self) -> Outcome:
         text = "".join(self._pieces)
+        calls = list(self._calls.values())
         latency_ms = int((time.monotonic() - self._started) * 1000)
         if self._finished is not None:
-            return Outcome("complete", text, self._finished.finish_reason, self._finished.usage, latency_ms)
-        usage = Usage(self.call.prompt_tokens, self._tokens_of(text))
-        return Outcome("failed" if self._failed else "stopped", text, None, usage, latency_ms)
+            return Outcome("complete", text, calls, self._finished.finish_reason, self._finished.usage, latency_ms)
+        produced = text + "".join(call["function"]["name"] + call["function"]["arguments"] for call in calls)
+        usage = Usage(self.call.prompt_tokens, self._tokens_of(produced))
+        return Outcome("failed" if self._failed else "stopped", text, calls, None, usage, latency_ms)
 
     def _tokens_of(self, text: str) -> int:
         if not text:

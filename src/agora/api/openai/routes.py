@@ -7,8 +7,6 @@ rate limiter run on the event loop.
 from __future__ import annotations
 
 import json
-import secrets
-import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -16,11 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from agora.accounts import api_keys
-from agora.api.openai import service
+from agora.api.openai import replies, service
 from agora.api.openai.errors import OpenAIError, invalid
 from agora.api.openai.generation import Generation, Outcome, upstream_error
 from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State, v1_state
+from agora.billing import guard
 from agora.metering.service import record_reply_usage
 from agora.providers.base import ProviderError
 from agora.ratelimit.buckets import Decision, Limits
@@ -67,23 +66,28 @@ async def chat_completions(request: Request) -> Response:
         with state.database.session() as session:
             holder = service.authenticate(session, request.headers.get("authorization"), "chat")
             body = parse(_json(raw))
-            call = service.prepare(session, user=holder.user, body=body, provider=state.provider, settings=state.settings, language=language)
+            call = service.prepare(session, holder=holder, body=body, provider=state.provider, settings=state.settings,
+                                   language=language, plans=state.plans)
             return holder, body, call
 
     holder, body, call = await anyio.to_thread.run_sync(begin)
-    limits = limits_for(holder, state.settings)
+    limits = limits_for(call.plan, state.settings)
     decision = await state.limiter.acquire(holder.public_id, limits, call.prompt_tokens)
     if not decision.allowed:
         headers = {**decision.headers(), "Retry-After": str(decision.retry_after_seconds)}
         raise OpenAIError(429, f"Rate limit reached for this API key: {limits.requests_per_minute} requests and "
                           f"{limits.tokens_per_minute} tokens per minute. Try again in {decision.retry_after_seconds} s.",
                           code="rate_limit_exceeded", headers=headers)
+    if call.gpt_id is not None:
+        # After the limiter, so that a call it refuses uses none of the plan's message quota.
+        await anyio.to_thread.run_sync(_count_message, state, holder, call)
+    reply_id = replies.completion_id()
     generation = Generation(state.provider, call)
-    finish = _finisher(state, holder, call, limits)
+    finish = _finisher(state, holder, call, limits, reply_id)
     if body.stream:
-        return await _stream(generation, body, decision, finish)
+        return await _stream(generation, body, reply_id, decision, finish)
     try:
-        while await generation.next_text() is not None:
+        while await generation.next_piece() is not None:
             pass
     except ProviderError as error:
         raise upstream_error(error) from error
@@ -91,7 +95,7 @@ async def chat_completions(request: Request) -> Response:
         await generation.aclose()
         outcome = generation.outcome()
         await finish(outcome)
-    return JSONResponse(_completion(body, outcome), headers=decision.headers())
+    return JSONResponse(replies.completion(reply_id, body.model, outcome), headers=decision.headers())
 
 
 def _mark_used_if_stale(state: V1State, holder: api_keys.KeyHolder) -> None:
@@ -100,7 +104,13 @@ def _mark_used_if_stale(state: V1State, holder: api_keys.KeyHolder) -> None:
             api_keys.mark_used(session, holder.key_id)
 
 
-def _finisher(state: V1State, holder, call: service.Call, limits: Limits):
+def _count_message(state: V1State, holder: api_keys.KeyHolder, call: service.Call) -> None:
+    with state.database.session() as session:
+        guard.count_message(session, user_id=holder.user.id, gpt_id=call.gpt_id, limit=call.plan.entitlements.messages_per_window,
+                            plan_name=call.plan.name, settings=state.settings)
+
+
+def _finisher(state: V1State, holder, call: service.Call, limits: Limits, reply_id: str):
     async def finish(outcome: Outcome) -> None:
         """Meter the reply however it ended (a disconnect cancels us: this must still run)."""
         with anyio.CancelScope(shield=True):
@@ -111,6 +121,8 @@ def _finisher(state: V1State, holder, call: service.Call, limits: Limits):
                         session, user_id=holder.user.id, gpt_id=call.gpt_id, gpt_version=call.gpt_version, model=call.request.model,
                         message_id=None, status=outcome.status, prompt_tokens=outcome.usage.prompt_tokens,
                         completion_tokens=outcome.usage.completion_tokens, latency_ms=outcome.latency_ms, source="api",
+                        # Keyed by the completion id: metering this reply twice records it once.
+                        idempotency_key=f"api:{reply_id}", plan_code=call.plan.code, workspace_id=call.plan.workspace_id,
                     )
 
             await anyio.to_thread.run_sync(save)
@@ -120,11 +132,11 @@ def _finisher(state: V1State, holder, call: service.Call, limits: Limits):
     return finish
 
 
-async def _stream(generation: Generation, body: ChatCompletionIn, decision: Decision, finish) -> Response:
+async def _stream(generation: Generation, body: ChatCompletionIn, reply_id: str, decision: Decision, finish) -> Response:
     # Wait for the first piece before answering, so a provider that fails at once gets a real
     # 502/504 status instead of an error inside a 200 stream.
     try:
-        first = await generation.next_text()
+        first = await generation.next_piece()
     except ProviderError as error:
         await finish(generation.outcome())
         raise upstream_error(error) from error
@@ -132,55 +144,28 @@ async def _stream(generation: Generation, body: ChatCompletionIn, decision: Deci
         await generation.aclose()
         await finish(generation.outcome())
         raise
-    chunk_id, created = _completion_id(), int(time.time())
-    usage_field = {"usage": None} if body.include_usage else {}
-
-    def chunk(delta: dict, finish_reason: str | None = None) -> bytes:
-        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        data = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": body.model, "choices": [choice], **usage_field}
-        return b"data: " + json.dumps(data).encode() + b"\n\n"
+    chunks = replies.Chunks(reply_id, body.model, include_usage=body.include_usage)
 
     async def events() -> AsyncIterator[bytes]:
         try:
-            yield chunk({"role": "assistant", "content": ""})
-            text = first
-            while text is not None:
-                yield chunk({"content": text})
-                text = await generation.next_text()
+            yield chunks.opening(first)
+            piece = first
+            while piece is not None:
+                yield chunks.piece(piece)
+                piece = await generation.next_piece()
             outcome = generation.outcome()
-            yield chunk({}, outcome.finish_reason or "stop")
+            yield chunks.ending(outcome)
             if body.include_usage:
-                data = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": body.model, "choices": [], "usage": _usage(outcome)}
-                yield b"data: " + json.dumps(data).encode() + b"\n\n"
+                yield chunks.usage(outcome)
         except ProviderError as error:
             # Too late for a status: OpenAI's SDKs raise an APIError on an event carrying "error".
-            yield b"data: " + json.dumps(upstream_error(error).body()).encode() + b"\n\n"
+            yield replies.event(upstream_error(error).body())
         finally:
             await generation.aclose()
             await finish(generation.outcome())
         yield b"data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={**decision.headers(), "Cache-Control": "no-cache"})
-
-
-def _completion(body: ChatCompletionIn, outcome: Outcome) -> dict:
-    return {
-        "id": _completion_id(), "object": "chat.completion", "created": int(time.time()), "model": body.model,
-        "choices": [{
-            "index": 0, "message": {"role": "assistant", "content": outcome.text, "refusal": None},
-            "logprobs": None, "finish_reason": outcome.finish_reason or "stop",
-        }],
-        "usage": _usage(outcome), "system_fingerprint": None,
-    }
-
-
-def _usage(outcome: Outcome) -> dict:
-    prompt, completion = outcome.usage.prompt_tokens, outcome.usage.completion_tokens
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-
-def _completion_id() -> str:
-    return "chatcmpl-" + secrets.token_urlsafe(18)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agora.api.openai import tools as tool_rules
 from agora.api.openai.errors import invalid
+from agora.api.openai.tools import MAX_TOOLS, Tool, ToolCall
 
 MAX_STOPS = 4
 
@@ -26,7 +28,7 @@ class ChatMessage(BaseModel):
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[TextPart] | None = None
     name: str | None = None
-    tool_calls: list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
 
     def for_provider(self) -> dict[str, Any]:
@@ -34,9 +36,13 @@ class ChatMessage(BaseModel):
         text = self.content if isinstance(self.content, str) else "".join(p.text for p in self.content or [])
         # "developer" is the newer name of "system"; the models behind Agora know "system".
         message: dict[str, Any] = {"role": "system" if self.role == "developer" else self.role, "content": text}
-        for extra in ("name", "tool_calls", "tool_call_id"):
-            if getattr(self, extra) is not None:
-                message[extra] = getattr(self, extra)
+        if self.name is not None:
+            message["name"] = self.name
+        if self.tool_calls:
+            message["tool_calls"] = [call.model_dump() for call in self.tool_calls]
+            message["content"] = text or None  # OpenAI's own shape for an assistant turn that only calls tools
+        if self.role == "tool":
+            message["tool_call_id"] = self.tool_call_id
         return message
 
 
@@ -58,8 +64,9 @@ class ChatCompletionIn(BaseModel):
     n: int = Field(1, ge=1)
     user: str | None = None
     stream_options: StreamOptions | None = None
-    tools: list[dict[str, Any]] | None = None
+    tools: list[Tool] | None = Field(None, max_length=MAX_TOOLS)
     tool_choice: str | dict[str, Any] | None = None
+    parallel_tool_calls: bool | None = None
 
     @field_validator("n")
     @classmethod
@@ -89,6 +96,15 @@ class ChatCompletionIn(BaseModel):
     def include_usage(self) -> bool:
         return bool(self.stream_options and self.stream_options.include_usage)
 
+    @property
+    def tool_definitions(self) -> list[dict[str, Any]] | None:
+        """`tools` as providers take them (OpenAI's shape, without the fields a caller left out)."""
+        return [tool.model_dump(exclude_none=True) for tool in self.tools] if self.tools else None
+
+    @property
+    def uses_tools(self) -> bool:
+        return bool(self.tools) or any(m.role == "tool" or m.tool_calls for m in self.messages)
+
 
 UNION_LABELS = {"str", "int", "float", "bool", "dict"}
 
@@ -110,7 +126,7 @@ def parse(data: Any) -> ChatCompletionIn:
     if not isinstance(data, dict):
         raise invalid("The request body must be a JSON object.")
     try:
-        return ChatCompletionIn.model_validate(data)
+        body = ChatCompletionIn.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         param = param_of(first["loc"])
@@ -118,3 +134,5 @@ def parse(data: Any) -> ChatCompletionIn:
             raise invalid(f"Missing required parameter: '{param}'.", param, "missing_required_parameter") from None
         reason = first["msg"].removeprefix("Value error, ")
         raise invalid(f"Invalid value for '{param}': {reason}.", param, "invalid_value") from None
+    tool_rules.check(body)
+    return body

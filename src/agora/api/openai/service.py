@@ -3,10 +3,16 @@
 A GPT is reached through the same visibility rule and prompt composition as the web chat
 (`agora.chat.access`, `agora.chat.prompt`): its hidden instructions go to the provider and
 nowhere else, and a key sees exactly the GPTs its owner may use.
+
+The plans apply as in the web chat, through the same checks (`agora.billing`): every call
+needs a plan with API access; a GPT by another builder needs a plan that allows store GPTs;
+a message to a GPT counts against the plan's message quota (counted after the rate limiter,
+see routes.py). Base models are not GPTs: their use is bounded by the per-key rate limits.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +23,7 @@ from agora.accounts.api_keys import KeyHolder
 from agora.accounts.models import User
 from agora.api.openai.errors import OpenAIError, invalid, invalid_key, missing_scope, model_not_found
 from agora.api.openai.schemas import ChatCompletionIn
+from agora.billing import entitlements
 from agora.chat import access
 from agora.chat.prompt import compose
 from agora.chat.turns import choose_model
@@ -26,7 +33,8 @@ from agora.errors import InvalidInput, NotFound
 from agora.gpts import service as gpts
 from agora.gpts.ids import PREFIX as GPT_PREFIX
 from agora.gpts.models import Gpt
-from agora.providers.base import CompletionRequest, Provider
+from agora.providers.base import CompletionRequest, Provider, supports_tools
+from agora.ratelimit.policy import KeyPlan, KeyPlans
 
 # /v1/models lists at most this many GPTs (the caller's own first, then the newest others);
 # any GPT the caller may use works in /v1/models/{id} and chat completions, listed or not.
@@ -42,6 +50,7 @@ class Call:
     gpt_id: str | None
     gpt_version: int | None
     prompt_tokens: int
+    plan: KeyPlan  # in force for the caller: their limits, their quota, what the usage is metered against
 
 
 def authenticate(session: Session, authorization: str | None, scope: str) -> KeyHolder:
@@ -89,8 +98,14 @@ def find_model(session: Session, user: User, model_id: str, provider: Provider, 
     raise model_not_found(model_id)
 
 
-def prepare(session: Session, *, user: User, body: ChatCompletionIn, provider: Provider, settings: Settings, language: str) -> Call:
-    """The provider request for `body`: a GPT's composed prompt, or the messages as sent to a base model."""
+def prepare(session: Session, *, holder: KeyHolder, body: ChatCompletionIn, provider: Provider, settings: Settings, language: str,
+            plans: KeyPlans) -> Call:
+    """The provider request for `body`: a GPT's composed prompt, or the messages as sent to a base model.
+
+    Refuses (nothing recorded) what the caller's plan does not allow, as the web chat does.
+    """
+    user = holder.user
+    plan = plans.get(session, holder, settings)  # API access: every model
     messages = [m.for_provider() for m in body.messages]
     reply_tokens = min(body.reply_limit or settings.chat_max_reply_tokens, settings.chat_max_reply_tokens)
     if body.model.startswith(GPT_PREFIX):
@@ -98,11 +113,13 @@ def prepare(session: Session, *, user: User, body: ChatCompletionIn, provider: P
         content = gpts.published_content(session, gpt)
         if content is None:
             raise model_not_found(body.model)
+        plan = KeyPlan.of(entitlements.check_use(session, user, gpt, settings))  # store GPTs by others
         model = choose_model(provider, settings, content.model)
+        tool_tokens = _tool_tokens(body, provider, model)
         try:
             prompt = compose(
                 provider=provider, model=model, content=content, language=language, history=messages,
-                reply_tokens=reply_tokens, today=utcnow().date(),
+                reply_tokens=reply_tokens + tool_tokens, today=utcnow().date(),
             )
         except InvalidInput:
             raise _too_long(provider, model, reply_tokens) from None
@@ -111,10 +128,10 @@ def prepare(session: Session, *, user: User, body: ChatCompletionIn, provider: P
             raise _too_long(provider, model, reply_tokens)
         temperature = body.temperature if body.temperature is not None else content.temperature
         top_p = body.top_p if body.top_p is not None else content.top_p
-        messages, prompt_tokens, gpt_id, version = prompt.messages, prompt.prompt_tokens, gpt.id, gpt.published_version
+        messages, prompt_tokens, gpt_id, version = prompt.messages, prompt.prompt_tokens + tool_tokens, gpt.id, gpt.published_version
     elif body.model in base_models(provider, settings):
         model = body.model
-        prompt_tokens = provider.count_tokens(messages, model)
+        prompt_tokens = provider.count_tokens(messages, model) + _tool_tokens(body, provider, model)
         if prompt_tokens + reply_tokens > provider.context_window(model):
             raise _too_long(provider, model, reply_tokens)
         temperature = body.temperature if body.temperature is not None else 1.0
@@ -124,9 +141,22 @@ def prepare(session: Session, *, user: User, body: ChatCompletionIn, provider: P
         raise model_not_found(body.model)
     request = CompletionRequest(
         messages=messages, model=model, temperature=temperature, top_p=top_p, max_tokens=reply_tokens,
-        stop=body.stops, tools=body.tools,
+        stop=body.stops, tools=body.tool_definitions, tool_choice=body.tool_choice, parallel_tool_calls=body.parallel_tool_calls,
     )
-    return Call(request=request, model=body.model, gpt_id=gpt_id, gpt_version=version, prompt_tokens=prompt_tokens)
+    return Call(request=request, model=body.model, gpt_id=gpt_id, gpt_version=version, prompt_tokens=prompt_tokens, plan=plan)
+
+
+def _tool_tokens(body: ChatCompletionIn, provider: Provider, model: str) -> int:
+    """What the tool definitions take in the prompt; refuses tools a provider cannot call rather than drop them."""
+    if not body.uses_tools:
+        return 0
+    if not supports_tools(provider, model):
+        raise invalid(
+            f"The model `{body.model}` cannot call tools: the provider that runs it does not support them. "
+            "Send the request without `tools` and tool messages.",
+            "tools" if body.tools else "messages", "tools_not_supported",
+        )
+    return provider.count_tokens([{"role": "system", "content": json.dumps(body.tool_definitions)}], model) if body.tools else 0
 
 
 def _usable_gpt(session: Session, user: User, gpt_id: str) -> Gpt:

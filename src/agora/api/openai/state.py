@@ -1,4 +1,4 @@
-"""What /v1 shares with the rest of the application: settings, database, chat provider, limiter.
+"""What /v1 shares with the rest of the application: settings, database, chat provider, limiter, key plans.
 
 /v1 is a mounted sub-application (so its errors have OpenAI's shape); these live on the main
 application's state, read on every request so that swapping one there (tests do) reaches /v1.
@@ -15,6 +15,7 @@ from agora.db import Database
 from agora.providers import catalog
 from agora.providers.base import Provider
 from agora.ratelimit import Limiter, make_limiter
+from agora.ratelimit.policy import KeyPlans
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class V1State:
     database: Database
     provider: Provider
     limiter: Limiter
+    plans: KeyPlans
 
 
 def v1_state(request: Request) -> V1State:
@@ -31,4 +33,6 @@ def v1_state(request: Request) -> V1State:
     catalog.chat_provider(state)
     if getattr(state, "api_limiter", None) is None:
         state.api_limiter = make_limiter(state.settings)
-    return V1State(state.settings, state.database, state.chat_provider, state.api_limiter)
+    if getattr(state, "api_plans", None) is None:
+        state.api_plans = KeyPlans()
+    return V1State(state.settings, state.database, state.chat_provider, state.api_limiter, state.api_plans)
