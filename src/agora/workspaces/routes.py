@@ -1,11 +1,11 @@
-"""Workspace pages: the list with switching and creating, and an invitation's landing page."""
+"""Workspace pages: the list with switching, creating and each one's shared GPTs, and an invitation's landing page."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from agora.workspaces import members, service
+from agora.workspaces import members, service, shelf
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -17,7 +17,8 @@ def workspaces_page(request: Request, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         active = service.active_workspace_id(session, user)
         rows = service.of_user(session, user)
-    return render(request, "workspaces/list.html", rows=rows, active=active, user=user)
+        shelves = shelf.shared_gpts(session, user, [workspace.id for workspace, _role in rows], request.state.language)
+    return render(request, "workspaces/list.html", rows=rows, active=active, user=user, shelves=shelves)
 
 
 @router.post("/workspaces")
