@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
-from agora.metering import batch
-from agora.metering.models import DailyGptUsage, UsageRecord
+from agora.db import utcnow
+from agora.metering import batch, export
+from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
+from agora.metering.service import record_reply_usage
+from agora.store import trending
+from agora.store.models import Listing
 from tests.metering.conftest import make_gpt
 
 
@@ -35,3 +42,87 @@ def test_batches_are_idempotent_and_rollups_match_the_events(database):
         assert incremental == rebuilt and sum(v[0] for v in rebuilt.values()) == 32  # every fifth event has no GPT
         monthly = batch.monthly_totals(session, date(2026, 10, 1), date(2026, 11, 1))
         assert sum(row[2] for row in monthly) == incremental[(date(2026, 10, 30), gpt_id)][0] + incremental[(date(2026, 10, 31), gpt_id)][0]
+
+
+def _event(key: str, user_id: int, gpt_id: str | None, at: datetime, *, prompt: int = 3, source: str = "api") -> dict:
+    return {"idempotency_key": key, "user_id": user_id, "gpt_id": gpt_id, "gpt_version": 1, "model": "m", "source": source,
+            "status": "complete", "prompt_tokens": prompt, "completion_tokens": 4, "latency_ms": 5, "created_at": at}
+
+
+def _users(database, n: int) -> list[int]:
+    with database.session() as session:
+        users = [accounts.create_user(session, email=f"u{k}@example.com", display_name=f"U{k}", password=None) for k in range(n)]
+        session.flush()
+        return [u.id for u in users]
+
+
+def test_batched_events_are_stored_as_the_orm_stores_them(database):
+    """Range queries (the month of an export, the day of a rollup) find a batched event at its exact instant."""
+    gpt_id = make_gpt(database)
+    [user] = _users(database, 1)
+    month = datetime(2026, 10, 1, tzinfo=UTC)
+    paris = timezone(timedelta(hours=2))
+    with database.session() as session:
+        assert batch.ingest(session, [_event("a", user, gpt_id, month), _event("b", user, gpt_id, datetime(2026, 10, 1, 1, 30, tzinfo=paris))]) == 2
+    with database.session() as session:
+        assert session.scalar(select(UsageRecord.idempotency_key).where(UsageRecord.created_at == month)) == "a"
+        assert [row["idempotency_key"] for row in export.rows(session, month="2026-10")] == ["a"]
+        assert {(str(d), m) for d, _g, m, *_ in batch.daily_totals(session, month, month + timedelta(days=1))} == {("2026-10-01", 1)}
+        assert {r.day for r in session.scalars(select(DailyGptUsage))} == {date(2026, 9, 30), date(2026, 10, 1)}
+
+
+def test_distinct_users_stay_exact_across_replies_batches_and_duplicates(database):
+    gpt_id = make_gpt(database)
+    ada, bob, cy = _users(database, 3)
+    now = utcnow()
+    with database.session() as session:
+        record_reply_usage(session, user_id=ada, gpt_id=gpt_id, gpt_version=1, model="m", message_id=None, status="complete",
+                           prompt_tokens=1, completion_tokens=1, latency_ms=1, source="api", idempotency_key="reply")
+        trending_before = session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id))
+    # ada already used the GPT today; bob is new and appears twice; "dup" is the same event twice in one batch.
+    events = [_event("x1", ada, gpt_id, now), _event("x2", bob, gpt_id, now), _event("dup", bob, gpt_id, now),
+              _event("dup", cy, gpt_id, now, prompt=99), _event("reply", ada, gpt_id, now)]
+    with database.session() as session:
+        assert batch.ingest(session, events) == 3
+    with database.session() as session:
+        day = session.get(DailyGptUsage, (now.date(), gpt_id))
+        assert (day.messages, day.users, day.prompt_tokens) == (4, 2, 1 + 3 * 3)
+        assert session.get(DailyGptUserUsage, (now.date(), gpt_id, bob)).messages == 2
+        assert session.get(DailyGptUserUsage, (now.date(), gpt_id, cy)) is None
+        points = trending.activity_points(new_users=1, new_conversations=0, messages=3) * trending.day_weight(now.date())
+        assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
+
+
+def test_concurrent_batches_sharing_users_neither_lose_nor_double_count(database):
+    """Workers ingesting overlapping batches (and replays of each other's events) at once stay exact."""
+    gpt_id = make_gpt(database)
+    user_ids = _users(database, 40)
+    day = datetime(2026, 10, 5, 12, tzinfo=UTC)
+    shuffled = random.Random(3)
+
+    def worker(n: int) -> int:
+        keys = [f"w{(n + k) % 6}:{u}" for k in range(2) for u in user_ids]  # each key is sent by two workers
+        shuffled_keys = shuffled.sample(keys, len(keys))
+        with database.session() as session:
+            return batch.ingest(session, [_event(key, int(key.split(":")[1]), gpt_id, day) for key in shuffled_keys])
+
+    with ThreadPoolExecutor(6) as pool:
+        inserted = sum(pool.map(worker, range(6)))
+    with database.session() as session:
+        row = session.get(DailyGptUsage, (day.date(), gpt_id))
+        assert inserted == session.scalar(select(func.count()).select_from(UsageRecord)) == 6 * 40
+        assert (row.messages, row.users) == (6 * 40, 40)
+
+
+def test_batches_refuse_bad_usage_and_write_nothing(database):
+    [user] = _users(database, 1)
+    now = utcnow()
+    for bad in (_event("neg", user, None, now, prompt=-1), _event("fax", user, None, now, source="fax")):
+        with pytest.raises(ValueError), database.session() as session:
+            batch.ingest(session, [_event("fine", user, None, now), bad])
+    with pytest.raises(ValueError), database.session() as session:
+        batch.ingest(session, [_event("naive", user, None, datetime(2026, 10, 1))])
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(UsageRecord)) == 0
+    with pytest.raises(ValueError, match="without 'model'"), database.session() as session:
+        batch.ingest(session, [{k: v for k, v in _event("bare", user, None, now).items() if k != "model"}])

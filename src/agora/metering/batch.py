@@ -1,79 +1,139 @@
-"""Batch ingestion of usage events (imports, the /v1 batch path, the benchmark) and rollup rebuilds.
+"""Batch ingestion of usage events (imports, the benchmark) and the rollups recomputed from the events.
 
-`ingest` inserts a batch in one statement with ON CONFLICT DO NOTHING on the idempotency
-key, then adds only the events that were new to the daily rollups, aggregated first so
-each rollup row is touched once per batch. Replaying a batch changes nothing. Batched
-events carry no conversation, so they add messages, users and tokens, not conversations.
-`rebuild_daily` recomputes the rollups from the events (after a restore, or to audit
-the incremental counts): the events are the truth, rollups are derived.
+`ingest` writes a batch in a handful of statements, whatever its size: the events go in
+through the driver's bulk path (COPY into a temporary staging table then one
+`INSERT ... SELECT ... ON CONFLICT (idempotency_key) DO NOTHING` on PostgreSQL, one
+prepared executemany on SQLite), the events that were new are grouped per UTC day, GPT and
+user into a temporary table, and `rollups.add` adds that table to the daily rollups with
+the same upserts a single reply uses. Replaying a batch changes nothing. Batched events
+carry no conversation, so they add messages, users and tokens, not conversations.
+
+`daily_totals` and `monthly_totals` recompute the rollups (to audit the incremental counts,
+or after a restore): the events are the truth, rollups are derived.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from operator import itemgetter
 
-from sqlalchemy import Date, bindparam, cast, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, cast, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from agora.metering import rollups
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
+from agora.metering.service import SOURCES
 from agora.store import trending
 from agora.store.models import Listing
 
+# Every column of an event but its id, created_at last (it is the one converted on the way in).
+EVENT_COLUMNS = ("idempotency_key", "user_id", "workspace_id", "plan_code", "gpt_id", "gpt_version", "builder_id", "model", "source",
+                 "conversation_id", "message_id", "status", "prompt_tokens", "completion_tokens", "latency_ms", "created_at")
+OPTIONAL = {"workspace_id": None, "plan_code": "free", "gpt_id": None, "gpt_version": None, "builder_id": None, "source": "web",
+            "conversation_id": None, "message_id": None}
+_SOURCE, _PROMPT, _COMPLETION, _LATENCY = (EVENT_COLUMNS.index(c) for c in ("source", "prompt_tokens", "completion_tokens", "latency_ms"))
 
-def _insert(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+# A batch's new events per UTC day, GPT and user: what `rollups.add` reads. A temporary
+# table (private to the connection, never logged) so the rollups are derived in SQL.
+BATCH = Table("usage_batch", MetaData(), Column("day", Date), Column("gpt_id", String(13)), Column("user_id", Integer),
+              *(Column(c, Integer) for c in rollups.COUNTERS))
+# PostgreSQL: where COPY puts a batch before one INSERT ... ON CONFLICT moves the new events on.
+_STAGING = Table("usage_staging", MetaData(), *(Column(c, UsageRecord.__table__.c[c].type) for c in EVENT_COLUMNS))
+_COLUMN_LIST = ", ".join(EVENT_COLUMNS)
 
 
 def ingest(session: Session, events: list[dict]) -> int:
     """Insert usage events (UsageRecord columns, `created_at` aware); returns how many were new."""
     if not events:
         return 0
-    rows = session.execute(
-        _insert(session)(UsageRecord.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(UsageRecord.gpt_id, UsageRecord.user_id, UsageRecord.created_at, UsageRecord.prompt_tokens, UsageRecord.completion_tokens),
-        events,
-    ).all()
-    per_user: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for gpt_id, user_id, created_at, prompt, completion in rows:
-        if gpt_id is None:
-            continue
-        totals = per_user[(created_at.astimezone(UTC).date(), gpt_id, user_id)]
-        totals[0] += 1
-        totals[1] += prompt
-        totals[2] += completion
-    _add_rollups(session, per_user)
-    return len(rows)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows = _rows(session, events)
+    session.execute(text(_temporary_table(session, BATCH)))
+    inserted = _insert_postgresql(session, rows) if postgres else _insert_sqlite(session, rows)
+    if inserted:
+        _trend(session, rollups.add(session, BATCH))
+    # Cleared now, not at commit, so a second batch in the same transaction starts empty.
+    session.execute(text("TRUNCATE usage_batch" if postgres else "DELETE FROM temp.usage_batch"))
+    return inserted
 
 
-def _add_rollups(session: Session, per_user: dict[tuple, list[int]]) -> None:
-    """Set-based: one multi-row INSERT ... ON CONFLICT DO UPDATE per table, whatever the batch size."""
-    if not per_user:
-        return
-    insert = _insert(session)
-    created = {tuple(r) for r in session.execute(
-        insert(DailyGptUserUsage.__table__).on_conflict_do_nothing().returning(DailyGptUserUsage.day, DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id),
-        [{"day": d, "gpt_id": g, "user_id": u, "conversations": 0, "messages": 0, "prompt_tokens": 0, "completion_tokens": 0} for d, g, u in per_user],
-    )}
-    _add(session, DailyGptUserUsage, ["day", "gpt_id", "user_id"], ["messages", "prompt_tokens", "completion_tokens"],
-         [{"day": d, "gpt_id": g, "user_id": u, "conversations": 0, "messages": m, "prompt_tokens": p, "completion_tokens": c}
-          for (d, g, u), (m, p, c) in per_user.items()])
-    per_gpt: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for (day, gpt_id, user_id), (messages, prompt, completion) in per_user.items():
-        totals = per_gpt[(day, gpt_id)]
-        totals[0] += messages
-        totals[1] += 1 if (day, gpt_id, user_id) in created else 0
-        totals[2] += prompt
-        totals[3] += completion
-    _add(session, DailyGptUsage, ["day", "gpt_id"], ["messages", "users", "prompt_tokens", "completion_tokens"],
-         [{"day": d, "gpt_id": g, "conversations": 0, "messages": m, "users": u, "prompt_tokens": p, "completion_tokens": c}
-          for (d, g), (m, u, p, c) in per_gpt.items()])
-    _trend(session, per_gpt)
+def _rows(session: Session, events: list[dict]) -> list[tuple]:
+    """Events as tuples in EVENT_COLUMNS order, checked like a single reply's usage."""
+    # The dialect's own conversion, so a batched event is stored exactly as the ORM stores one
+    # (on SQLite a text whose format range queries compare against).
+    dialect = session.get_bind().dialect
+    to_database = UsageRecord.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    pick = itemgetter(*EVENT_COLUMNS)
+    rows, keys = [], set()
+    for event in events:
+        try:
+            row = pick({**OPTIONAL, **event})
+        except KeyError as missing:
+            raise ValueError(f"usage event without {missing}") from None
+        if row[0] in keys:
+            continue  # the same event twice in one batch: the first copy is the event
+        keys.add(row[0])
+        if row[_SOURCE] not in SOURCES:
+            raise ValueError(f"unknown usage source {row[_SOURCE]!r}")
+        if min(row[_PROMPT], row[_COMPLETION], row[_LATENCY]) < 0:
+            raise ValueError("usage cannot be negative")
+        rows.append(row[:-1] + (to_database(row[-1]),))
+    return rows
 
 
-def _trend(session: Session, per_gpt: dict[tuple, list[int]]) -> None:
+def _temporary_table(session: Session, table: Table) -> str:
+    dialect = session.get_bind().dialect
+    columns = ", ".join(f"{c.name} {c.type.compile(dialect=dialect)}" for c in table.columns)
+    # Kept for the connection's life (no catalogue churn per batch); emptied at each commit.
+    on_commit = " ON COMMIT DELETE ROWS" if dialect.name == "postgresql" else ""
+    return f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} ({columns}){on_commit}"
+
+
+
+def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
+    """COPY into a staging table, then one statement inserts the new events and groups them."""
+    session.execute(text(_temporary_table(session, _STAGING)))
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    inserted = session.execute(text(f"""
+        WITH new AS (
+            INSERT INTO usage_records ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM usage_staging
+            ORDER BY idempotency_key  -- key order: concurrent replays of the same events wait, never deadlock
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING created_at, gpt_id, user_id, prompt_tokens, completion_tokens
+        ), grouped AS (
+            INSERT INTO usage_batch (day, gpt_id, user_id, conversations, messages, prompt_tokens, completion_tokens)
+            SELECT (created_at AT TIME ZONE 'UTC')::date, gpt_id, user_id, 0, count(*), sum(prompt_tokens), sum(completion_tokens)
+            FROM new WHERE gpt_id IS NOT NULL GROUP BY 1, 2, 3
+        )
+        SELECT count(*) FROM new""")).scalar_one()
+    session.execute(text("TRUNCATE usage_staging"))
+    return inserted
+
+
+def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
+    """One prepared executemany; the new events are then the highest ids.
+
+    SQLite has one writer at a time and gives a new row the table's highest id plus one, so
+    the `inserted` rows just written are exactly those above `max(id) - inserted`.
+    """
+    cursor = session.connection().connection.driver_connection.cursor()
+    cursor.executemany(
+        f"INSERT INTO usage_records ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING", rows)
+    inserted = cursor.rowcount
+    if inserted:
+        session.execute(text("""
+            INSERT INTO temp.usage_batch (day, gpt_id, user_id, conversations, messages, prompt_tokens, completion_tokens)
+            SELECT date(created_at), gpt_id, user_id, 0, count(*), sum(prompt_tokens), sum(completion_tokens)
+            FROM usage_records WHERE id > (SELECT max(id) FROM usage_records) - :inserted AND gpt_id IS NOT NULL
+            GROUP BY 1, 2, 3"""), {"inserted": inserted})
+    return inserted
+
+
+def _trend(session: Session, added: list) -> None:
     """trending.add_activity for a whole batch in one executemany UPDATE.
 
     Batched events add no conversations, so a listing's conversation count (and with it the
@@ -81,44 +141,44 @@ def _trend(session: Session, per_gpt: dict[tuple, list[int]]) -> None:
     same points and day weight add_activity would add.
     """
     points: dict[str, float] = defaultdict(float)
-    for (day, gpt_id), (messages, users, _p, _c) in per_gpt.items():
-        points[gpt_id] += trending.activity_points(new_users=users, new_conversations=0, messages=messages) * trending.day_weight(day)
+    for row in added:
+        points[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
     listings = Listing.__table__
     session.execute(
         update(listings).where(listings.c.gpt_id == bindparam("g")).values(trending=listings.c.trending + bindparam("p")),
-        [{"g": gpt_id, "p": p} for gpt_id, p in points.items()],
+        [{"g": gpt_id, "p": p} for gpt_id, p in sorted(points.items())],  # sorted: rows locked in one order
     )
 
 
-def _add(session: Session, table, keys: list[str], counters: list[str], rows: list[dict]) -> None:
-    """Add `counters` of each row to the stored row with the same `keys` (creating it if missing)."""
-    columns = table.__table__.c
-    statement = _insert(session)(table.__table__)
-    statement = statement.on_conflict_do_update(index_elements=keys, set_={c: columns[c] + statement.excluded[c] for c in counters})
-    session.execute(statement, rows)
-
-
-def daily_totals(session: Session, start: datetime, end: datetime):
+def daily_totals_query(session: Session, start: datetime, end: datetime):
     """Per UTC day and GPT, straight from the events: messages, distinct users, tokens."""
     # The UTC day on both databases (PostgreSQL would otherwise use the session's time zone).
     postgres = session.get_bind().dialect.name == "postgresql"
     day = cast(func.timezone("UTC", UsageRecord.created_at), Date) if postgres else func.date(UsageRecord.created_at)
-    return session.execute(
-        select(day, UsageRecord.gpt_id, func.count(), func.count(UsageRecord.user_id.distinct()),
-               func.sum(UsageRecord.prompt_tokens), func.sum(UsageRecord.completion_tokens))
+    return (
+        select(day.label("day"), UsageRecord.gpt_id, func.count().label("messages"), func.count(UsageRecord.user_id.distinct()).label("users"),
+               func.sum(UsageRecord.prompt_tokens).label("prompt_tokens"), func.sum(UsageRecord.completion_tokens).label("completion_tokens"))
         .where(UsageRecord.created_at >= start, UsageRecord.created_at < end, UsageRecord.gpt_id.is_not(None))
         .group_by(day, UsageRecord.gpt_id)
-    ).all()
+    )
+
+
+def daily_totals(session: Session, start: datetime, end: datetime):
+    return session.execute(daily_totals_query(session, start, end)).all()
+
+
+def monthly_totals_query(first_day: date, next_month: date):
+    """Per GPT and user for a month, from the daily rollup (what payouts read)."""
+    return (
+        select(DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id, func.sum(DailyGptUserUsage.messages).label("messages"),
+               func.sum(DailyGptUserUsage.prompt_tokens + DailyGptUserUsage.completion_tokens).label("tokens"))
+        .where(DailyGptUserUsage.day >= first_day, DailyGptUserUsage.day < next_month)
+        .group_by(DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id)
+    )
 
 
 def monthly_totals(session: Session, first_day: date, next_month: date):
-    """Per GPT and user for a month, from the daily rollup (what payouts read)."""
-    return session.execute(
-        select(DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id, func.sum(DailyGptUserUsage.messages),
-               func.sum(DailyGptUserUsage.prompt_tokens + DailyGptUserUsage.completion_tokens))
-        .where(DailyGptUserUsage.day >= first_day, DailyGptUserUsage.day < next_month)
-        .group_by(DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id)
-    ).all()
+    return session.execute(monthly_totals_query(first_day, next_month)).all()
 
 
 def clear_rollups(session: Session, first_day: date, next_month: date) -> None:

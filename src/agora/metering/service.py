@@ -73,7 +73,8 @@ def record_reply_usage(
     if gpt_id is None:
         return True  # a base model: nothing to roll up per GPT
     day = now.date()
-    new_user = rollups.add(session, day=day, gpt_id=gpt_id, user_id=user_id, new_conversation=new_conversation,
-                           prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
-    trending.add_activity(session, gpt_id, day=day, new_users=int(new_user), new_conversations=int(new_conversation), messages=1)
+    reply = rollups.one_reply(day=day, gpt_id=gpt_id, user_id=user_id, new_conversation=new_conversation,
+                              prompt_tokens=prompt_tokens, completion_tokens=completion_tokens)
+    [added] = rollups.add(session, reply)
+    trending.add_activity(session, gpt_id, day=day, new_users=added.users, new_conversations=int(new_conversation), messages=1)
     return True
