@@ -276,8 +276,10 @@ def _index_stage(cursor) -> None:
     (computing them by UPDATE afterwards would write every row twice)."""
     from agora.store.search_index import PostgresIndex
 
-    vector = re.sub(r":(\w+)", r"f_\1", PostgresIndex.VECTOR)
-    name_vector = re.sub(r":(\w+)", r"f_\1", PostgresIndex.NAME_VECTOR)
+    def columns_of(expression: str) -> str:  # the service binds values; here they are the staged columns
+        return re.sub(r":(\w+)", lambda m: m[1] if m[1] == "search_key" else f"f_{m[1]}", expression)
+
+    vector, name_vector = columns_of(PostgresIndex.VECTOR), columns_of(PostgresIndex.NAME_VECTOR)
     columns = ", ".join(LISTING_COLUMNS)
     cursor.execute(
         f"INSERT INTO store_listings ({columns}, search_vector, name_vector) "

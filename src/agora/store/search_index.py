@@ -7,11 +7,13 @@ quality and popularity are then blended over those candidates (store.search).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from agora.store import ranking
 from agora.store.models import Listing
 from agora.store.ttl_cache import TtlCache
 from agora.store.query import Query, fts5_match, tsquery_terms
@@ -94,6 +96,11 @@ class SqliteIndex:
         return [Candidate(*row) for row in rows]
 
 
+# Both vectors also carry the listing's popularity tier as a lexeme no text can produce
+# ("~7"), so GIN itself can intersect a word's matches with a tier (see candidates).
+TIER_LEXEME = f"array_to_tsvector(ARRAY['~' || (:search_key >> {ranking.TIER_BITS})::text])"
+
+
 class PostgresIndex:
     """Weighted tsvector (A names, B tags, C descriptions, D builder) with a GIN index.
 
@@ -107,14 +114,14 @@ class PostgresIndex:
         "setweight(to_tsvector('simple', :tags), 'B') || "
         "setweight(to_tsvector('english', :description), 'C') || "
         "setweight(to_tsvector('french', :description_fr), 'C') || "
-        "setweight(to_tsvector('simple', :builder_name), 'D')"
+        "setweight(to_tsvector('simple', :builder_name), 'D') || " + TIER_LEXEME
     )
-    NAME_VECTOR = "to_tsvector('simple', :name || ' ' || :name_fr)"
+    NAME_VECTOR = "to_tsvector('simple', :name || ' ' || :name_fr) || " + TIER_LEXEME
 
     def add(self, session: Session, listing: Listing) -> None:
         session.execute(
             text(f"UPDATE store_listings SET search_vector = {self.VECTOR}, name_vector = {self.NAME_VECTOR} WHERE id = :id"),
-            {"id": listing.id, **_values(listing, folded=True)},
+            {"id": listing.id, "search_key": listing.search_key, **_values(listing, folded=True)},
         )
 
     def remove(self, session: Session, listing: Listing) -> None:
@@ -131,25 +138,30 @@ class PostgresIndex:
         columns = RANK_COLUMNS.format(relevance=f"ts_rank_cd('{{0.1, 0.2, 0.5, 1.0}}', l.search_vector, {full})")
         found: list[Candidate] = []
         # GIN cannot return matches in search-key order and stop early as FTS5 does: it
-        # reads every match. So matches are read slice by slice of popularity, most used
-        # first, and the search stops at the slice that fills the pool: a common word is
-        # answered from the busiest 1 % of the store, a rare one reads its few matches.
-        for low, high in popularity_slices(session):
-            bounds = (" AND l.search_key >= :low" if low is not None else "") + (
-                " AND l.search_key < :high" if high is not None else ""
-            )
-            rows = session.execute(
-                text(
-                    # Ranking runs on the rows kept, not on every match (it reads the whole vector).
-                    f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM store_listings l "
-                    f"WHERE l.{column} @@ {matcher}{where}{bounds} ORDER BY l.search_key LIMIT :limit) hit "
-                    f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
-                ),
-                {**params, **filter_params, "limit": limit - len(found), "low": low, "high": high},
-            )
-            found += [Candidate(*row) for row in rows]
-            if len(found) >= limit:
-                break
+        # finds every match, and reading each from the table is what costs. So matches are
+        # read tier group by tier group, most used first (GIN intersects the words with the
+        # tier lexemes), stopping as soon as the pool is full: a common word is answered
+        # from its busiest matches, a rare one reads its few matches in every tier.
+        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # bitmap plans only
+        try:
+            for tiers in tier_groups(session):
+                # Within one tier popularity is equal: any matches will do, and the scan stops
+                # after `limit`. A group of sparse tiers is ordered, but holds few matches.
+                order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
+                rows = session.execute(
+                    text(
+                        # Ranking runs on the rows kept, not on every match (it reads the whole vector).
+                        f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM store_listings l "
+                        f"WHERE l.{column} @@ ({matcher} && CAST(:tiers AS tsquery)){where}{order} LIMIT :limit) hit "
+                        f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
+                    ),
+                    {**params, **filter_params, "limit": limit - len(found), "tiers": tier_query(tiers)},
+                )
+                found += [Candidate(*row) for row in rows]
+                if len(found) >= limit:
+                    break
+        finally:
+            session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
         return found
 
     @staticmethod
@@ -163,30 +175,46 @@ class PostgresIndex:
         return "(" + " && ".join(parts) + ")", params
 
 
-# Slices of the store by popularity for PostgreSQL search: the busiest 1 %, the next 9 %, the rest.
-SLICE_PERCENTILES = (1, 10)
-_slices = TtlCache(600)
+# A tier holding at least this share of the listings is read on its own; sparser tiers
+# (the most used GPTs) are read together.
+OWN_GROUP_SHARE = 0.005
+_groups = TtlCache(600)
 
 
-def popularity_slices(session: Session) -> list[tuple[int | None, int | None]]:
-    """Search-key ranges, busiest first, cut at SLICE_PERCENTILES of the listings.
+def tier_groups(session: Session) -> list[tuple[int, ...]]:
+    """Popularity tiers in reading order, grouped so that each read has matches worth it.
 
-    The cuts come from the planner's own statistics (the search_key histogram ANALYZE keeps),
-    so finding them costs nothing; without statistics yet (a new, small store) one slice.
+    Tier sizes come from the search_key histogram ANALYZE keeps (so finding them costs
+    nothing); before the first ANALYZE every tier is read at once, in order.
     """
-    def compute() -> list[tuple[int | None, int | None]]:
+    def compute() -> list[tuple[int, ...]]:
         bounds = session.scalar(
             text(
                 "SELECT histogram_bounds::text::bigint[] FROM pg_stats WHERE schemaname = current_schema() "
                 "AND tablename = 'store_listings' AND attname = 'search_key'"
             )
         )
+        everything = tuple(range(ranking.MAX_TIER + 1))
         if not bounds or len(bounds) < 11:
-            return [(None, None)]
-        cuts = sorted({bounds[round(p / 100 * (len(bounds) - 1))] for p in SLICE_PERCENTILES})
-        return list(zip([None, *cuts], [*cuts, None], strict=True))
+            return [everything]
+        share = Counter(bound >> ranking.TIER_BITS for bound in bounds)
+        groups: list[tuple[int, ...]] = []
+        sparse: list[int] = []
+        for tier in everything:
+            if share[tier] / len(bounds) >= OWN_GROUP_SHARE:
+                if sparse:
+                    groups.append(tuple(sparse))
+                    sparse = []
+                groups.append((tier,))
+            else:
+                sparse.append(tier)
+        return groups + ([tuple(sparse)] if sparse else [])
 
-    return _slices.get(str(session.get_bind().url), compute)
+    return _groups.get(str(session.get_bind().url), compute)
+
+
+def tier_query(tiers: tuple[int, ...]) -> str:
+    return " | ".join(f"'~{tier}'" for tier in tiers)
 
 
 def index_for(session: Session) -> SqliteIndex | PostgresIndex:
