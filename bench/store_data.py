@@ -277,7 +277,7 @@ def _index_stage(cursor) -> None:
     from agora.store.search_index import PostgresIndex
 
     def columns_of(expression: str) -> str:  # the service binds values; here they are the staged columns
-        return re.sub(r":(\w+)", lambda m: m[1] if m[1] == "search_key" else f"f_{m[1]}", expression)
+        return re.sub(r"(?<!:):(\w+)(?!:)", lambda m: m[1] if m[1] == "search_key" else f"f_{m[1]}", expression)
 
     vector, name_vector = columns_of(PostgresIndex.VECTOR), columns_of(PostgresIndex.NAME_VECTOR)
     columns = ", ".join(LISTING_COLUMNS)

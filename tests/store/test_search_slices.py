@@ -27,3 +27,7 @@ def test_candidates_come_most_used_first_across_popularity_slices(database):
             assert len(set(found)) == len(found) == min(limit, 60)
             assert [keys[i] >> ranking.TIER_BITS for i in found] == tier_order[:limit]  # busiest tiers first
         assert index.candidates(session, parse("zebrafinch nowhere"), limit=10) == []
+
+
+def test_a_query_reads_each_word_once():
+    assert parse("Agent agent détaillé AGENT", prefix_last=True).terms == ("agent", "detaille")

@@ -26,7 +26,8 @@ class Query:
 
 def parse(text: str, *, prefix_last: bool = False) -> Query:
     # Operators and quotes are never passed through: a query is words, nothing else.
-    terms = tuple(t[:MAX_TERM_LENGTH] for t in _WORD.findall(fold(text)))[:MAX_TERMS]
+    # A repeated word adds nothing to an AND query but makes the index read its matches twice.
+    terms = tuple(dict.fromkeys(t[:MAX_TERM_LENGTH] for t in _WORD.findall(fold(text))))[:MAX_TERMS]
     return Query(terms=terms, prefix_last=prefix_last and bool(terms))
 
 
