@@ -142,27 +142,43 @@ class PostgresIndex:
         # read tier group by tier group, most used first (GIN intersects the words with the
         # tier lexemes), stopping as soon as the pool is full: a common word is answered
         # from its busiest matches, a rare one reads its few matches in every tier.
-        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # bitmap plans only
+        # Type-ahead first looks among the TYPEAHEAD_SCAN busiest listings (a bounded walk of
+        # the search-key index): GIN would expand a short prefix into every word it starts,
+        # again for each tier. Prefixes rare there go on to the tier-by-tier read.
+        if query.prefix_last:
+            found = self._read(session, columns, column, matcher, where, {**params, **filter_params}, limit, scan=TYPEAHEAD_SCAN)
+        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # no full scans
         try:
-            for tiers in tier_groups(session):
-                # Within one tier popularity is equal: any matches will do, and the scan stops
-                # after `limit`. A group of sparse tiers is ordered, but holds few matches.
-                order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
-                rows = session.execute(
-                    text(
-                        # Ranking runs on the rows kept, not on every match (it reads the whole vector).
-                        f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM store_listings l "
-                        f"WHERE l.{column} @@ ({matcher} && CAST(:tiers AS tsquery)){where}{order} LIMIT :limit) hit "
-                        f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
-                    ),
-                    {**params, **filter_params, "limit": limit - len(found), "tiers": tier_query(tiers)},
-                )
-                found += [Candidate(*row) for row in rows]
+            for tiers in tier_groups(session) if len(found) < limit else []:
+                seen = {c.listing_id for c in found}
+                more = self._read(session, columns, column, matcher, where, {**params, **filter_params}, limit - len(found) + len(seen), tiers=tiers)
+                found += [c for c in more if c.listing_id not in seen][: limit - len(found)]
                 if len(found) >= limit:
                     break
         finally:
             session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
         return found
+
+    @staticmethod
+    def _read(session, columns, column, matcher, where, params, limit, *, tiers=(), scan=None) -> list[Candidate]:
+        if scan is not None:  # the `scan` busiest listings, matching or not, then filtered
+            source = f"(SELECT * FROM store_listings ORDER BY search_key LIMIT {int(scan)}) l"
+            tiered, order = matcher, ""
+        else:
+            # Within one tier popularity is equal: any matches will do, and the scan stops
+            # after `limit`. A group of sparse tiers is ordered, but holds few matches.
+            source, tiered = "store_listings l", f"({matcher} && CAST(:tiers AS tsquery))"
+            order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
+        rows = session.execute(
+            text(
+                # Ranking runs on the rows kept, not on every match (it reads the whole vector).
+                f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM {source} "
+                f"WHERE l.{column} @@ {tiered}{where}{order} LIMIT :limit) hit "
+                f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
+            ),
+            {**params, "limit": limit, "tiers": tier_query(tiers)},
+        )
+        return [Candidate(*row) for row in rows]
 
     @staticmethod
     def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -175,6 +191,7 @@ class PostgresIndex:
         return "(" + " && ".join(parts) + ")", params
 
 
+TYPEAHEAD_SCAN = 5000
 # A tier holding at least this share of the listings is read on its own; sparser tiers
 # (the most used GPTs) are read together.
 OWN_GROUP_SHARE = 0.005
