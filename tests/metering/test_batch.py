@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
+from agora.accounts.models import User
 from agora.db import utcnow
+from agora.gpts.models import Gpt
 from agora.metering import batch, export
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
 from agora.metering.service import record_reply_usage
@@ -91,6 +93,16 @@ def test_distinct_users_stay_exact_across_replies_batches_and_duplicates(databas
         assert session.get(DailyGptUserUsage, (now.date(), gpt_id, cy)) is None
         points = trending.activity_points(new_users=1, new_conversations=0, messages=3) * trending.day_weight(now.date())
         assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
+
+
+def test_a_batch_sees_what_its_transaction_has_not_flushed_yet(database):
+    [user] = _users(database, 1)
+    with database.session() as session:
+        workspace = accounts.personal_workspace_id(session, session.get(User, user))
+        session.add(Gpt(id="g-pending0001", owner_id=user, workspace_id=workspace, visibility="private", draft={}, name="Pending"))
+        assert batch.ingest(session, [_event("first", user, "g-pending0001", utcnow())]) == 1
+    with database.session() as session:
+        assert session.get(DailyGptUsage, (utcnow().date(), "g-pending0001")).users == 1
 
 
 def test_concurrent_batches_sharing_users_neither_lose_nor_double_count(database):

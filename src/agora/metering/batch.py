@@ -49,6 +49,7 @@ def ingest(session: Session, events: list[dict]) -> int:
         return 0
     postgres = session.get_bind().dialect.name == "postgresql"
     rows = _rows(session, events)
+    session.flush()  # the driver-level writes below must see the caller's pending rows (a new GPT, say)
     session.execute(text(_temporary_table(session, BATCH)))
     inserted = _insert_postgresql(session, rows) if postgres else _insert_sqlite(session, rows)
     if inserted:
