@@ -1,13 +1,14 @@
 """Metering benchmark: batch ingestion, replays, and daily/monthly rollups at scale.
 
-    .venv/bin/python bench/metering.py --events 10000000 [--backend sqlite|postgresql|both] [--batch 20000]
+    .venv/bin/python bench/metering.py --events 10000000 [--backend sqlite|postgresql|both] [--batch 50000] [--workers 1]
 
 PostgreSQL comes from AGORA_BENCH_POSTGRES_URL (a database this script may wipe).
 Ingests usage events in batches through agora.metering.batch.ingest (the incremental
 rollups and the store's trending included: every GPT has a store listing), replays 10 % of
 them and checks that no count moved, then times a full daily rollup from the events and a
-monthly rollup from the daily table, and checks they agree with the incremental rollups. Prints a Markdown row per backend and writes
-bench/results/metering-<backend>-<n>.json. Not a test: nothing asserts a time.
+monthly rollup from the daily table, and checks they agree with the incremental rollups.
+Prints a Markdown row per backend and writes bench/results/metering-<backend>-<n>.json.
+Not a test: nothing asserts a time.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ def run(backend: str, n: int, batch_size: int, users: int, gpts: int, workers: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=50_000)
     parser.add_argument("--users", type=int, default=20_000)
     parser.add_argument("--gpts", type=int, default=2_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
