@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, event
+from sqlalchemy import Date, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
@@ -18,9 +18,14 @@ class UsageRecord(Base):
 
     __tablename__ = "usage_records"
     __table_args__ = (
-        Index("ix_usage_records_user_created", "user_id", "created_at"),
-        Index("ix_usage_records_gpt_created", "gpt_id", "created_at"),
+        # Every index costs each ingested event: only what queries use. Per-user and per-GPT
+        # questions read the daily rollups; exports read by time; a reply asks whether its
+        # conversation is new (migration 0010).
         Index("ix_usage_records_created", "created_at"),
+        Index(
+            "ix_usage_records_conversation", "conversation_id",
+            postgresql_where=text("conversation_id IS NOT NULL"), sqlite_where=text("conversation_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
