@@ -9,7 +9,7 @@ import pytest
 from agora.config import Settings
 from agora.providers import registry
 from agora.providers.base import CompletionRequest, Finished, ProviderError, Queued, TextDelta
-from agora.providers.local import LocalProvider, bundled_model_path
+from agora.providers.local import LocalProvider, bundled_model_path, open_model
 
 HELLO = [{"role": "system", "content": "You are brief."}, {"role": "user", "content": "Say hello."}]
 
@@ -82,6 +82,12 @@ def test_a_prompt_longer_than_the_context_is_a_clear_error(local):
     with pytest.raises(ProviderError) as raised:
         asyncio.run(run())
     assert raised.value.message.startswith("The local model failed")
+
+
+def test_the_threads_setting_holds_for_reading_prompts_too():
+    # llama.cpp reads prompts on every core unless told otherwise; AGORA_LOCAL_THREADS must bound both.
+    llama = open_model(bundled_model_path(), 256, 1)
+    assert (llama.n_threads, llama.n_threads_batch) == (1, 1)
 
 
 def test_a_missing_model_file_is_named(tmp_path):

