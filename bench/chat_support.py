@@ -1,0 +1,259 @@
+"""What bench/chat.py stands on: a lean streaming client, a gated stand-in upstream, an Agora to measure.
+
+The client is raw asyncio HTTP/1.1 on purpose: at 1,000 streams of 50 tokens per second
+each, a client that parses every line (httpx, aiohttp) spends more CPU than the server it
+measures, and its own lag would be counted as the server's. This one timestamps each
+socket read and counts the tokens of the events it completes; the body is parsed after the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+AGORA = str(Path(sys.executable).parent / "agora")
+sys.path.insert(0, str(ROOT))  # tests.providers.standin: the stand-in the chat tests use
+
+from tests.providers.standin import StandIn, free_port  # noqa: E402
+
+WARM_UP = "warm-up"  # user messages starting so pass the stand-in's gate
+
+
+# ---- the client ----
+
+@dataclass
+class Stream:
+    sent: float = 0.0
+    ended: float = 0.0  # the server closed the connection: after the `done` event, for Agora
+    status: int = 0
+    token_times: list[float] = field(default_factory=list)
+    body: bytes = b""
+    error: str = ""
+
+    def sse(self) -> list[tuple[str, dict]]:
+        """The body's Server-Sent Events as (event name, JSON data)."""
+        events, name = [], "message"
+        for line in self.body.decode("utf-8", "replace").split("\n"):
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: ") and line[6:].strip() != "[DONE]":
+                events.append((name, json.loads(line[6:])))
+        return events
+
+
+async def stream_post(port: int, path: str, body: dict, headers: dict[str, str], tokens_in: Callable[[bytes], int],
+                      opening: asyncio.Semaphore | None = None) -> Stream:
+    """POST and read the streamed answer to its end, stamping tokens on arrival: `tokens_in` counts those of one event.
+
+    With `opening`, the request first takes a slot in it and gives it back when its response starts.
+    """
+    result = Stream()
+    payload = json.dumps(body).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json",
+                                                   "Content-Length": str(len(payload)), "Connection": "close", **headers}.items())
+    raw, unread = bytearray(), b""
+    holding = opening is not None
+    if holding:
+        await opening.acquire()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        result.sent = time.monotonic()
+        writer.write(f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + payload)
+        while data := await reader.read(65536):
+            now = time.monotonic()
+            if holding:
+                opening.release()
+                holding = False
+            *events, unread = (unread + data).split(b"\n\n")  # an event split across reads counts once it is whole
+            result.token_times.extend([now] * sum(map(tokens_in, events)))
+            raw += data
+        result.ended = time.monotonic()
+        writer.close()
+    except OSError as error:
+        result.error = f"{type(error).__name__}: {error}"
+        return result
+    finally:
+        if holding:
+            opening.release()
+    head_bytes, _sep, rest = bytes(raw).partition(b"\r\n\r\n")
+    status_line = head_bytes.split(b"\r\n", 1)[0].split()
+    result.status = int(status_line[1]) if len(status_line) > 1 else 0
+    result.body = _dechunk(rest) if b"transfer-encoding: chunked" in head_bytes.lower() else rest
+    return result
+
+
+def _dechunk(data: bytes) -> bytes:
+    out, at = bytearray(), 0
+    while at < len(data):
+        line_end = data.index(b"\r\n", at)
+        size = int(data[at:line_end].split(b";")[0], 16)
+        if size == 0:
+            break
+        out += data[line_end + 2:line_end + 2 + size]
+        at = line_end + 2 + size + 2
+    return bytes(out)
+
+
+class RssSampler:
+    """The worker's resident memory every 50 ms, to read it at the moment every stream is open."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.samples = pid, []
+        self._task: asyncio.Task | None = None
+
+    def now(self) -> int:
+        with open(f"/proc/{self.pid}/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+    def start(self) -> None:
+        async def sample() -> None:
+            while True:
+                self.samples.append((time.monotonic(), self.now()))
+                await asyncio.sleep(0.05)
+
+        self._task = asyncio.create_task(sample())
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    def at(self, moment: float) -> int:
+        """The first sample taken at or after `moment`."""
+        return next((rss for t, rss in self.samples if t >= moment), self.samples[-1][1])
+
+
+# ---- the upstream ----
+
+class GatedStandIn(StandIn):
+    """Holds each request (before its headers) until `gate` are waiting, then streams them all at once.
+
+    Opening 1,000 conversations takes Agora longer than one 1-second reply lasts, so without
+    the gate the streams would never all be open together. The release moment is printed
+    (`released <monotonic time> <count>`; CLOCK_MONOTONIC is one clock for every process) so the
+    bench measures time to first token from it. Warm-up requests pass straight through.
+    """
+
+    def __init__(self, *, gate: int, gate_timeout: float, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.gate, self.gate_timeout = gate, gate_timeout
+        self._opened: asyncio.Event | None = None
+        self._waiting = 0
+
+    async def _answer(self, mode: str, body: dict, reader, writer) -> None:
+        if not str(body["messages"][-1].get("content", "")).startswith(WARM_UP):
+            await self._pass_gate()
+        await super()._answer(mode, body, reader, writer)
+
+    async def _pass_gate(self) -> None:
+        if self._opened is None:
+            self._opened = asyncio.Event()
+            opened = self._opened
+            # Never hang the bench when a request fails before reaching us: open anyway, and say how many came.
+            asyncio.get_running_loop().call_later(self.gate_timeout, lambda: self._release(opened))
+        opened = self._opened
+        self._waiting += 1
+        if self._waiting >= self.gate:
+            self._release(opened)
+        await opened.wait()
+
+    def _release(self, opened: asyncio.Event) -> None:
+        if opened.is_set():
+            return
+        print(f"released {time.monotonic()} {self._waiting}", flush=True)
+        self._opened, self._waiting = None, 0
+        opened.set()
+
+
+def run_upstream(port: int, *, tokens: int, gap_ms: float, gate: int, gate_timeout: float) -> None:
+    standin = GatedStandIn(reply=" ".join(["token"] * tokens), gap=gap_ms / 1000, gate=gate, gate_timeout=gate_timeout)
+
+    async def serve() -> None:
+        server = await asyncio.start_server(standin._handle, "127.0.0.1", port, backlog=4096)
+        print("ready", flush=True)
+        await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+# ---- Agora ----
+
+def prepare_database(url: str, *, users: int, content) -> tuple[list[str], str]:
+    """Users on the Enterprise plan (no message quota) with an API key each, and one published public GPT."""
+    from sqlalchemy import text
+
+    from agora import migrate
+    from agora.accounts import api_keys
+    from agora.accounts import service as accounts
+    from agora.billing.cli import apply_plan
+    from agora.db import Database
+    from agora.gpts import service as gpts
+
+    database = Database(url)
+    if database.dialect == "postgresql":
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    migrate.upgrade(database)
+    keys = []
+    with database.session() as session:
+        for n in range(users):
+            user = accounts.create_user(session, email=f"bench{n}@example.com", display_name=f"Bench {n}", password=None)
+            apply_plan(session, user, "enterprise", seats=None)
+            keys.append(api_keys.create(session, user=user, name="bench")[1])
+        owner = accounts.user_by_email(session, "bench0@example.com")
+        gpt = gpts.create_gpt(session, owner=owner, content=content, visibility="public")
+        gpts.publish(session, gpt, author=owner)
+        gpt_id = gpt.id
+    database.dispose()
+    return keys, gpt_id
+
+
+def start_agora(home: Path, database_url: str, log, **settings: str) -> tuple[subprocess.Popen, int]:
+    """`agora serve`, one worker, as its own process; answers once /readyz does."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
+    env.update(AGORA_HOME=str(home), AGORA_DATABASE_URL=database_url, AGORA_LOG_LEVEL="warning")
+    env.update({f"AGORA_{name.upper()}": value for name, value in settings.items()})
+    process = subprocess.Popen([AGORA, "serve", "--workers", "1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"agora serve exited with {process.returncode}; see {log.name}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                return process, port
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("agora serve did not become ready")
+
+
+def start_conversations(port: int, keys: list[str], gpt_id: str, count: int) -> list[tuple[str, str]]:
+    """(conversation id, its owner's key), spread round-robin over the users."""
+    made = []
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        for n in range(count):
+            key = keys[n % len(keys)]
+            response = client.post("/api/conversations", json={"gpt_id": gpt_id}, headers={"Authorization": f"Bearer {key}"})
+            response.raise_for_status()
+            made.append((response.json()["id"], key))
+    return made
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
