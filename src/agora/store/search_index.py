@@ -145,40 +145,38 @@ class PostgresIndex:
         # Type-ahead first looks among the TYPEAHEAD_SCAN busiest listings (a bounded walk of
         # the search-key index): GIN would expand a short prefix into every word it starts,
         # again for each tier. Prefixes rare there go on to the tier-by-tier read.
-        if query.prefix_last:
-            found = self._read(session, columns, column, matcher, where, {**params, **filter_params}, limit, scan=TYPEAHEAD_SCAN)
+        def read(limit: int, *, tiers: tuple[int, ...] = (), scan: int | None = None) -> list[Candidate]:
+            if scan is not None:  # the `scan` busiest listings, matching or not, then filtered
+                source, tiered, order = f"(SELECT * FROM store_listings ORDER BY search_key LIMIT {int(scan)}) l", matcher, ""
+            else:
+                # Within one tier popularity is equal: any matches will do, and the scan stops
+                # after `limit`. A group of sparse tiers is ordered, but holds few matches.
+                source, tiered = "store_listings l", f"({matcher} && CAST(:tiers AS tsquery))"
+                order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
+            rows = session.execute(
+                text(
+                    # Ranking runs on the rows kept, not on every match (it reads the whole vector).
+                    f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM {source} "
+                    f"WHERE l.{column} @@ {tiered}{where}{order} LIMIT :limit) hit "
+                    f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
+                ),
+                {**params, **filter_params, "limit": limit, "tiers": tier_query(tiers)},
+            )
+            return [Candidate(*row) for row in rows]
+
+        found = read(limit, scan=TYPEAHEAD_SCAN) if query.prefix_last else []
+        # Only what the type-ahead scan found can come back from a tier read: read that many more.
+        scanned = {c.listing_id for c in found}
         session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # no full scans
         try:
             for tiers in tier_groups(session) if len(found) < limit else []:
-                seen = {c.listing_id for c in found}
-                more = self._read(session, columns, column, matcher, where, {**params, **filter_params}, limit - len(found) + len(seen), tiers=tiers)
-                found += [c for c in more if c.listing_id not in seen][: limit - len(found)]
+                more = read(limit - len(found) + len(scanned), tiers=tiers)
+                found += [c for c in more if c.listing_id not in scanned][: limit - len(found)]
                 if len(found) >= limit:
                     break
         finally:
             session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
         return found
-
-    @staticmethod
-    def _read(session, columns, column, matcher, where, params, limit, *, tiers=(), scan=None) -> list[Candidate]:
-        if scan is not None:  # the `scan` busiest listings, matching or not, then filtered
-            source = f"(SELECT * FROM store_listings ORDER BY search_key LIMIT {int(scan)}) l"
-            tiered, order = matcher, ""
-        else:
-            # Within one tier popularity is equal: any matches will do, and the scan stops
-            # after `limit`. A group of sparse tiers is ordered, but holds few matches.
-            source, tiered = "store_listings l", f"({matcher} && CAST(:tiers AS tsquery))"
-            order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
-        rows = session.execute(
-            text(
-                # Ranking runs on the rows kept, not on every match (it reads the whole vector).
-                f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM {source} "
-                f"WHERE l.{column} @@ {tiered}{where}{order} LIMIT :limit) hit "
-                f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
-            ),
-            {**params, "limit": limit, "tiers": tier_query(tiers)},
-        )
-        return [Candidate(*row) for row in rows]
 
     @staticmethod
     def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
