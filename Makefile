@@ -49,7 +49,7 @@ chromium: ## Browser tests drive Debian's Chromium; Playwright never downloads o
 
 messages: $(VENV)/.installed-dev ## Re-extract UI strings and merge them into the French catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output -o $(VENV)/messages.pot .
-	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/agora/locales -D messages --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/agora/locales -D messages --omit-header --ignore-obsolete
 
 clean: ## Remove the virtualenv (keeps your data in var/)
 	rm -rf $(VENV)

@@ -21,6 +21,7 @@ from agora.billing import api as billing_api
 from agora.billing import routes as billing_pages
 from agora.billing import subscribe_api as billing_subscribe_api
 from agora.billing import webhook_routes as billing_webhooks
+from agora.billing.errors import UPGRADE_URL
 from agora.workspaces import api as workspaces_api
 from agora.workspaces import routes as workspaces_pages
 from agora.api.openai.app import create_v1_app
@@ -136,7 +137,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
         if isinstance(error, Unauthorized):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return render(request, "error.html", error.status, message=error.message)
+        # A plan refusal links to the plans, as every refusal for a plan must.
+        upgrade = getattr(error, "plan", None) and UPGRADE_URL
+        return render(request, "error.html", error.status, message=error.message, upgrade_url=upgrade)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:

@@ -65,3 +65,45 @@ def test_an_empty_team_shelf_says_so_in_french_too(no_trial, database, make_brow
     owner.browser.submit("/language", {"language": "fr", "next": "/workspaces"}, form_page="/workspaces")
     french = owner.browser.get("/workspaces").text
     assert "Aucun GPT n’est encore partagé dans cet espace de travail." in french and "GPT partagés dans Quiet Team" in french
+
+
+def test_a_gpt_made_while_working_in_a_team_is_shared_with_it_from_the_editor(no_trial, database, make_browser):
+    owner = signed_up(make_browser, "owner@example.com")
+    team_id = _team(owner, "Walrus Inc")  # its creator now works in it
+    put_on_plan(database, "owner@example.com", "team", seats=3)
+    invite = owner.browser.post(f"/api/workspaces/{team_id}/invites", json={"email": "bo@example.com"}, headers=owner.headers)
+    bo = signed_up(make_browser, "bo@example.com")
+    assert bo.browser.post(f"/api/invites/{invite.json()['url'].rsplit('/', 1)[1]}/accept", headers=bo.headers).status_code == 200
+
+    editor = owner.browser.get("/gpts/new").text
+    assert re.search(rf'<option value="{team_id}" selected>Walrus Inc</option>', editor)  # the workspace worked in, first choice
+    made = owner.browser.submit("/gpts/new", {"name": "Team Handbook", "category": "writing", "visibility": "workspace",
+                                              "workspace_id": str(team_id), "action": "publish"}, form_page="/gpts/new")
+    assert made.status_code == 303, made.text
+    handbook = made.headers["location"].split("/")[2]
+    assert f"In the workspace Walrus Inc." in owner.browser.get(f"/gpts/{handbook}/edit").text
+    assert _shelf_links(bo.browser.get("/workspaces").text) == [handbook]
+    assert bo.browser.get(f"/g/{handbook}").status_code == 200
+
+    personal = owner.browser.post("/api/gpts", json={"name": "Just Mine", "visibility": "workspace",
+                                                     "workspace_id": _personal_id(database, "owner@example.com")},
+                                  headers=owner.headers)
+    assert personal.status_code == 201
+    owner.browser.post(f"/api/gpts/{personal.json()['id']}/publish", json={}, headers=owner.headers)
+    assert _shelf_links(bo.browser.get("/workspaces").text) == [handbook]  # the personal workspace shares with nobody else
+
+
+def test_a_gpt_cannot_be_put_in_a_workspace_its_builder_is_not_in(no_trial, database, make_browser):
+    eve = signed_up(make_browser, "eve@example.com")
+    other = signed_up(make_browser, "bo@example.com")
+    foreign = _team(other, "Bo Corp")
+    refused = eve.browser.post("/api/gpts", json={"name": "Sneaky", "workspace_id": foreign}, headers=eve.headers)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "workspace_id" and "not a member" in refused.json()["error"]["message"]
+    page = eve.browser.submit("/gpts/new", {"name": "Sneaky", "category": "writing", "workspace_id": str(foreign)}, form_page="/gpts/new")
+    assert page.status_code == 422 and 'id="workspace_id-error"' in page.text and "not a member" in page.text
+
+
+def _personal_id(database, email: str) -> int:
+    with database.session() as session:
+        return accounts.personal_workspace_id(session, accounts.user_by_email(session, email))

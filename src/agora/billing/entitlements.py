@@ -109,6 +109,31 @@ def check_api_access(session: Session, user: User, settings: Settings) -> PlanIn
     return in_force
 
 
+def check_create(session: Session, user: User, settings: Settings) -> PlanInForce:
+    """Refuse creating a GPT (from scratch, by fork or by import) unless the plan allows it."""
+    in_force = plan_in_force(session, user, settings)
+    if not in_force.entitlements.create_gpts:
+        better = _plan_allowing(session, "create_gpts")
+        raise PlanRequired(
+            _("Creating GPTs needs the %(plan)s plan; you are on %(current)s. Upgrade at /pricing.", plan=better.name, current=in_force.plan.name),
+            plan=better.code,
+        )
+    return in_force
+
+
+def check_store_listing(session: Session, user: User, settings: Settings) -> PlanInForce:
+    """Refuse listing a GPT in the public store unless the plan allows publishing to it."""
+    in_force = plan_in_force(session, user, settings)
+    if not in_force.entitlements.publish_to_store:
+        better = _plan_allowing(session, "publish_to_store")
+        raise PlanRequired(
+            _("Publishing to the store (visibility “Everyone”) needs the %(plan)s plan; you are on %(current)s. "
+              "Share it with a link or your workspace instead, or upgrade at /pricing.", plan=better.name, current=in_force.plan.name),
+            plan=better.code, field="visibility",
+        )
+    return in_force
+
+
 def _shares_workspace(session: Session, user: User, gpt: Gpt) -> bool:
     return session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.workspace_id == gpt.workspace_id)) is not None
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from agora.accounts.models import User
-from agora.gpts import access, avatars, history, importing, listing, service
+from agora.gpts import access, avatars, history, importing, listing, plan_rules, service
 from agora.gpts.export import export_document
 from agora.gpts.models import Gpt
 from agora.gpts.offered import offered_models
@@ -38,19 +38,24 @@ router = APIRouter(prefix="/api", tags=["gpts"])
 def _split(body) -> tuple[dict, str | None, bool | None]:
     """Content fields apart from the sharing settings, keeping only what was sent."""
     fields = body.model_dump(exclude_unset=True)
+    fields.pop("workspace_id", None)
     return fields, fields.pop("visibility", None), fields.pop("allow_forks", None)
 
 
 @router.post("/gpts", status_code=201, response_model=CreatedOut)
-def create(body: GptCreateIn, request: Request, user: CurrentUser, db: Db):  # type: ignore[valid-type]
-    """Create a GPT from the fields of its first draft; nothing is published yet."""
+def create(body: GptCreateIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):  # type: ignore[valid-type]
+    """Create a GPT from the fields of its first draft; nothing is published yet.
+
+    It belongs to `workspace_id` (one you are a member of), by default to the workspace you work in."""
     fields, visibility, allow_forks = _split(body)
     content = parse_content(fields)
     with db.session() as session:
+        plan_rules.before_create(session, user, settings, visibility=visibility or "private")
         gpt = service.create_gpt(
             session,
             owner=user,
             content=content,
+            workspace_id=body.workspace_id,
             visibility=visibility or "private",
             allow_forks=bool(allow_forks),
             offered_models=offered_models(request.app),
@@ -67,11 +72,12 @@ def read(gpt_id: str, viewer: Viewer, db: Db):
 
 
 @router.patch("/gpts/{gpt_id}", response_model=GptOut)
-def edit(gpt_id: str, body: GptPatchIn, request: Request, user: CurrentUser, db: Db):  # type: ignore[valid-type]
+def edit(gpt_id: str, body: GptPatchIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):  # type: ignore[valid-type]
     """Change the draft (only the fields sent) and the sharing settings."""
     fields, visibility, allow_forks = _split(body)
     with db.session() as session:
         gpt = access.find(session, gpt_id, user, "edit")
+        plan_rules.before_change(session, user, settings, gpt, visibility=visibility, publishing=False)
         service.update_draft(
             session, gpt, changes=fields, visibility=visibility, allow_forks=allow_forks, offered_models=offered_models(request.app)
         )
@@ -87,10 +93,12 @@ def delete(gpt_id: str, user: CurrentUser, db: Db) -> Response:
 
 
 @router.post("/gpts/{gpt_id}/publish", response_model=VersionNumberOut)
-def publish(gpt_id: str, body: PublishIn, user: CurrentUser, db: Db):
+def publish(gpt_id: str, body: PublishIn, user: CurrentUser, db: Db, settings: AppSettings):
     """Freeze the draft as the next version, which goes live."""
     with db.session() as session:
-        version = service.publish(session, access.find(session, gpt_id, user, "edit"), author=user, note=body.note)
+        gpt = access.find(session, gpt_id, user, "edit")
+        plan_rules.before_change(session, user, settings, gpt, visibility=None, publishing=True)
+        version = service.publish(session, gpt, author=user, note=body.note)
         return {"version": version.number}
 
 
@@ -118,19 +126,22 @@ def diff(gpt_id: str, user: CurrentUser, db: Db, before: int, after: int):
 
 
 @router.post("/gpts/{gpt_id}/rollback", response_model=VersionNumberOut)
-def rollback(gpt_id: str, body: RollbackIn, user: CurrentUser, db: Db):
+def rollback(gpt_id: str, body: RollbackIn, user: CurrentUser, db: Db, settings: AppSettings):
     """Publish an old version's content again as a new version."""
     with db.session() as session:
         gpt = access.find(session, gpt_id, user, "edit")
+        plan_rules.before_change(session, user, settings, gpt, visibility=None, publishing=True)
         version = service.rollback(session, gpt, author=user, number=body.version, note=body.note)
         return {"version": version.number}
 
 
 @router.post("/gpts/{gpt_id}/fork", status_code=201, response_model=CreatedOut)
-def fork(gpt_id: str, user: CurrentUser, db: Db):
+def fork(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings):
     """A private copy to build on, when the builder allows forks; it credits the source."""
     with db.session() as session:
-        copy = service.fork(session, access.find(session, gpt_id, user), user=user)
+        source = access.find(session, gpt_id, user)
+        plan_rules.before_create(session, user, settings, visibility="private")
+        copy = service.fork(session, source, user=user)
         return {"id": copy.id}
 
 
@@ -166,6 +177,8 @@ def import_document(raw: bytes, *, user: User, db, settings) -> dict:
     """Shared by the API and the My GPTs page: parse all, then create all in one transaction."""
     parsed = importing.parse(importing.load_json(raw))
     with db.session() as session:
+        for item in parsed:
+            plan_rules.before_create(session, user, settings, visibility=item.visibility)
         ids = [importing.create(session, item, owner=user, home=settings.home).id for item in parsed]
     return {"format": parsed[0].format, "ids": ids}
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from agora.accounts.models import User
+from agora.accounts.models import User, Workspace
+from agora.billing.errors import PlanRequired
 from agora.errors import AgoraError, NotFound
-from agora.gpts import access, avatars, editor_form, history, listing, service
+from agora.gpts import access, avatars, editor_form, history, listing, plan_rules, service
 from agora.gpts.api import import_document
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt
@@ -20,6 +21,7 @@ from agora.i18n import gettext as _
 from agora.store import service as store
 from agora.web.deps import AppSettings, Db, Viewer
 from agora.web.templating import render
+from agora.workspaces import service as workspaces
 
 router = APIRouter()
 # What a new GPT starts from: the content defaults, with an empty name to fill in.
@@ -39,7 +41,7 @@ def new_page(request: Request, db: Db, viewer: Viewer) -> Response:
     if viewer is None:
         return _login("/gpts/new")
     values = editor_form.values_of(NEW_GPT, visibility="private", allow_forks=False)
-    return _editor(request, db, None, values)
+    return _editor(request, db, None, values, viewer=viewer)
 
 
 @router.post("/gpts/new")
@@ -81,7 +83,7 @@ def edit_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response
     with db.session() as session:
         gpt = access.find(session, gpt_id, viewer, "edit")
         values = editor_form.values_of(GptContent.model_validate(gpt.draft), visibility=gpt.visibility, allow_forks=gpt.allow_forks)
-    return _editor(request, db, gpt, values, notice=request.query_params.get("notice"))
+    return _editor(request, db, gpt, values, viewer=viewer, notice=request.query_params.get("notice"))
 
 
 @router.post("/gpts/{gpt_id}/edit")
@@ -101,27 +103,31 @@ async def _save(request: Request, db: Db, viewer: User, settings: AppSettings, g
                 parsed.changes["avatar"] = avatars.store(parsed.avatar_upload, home=settings.home, field="avatar_file", size=parsed.avatar_size)
             models = offered_models(request.app)
             if gpt_id is None:
+                plan_rules.before_create(session, viewer, settings, visibility=parsed.visibility)
                 gpt = service.create_gpt(
                     session,
                     owner=viewer,
                     content=parse_content(parsed.changes),
+                    workspace_id=_workspace_choice(form),
                     visibility=parsed.visibility,
                     allow_forks=parsed.allow_forks,
                     offered_models=models,
                 )
             else:
                 gpt = access.find(session, gpt_id, viewer, "edit")
+                plan_rules.before_change(session, viewer, settings, gpt, visibility=parsed.visibility, publishing=parsed.action == "publish")
                 service.update_draft(
                     session, gpt, changes=parsed.changes, visibility=parsed.visibility, allow_forks=parsed.allow_forks, offered_models=models
                 )
             if parsed.action == "publish":
                 service.publish(session, gpt, author=viewer, note=parsed.note)
     except AgoraError as error:
-        if isinstance(error, NotFound) or error.status == 403:
+        if isinstance(error, NotFound) or (error.status == 403 and not isinstance(error, PlanRequired)):
             raise
         values = editor_form.values_of(_submitted(form), visibility=str(form.get("visibility") or "private"), allow_forks=form.get("allow_forks") == "on")
         existing = _reload(db, gpt_id)
-        return _editor(request, db, existing, values, errors={editor_form.form_field(error.field): error.message}, status=error.status)
+        return _editor(request, db, existing, values, viewer=viewer, errors={editor_form.form_field(error.field): error.message}, status=error.status,
+                       upgrade=isinstance(error, PlanRequired), workspace_id=_workspace_choice(form))
     return _redirect(f"/gpts/{gpt.id}/edit?notice={'published' if parsed.action == 'publish' else 'saved'}")
 
 
@@ -147,7 +153,7 @@ def diff_page(request: Request, gpt_id: str, db: Db, viewer: Viewer, before: int
 
 
 @router.post("/gpts/{gpt_id}/rollback")
-async def rollback(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response:
+async def rollback(request: Request, gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/versions")
     form = await request.form()
@@ -157,16 +163,19 @@ async def rollback(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Res
         number = 0
     with db.session() as session:
         gpt = access.find(session, gpt_id, viewer, "edit")
+        plan_rules.before_change(session, viewer, settings, gpt, visibility=None, publishing=True)
         version = service.rollback(session, gpt, author=viewer, number=number)
     return _redirect(f"/gpts/{gpt_id}/versions?notice=rolled-back-{version.number}")
 
 
 @router.post("/gpts/{gpt_id}/fork")
-def fork(gpt_id: str, db: Db, viewer: Viewer) -> Response:
+def fork(gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login(f"/g/{gpt_id}")
     with db.session() as session:
-        copy = service.fork(session, access.find(session, gpt_id, viewer), user=viewer)
+        source = access.find(session, gpt_id, viewer)
+        plan_rules.before_create(session, viewer, settings, visibility="private")
+        copy = service.fork(session, source, user=viewer)
     return _redirect(f"/gpts/{copy.id}/edit?notice=forked")
 
 
@@ -188,10 +197,12 @@ def avatar_file(name: str, settings: AppSettings) -> Response:
     return FileResponse(path, media_type="image/webp", headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
 
-def _editor(request: Request, db: Db, gpt: Gpt | None, values: dict, *, errors: dict | None = None, status: int = 200, notice: str | None = None) -> Response:
+def _editor(request: Request, db: Db, gpt: Gpt | None, values: dict, *, viewer: User | None, errors: dict | None = None, status: int = 200,
+            notice: str | None = None, upgrade: bool = False, workspace_id: int | None = None) -> Response:
     with db.session() as session:
         categories = store.visible_categories(session)
         live = service.published_content(session, gpt) if gpt else None
+        choices = _workspace_choices(session, gpt, viewer, workspace_id)
     return render(
         request,
         "gpts/editor.html",
@@ -203,7 +214,29 @@ def _editor(request: Request, db: Db, gpt: Gpt | None, values: dict, *, errors: 
         models=offered_models(request.app),
         changed=bool(gpt and live and live.model_dump(mode="json") != gpt.draft),
         notice=notice,
+        upgrade=upgrade,
+        workspaces=choices,
     )
+
+
+def _workspace_choice(form) -> int | None:
+    """The workspace picked on the new-GPT page; the service checks the builder belongs to it."""
+    raw = str(form.get("workspace_id") or "")
+    return int(raw) if raw.isdigit() else None
+
+
+def _workspace_choices(session, gpt: Gpt | None, viewer: User | None, chosen: int | None) -> list[dict]:
+    """A new GPT's workspace is picked once, among the builder's (the one they work in first); an existing one's is shown."""
+    if gpt is not None:
+        workspace = session.get(Workspace, gpt.workspace_id)
+        return [{"id": workspace.id, "name": workspace.name, "kind": workspace.kind, "selected": True}]
+    if viewer is None:
+        return []
+    active = chosen or workspaces.active_workspace_id(session, viewer)
+    mine = workspaces.of_user(session, viewer)
+    if active is None:
+        active = next(w.id for w, _role in mine if w.kind == "personal")
+    return [{"id": w.id, "name": w.name, "kind": w.kind, "selected": w.id == active} for w, _role in mine]
 
 
 def _submitted(form) -> dict:

@@ -22,7 +22,12 @@ def _loose(name: str, *, required: tuple[str, ...] = ()) -> type[BaseModel]:
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)  # type: ignore[call-overload]
 
 
-GptCreateIn = _loose("GptCreateIn", required=("name",))
+GptCreateIn = create_model(  # type: ignore[call-overload]
+    "GptCreateIn",
+    __base__=_loose("GptCreateBase", required=("name",)),
+    workspace_id=(int | None, Field(None, description="The workspace it belongs to (one you are a member of); "
+                                                        "by default the one you work in")),
+)
 GptPatchIn = _loose("GptPatchIn")
 
 

@@ -25,6 +25,7 @@ from agora.i18n import gettext as _
 from agora.store import listings
 from agora.store.models import Category
 from agora.text import fold
+from agora.workspaces import service as workspaces
 
 MAX_NOTE = 500
 
@@ -49,12 +50,16 @@ def create_gpt(
     forked_from_id: str | None = None,
     offered_models: Sequence[str] | None = None,
 ) -> Gpt:
-    """A new GPT holding `content` as its draft; nothing is published yet."""
+    """A new GPT holding `content` as its draft; nothing is published yet.
+
+    It belongs to `workspace_id` (the owner must be a member), by default to the workspace
+    the owner works in: a GPT shared with "my workspace" is shared with that team.
+    """
     _check_settings(session, content, visibility, offered_models)
     gpt = Gpt(
         id=new_gpt_id(),
         owner_id=owner.id,
-        workspace_id=workspace_id or accounts.personal_workspace_id(session, owner),
+        workspace_id=_workspace_for(session, owner, workspace_id),
         visibility=visibility,
         allow_forks=allow_forks,
         source=source,
@@ -183,6 +188,14 @@ def _check_settings(session: Session, content: GptContent, visibility: str, offe
             _("Model %(model)s is not offered here. Offered models: %(allowed)s.", model=repr(content.model), allowed=allowed),
             field="model",
         )
+
+
+def _workspace_for(session: Session, owner: User, wanted: int | None) -> int:
+    if wanted is None:
+        return workspaces.active_workspace_id(session, owner) or accounts.personal_workspace_id(session, owner)
+    if not workspaces.is_member(session, owner, wanted):
+        raise InvalidInput(_("You are not a member of workspace %(id)s: choose one of yours.", id=wanted), field="workspace_id")
+    return wanted
 
 
 def _category_id(session: Session, slug: str) -> int:

@@ -20,6 +20,10 @@ def active_workspace_id(session: Session, user: User) -> int | None:
     )
 
 
+def is_member(session: Session, user: User, workspace_id: int) -> bool:
+    return session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.workspace_id == workspace_id)) is not None
+
+
 def store_gpts_blocked(session: Session, workspace_id: int | None) -> bool:
     if workspace_id is None:
         return False
