@@ -1,15 +1,17 @@
-"""Billing pages: /pricing (plans side by side) and /usage (the signed-in user's messages)."""
+"""Billing pages: /pricing (plans side by side, and choosing one), /usage (the signed-in user's messages), invoices."""
 
 from __future__ import annotations
 
+import secrets
+
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from sqlalchemy import select
 
 from agora.accounts.models import Membership, Workspace
-from agora.billing import entitlements, invoices, plans, views
-from agora.errors import NotFound
+from agora.billing import entitlements, invoices, self_service, views
+from agora.errors import AgoraError, NotFound
 from agora.i18n import gettext as _
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
 from agora.web.templating import render
@@ -19,11 +21,42 @@ router = APIRouter()
 
 @router.get("/pricing")
 def pricing(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
+    return _pricing_page(request, db, viewer, settings)
+
+
+@router.post("/pricing")
+async def choose_plan(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
+    """The plan buttons: choose or change the plan of the workspace you work in, or cancel it."""
+    if viewer is None:
+        return RedirectResponse("/login?next=/pricing", status_code=303)
+    form = await request.form()
+    text = lambda key: str(form.get(key) or "")  # noqa: E731 - a tiny local reader
+    # Rendered with the page: a form sent twice (a double click, a retried POST) changes the plan once.
+    key = f"pricing:{viewer.id}:{text('idempotency_key')}" if text("idempotency_key") else None
+    try:
+        with db.session() as session:
+            if text("action") == "cancel":
+                self_service.cancel(session, viewer, at_period_end=True)
+                return RedirectResponse("/pricing?notice=canceled", status_code=303)
+            seats = int(text("seats")) if text("seats").isdigit() else 1
+            choice = self_service.choose(
+                session, viewer, settings, plan=text("plan"), seats=seats, interval=text("interval") or "month", key=key,
+                return_url=str(request.url_for("usage_page")), cancel_url=str(request.url_for("pricing")),
+            )
+    except AgoraError as error:
+        return _pricing_page(request, db, viewer, settings, error=error.message, status=error.status)
+    if choice.checkout_url or choice.portal_url:
+        return RedirectResponse(choice.checkout_url or choice.portal_url, status_code=303)
+    invoice = f"&invoice={choice.invoice.number}" if choice.invoice else ""
+    return RedirectResponse(f"/pricing?notice=changed{invoice}", status_code=303)
+
+
+def _pricing_page(request: Request, db: Db, viewer, settings, *, error: str | None = None, status: int = 200) -> Response:
     with db.session() as session:
-        shown = [views.plan_out(p) for p in plans.all_plans(session)]
-        current = entitlements.plan_in_force(session, viewer, settings) if viewer else None
-    return render(request, "billing/pricing.html", plans=shown, current=current, price_label=views.price_label,
-                  window_hours=settings.quota_window_hours, user=viewer)
+        view = views.pricing(session, viewer, settings)
+    return render(request, "billing/pricing.html", status, view=view, price_label=views.price_label, monthly=views.monthly_equivalent,
+                  window_hours=settings.quota_window_hours, user=viewer, error=error, form_key=secrets.token_urlsafe(12),
+                  notice=request.query_params.get("notice"), invoice=request.query_params.get("invoice"))
 
 
 @router.get("/usage", name="usage_page")

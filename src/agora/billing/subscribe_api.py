@@ -1,8 +1,5 @@
-"""Subscribing from the JSON API: start, change or cancel the active workspace's plan; invoices.
-
-Owners and admins of a workspace manage its subscription; an admin of Agora marks
-offline invoices paid.
-"""
+"""Subscribing from the JSON API: start, change or cancel the active workspace's plan (billing.self_service);
+an admin of Agora marks offline invoices paid."""
 
 from __future__ import annotations
 
@@ -10,18 +7,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from agora.accounts.models import Membership, User, Workspace
-from agora.accounts.service import personal_workspace_id
-from agora.billing import invoices, lifecycle
-from agora.billing.gateways import gateway_for
+from agora.billing import invoices, lifecycle, self_service
 from agora.billing.models import Invoice, Subscription
 from agora.db import utcnow
-from agora.errors import Forbidden, NotFound
+from agora.errors import Forbidden
 from agora.i18n import gettext as _
 from agora.web.deps import AppSettings, CurrentUser, Db
-from agora.workspaces.service import active_workspace_id
 
 router = APIRouter(prefix="/api", tags=["billing"])
 
@@ -50,14 +42,6 @@ class CheckoutOut(BaseModel):
     portal_url: str | None = None
 
 
-def _managed_workspace(session, user: User) -> Workspace:
-    workspace_id = active_workspace_id(session, user) or personal_workspace_id(session, user)
-    role = session.scalar(select(Membership.role).where(Membership.workspace_id == workspace_id, Membership.user_id == user.id))
-    if role not in ("owner", "admin"):
-        raise Forbidden(_("Only the owner and admins of this workspace manage its plan."))
-    return session.get(Workspace, workspace_id)
-
-
 def _out(subscription: Subscription, invoice: Invoice | None = None) -> SubscriptionOut:
     end = subscription.current_period_end
     return SubscriptionOut(
@@ -74,37 +58,20 @@ def subscribe(body: SubscribeIn, request: Request, user: CurrentUser, db: Db, se
     With the `stripe` gateway a new subscription starts at Stripe Checkout (answer: `checkout_url`),
     and changes to a Stripe subscription are made in the Customer Portal (`portal_url`).
     """
-    gateway = gateway_for(settings)
     with db.session() as session:
-        workspace = _managed_workspace(session, user)
-        existing = session.scalar(select(Subscription).where(Subscription.workspace_id == workspace.id))
-        live = existing is not None and existing.status not in lifecycle.ENDED and existing.current_period_end is not None
-        if existing is not None and existing.gateway == "stripe" and live:
-            return CheckoutOut(portal_url=gateway.portal_url(existing, return_url=str(request.url_for("usage_page"))))
-        if not gateway.starts_locally and not live:
-            lifecycle.check_start(session, workspace=workspace, plan_code=body.plan, seats=body.seats, interval=body.interval)
-            return CheckoutOut(checkout_url=gateway.checkout_url(
-                workspace_id=workspace.id, plan_code=body.plan, seats=body.seats, interval=body.interval,
-                success_url=str(request.url_for("usage_page")), cancel_url=str(request.url_for("pricing")),
-            ))
-        key = request.headers.get("Idempotency-Key")
-        if live:
-            invoice = lifecycle.change(session, existing, plan_code=body.plan, seats=body.seats, now=utcnow(), key=key)
-            return _out(existing, invoice)
-        subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=body.plan, seats=body.seats,
-                                                interval=body.interval, now=utcnow(), gateway=gateway.name, key=key)
-        return _out(subscription, invoice)
+        choice = self_service.choose(
+            session, user, settings, plan=body.plan, seats=body.seats, interval=body.interval, key=request.headers.get("Idempotency-Key"),
+            return_url=str(request.url_for("usage_page")), cancel_url=str(request.url_for("pricing")),
+        )
+        if choice.subscription is None:
+            return CheckoutOut(checkout_url=choice.checkout_url, portal_url=choice.portal_url)
+        return _out(choice.subscription, choice.invoice)
 
 
 @router.post("/subscription/cancel", response_model=SubscriptionOut)
 def cancel(user: CurrentUser, db: Db, at_period_end: bool = True):
     with db.session() as session:
-        workspace = _managed_workspace(session, user)
-        subscription = session.scalar(select(Subscription).where(Subscription.workspace_id == workspace.id))
-        if subscription is None:
-            raise NotFound(_("This workspace has no subscription."))
-        lifecycle.cancel(session, subscription, now=utcnow(), at_period_end=at_period_end)
-        return _out(subscription)
+        return _out(self_service.cancel(session, user, at_period_end=at_period_end))
 
 
 @router.post("/admin/invoices/{number}/paid")

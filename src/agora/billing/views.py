@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.billing import entitlements, guard, plans
-from agora.billing.models import Plan
+from agora.billing import entitlements, guard, plans, self_service
+from agora.billing.entitlements import PlanInForce
+from agora.billing.models import Plan, Subscription
+from agora.billing.subscriptions import members_in, subscription_of
 from agora.billing.schemas import PlanOut, PriceOut, UsageByGpt, UsageOut
 from agora.config import Settings
 from agora.gpts.models import Gpt
@@ -19,6 +24,40 @@ def plan_out(plan: Plan) -> PlanOut:
         code=plan.code, name=plan.name, prices=[PriceOut.model_validate(p) for p in plan.prices], custom_price=not plan.prices,
         min_seats=plan.min_seats, entitlements=plans.entitlements(plan).model_dump(),
     )
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The pricing page for one viewer: the plans, and what they may do with their workspace's plan."""
+
+    plans: list[PlanOut]
+    current: PlanInForce | None = None
+    trial_ends: datetime | None = None
+    subscription: Subscription | None = None  # the workspace's billed, live subscription
+    workspace_name: str = ""
+    can_manage: bool = False
+    members: int = 1  # a per-seat plan needs at least this many seats
+
+
+def pricing(session: Session, viewer: User | None, settings: Settings) -> Pricing:
+    shown = [plan_out(p) for p in plans.all_plans(session)]
+    if viewer is None:
+        return Pricing(shown)
+    current = entitlements.plan_in_force(session, viewer, settings)
+    workspace, role = self_service.workspace_of(session, viewer)
+    subscription = subscription_of(session, workspace.id)
+    return Pricing(
+        shown, current, entitlements.trial_ends(viewer, settings) if current.status == "trial" else None,
+        subscription if self_service.is_live(subscription) else None,
+        workspace.name if workspace.kind == "team" else "", role in self_service.MANAGERS, members_in(session, workspace.id),
+    )
+
+
+def monthly_equivalent(price: dict) -> str | None:
+    """$25.00 for a yearly $300.00, when a year divides into whole cents a month."""
+    if price["interval"] != "year" or price["amount"] % 12:
+        return None
+    return money(price["amount"] // 12, price["currency"])
 
 
 def usage(session: Session, user: User, settings: Settings) -> UsageOut:

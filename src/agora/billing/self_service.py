@@ -1,0 +1,87 @@
+"""A subscriber choosing, changing or cancelling the plan of the workspace they work in.
+
+The pricing page and the JSON API both come here. Owners and admins of a workspace manage
+its plan. With the offline gateway a subscription starts at once and its invoice waits for
+an admin; with Stripe a new subscription starts at Checkout (its webhook starts it here),
+and a live Stripe subscription is changed in the Customer Portal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from agora.accounts.models import Membership, User, Workspace
+from agora.accounts.service import personal_workspace_id
+from agora.billing import lifecycle
+from agora.billing.gateways import gateway_for
+from agora.billing.models import Invoice, Subscription
+from agora.billing.subscriptions import subscription_of
+from agora.config import Settings
+from agora.db import utcnow
+from agora.errors import Forbidden, NotFound
+from agora.i18n import gettext as _
+from agora.workspaces.service import active_workspace_id
+
+MANAGERS = ("owner", "admin")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What choosing a plan did: a subscription started or changed here, or a page of the gateway to go to."""
+
+    subscription: Subscription | None = None
+    invoice: Invoice | None = None
+    checkout_url: str | None = None
+    portal_url: str | None = None
+
+
+def workspace_of(session: Session, user: User) -> tuple[Workspace, str]:
+    """The workspace the user works in, and their role in it."""
+    workspace_id = active_workspace_id(session, user) or personal_workspace_id(session, user)
+    role = session.scalar(select(Membership.role).where(Membership.workspace_id == workspace_id, Membership.user_id == user.id))
+    return session.get(Workspace, workspace_id), role or "member"
+
+
+def managed_workspace(session: Session, user: User) -> Workspace:
+    workspace, role = workspace_of(session, user)
+    if role not in MANAGERS:
+        raise Forbidden(_("Only the owner and admins of this workspace manage its plan."))
+    return workspace
+
+
+def is_live(subscription: Subscription | None) -> bool:
+    """Billed and running (an operator-set plan has no period end, and gives way to a billed one)."""
+    return subscription is not None and subscription.status not in lifecycle.ENDED and subscription.current_period_end is not None
+
+
+def choose(session: Session, user: User, settings: Settings, *, plan: str, seats: int, interval: str, key: str | None,
+           return_url: str, cancel_url: str) -> Choice:
+    """Start a subscription for the user's workspace, or change its plan or seats (prorated)."""
+    gateway = gateway_for(settings)
+    workspace = managed_workspace(session, user)
+    existing = subscription_of(session, workspace.id)
+    live = is_live(existing)
+    if live and existing.gateway == "stripe":
+        return Choice(portal_url=gateway.portal_url(existing, return_url=return_url))
+    if not gateway.starts_locally and not live:
+        lifecycle.check_start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval)
+        return Choice(checkout_url=gateway.checkout_url(workspace_id=workspace.id, plan_code=plan, seats=seats, interval=interval,
+                                                        success_url=return_url, cancel_url=cancel_url))
+    if live:
+        invoice = lifecycle.change(session, existing, plan_code=plan, seats=seats, now=utcnow(), key=key)
+        return Choice(subscription=existing, invoice=invoice)
+    subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval,
+                                            now=utcnow(), gateway=gateway.name, key=key)
+    return Choice(subscription=subscription, invoice=invoice)
+
+
+def cancel(session: Session, user: User, *, at_period_end: bool) -> Subscription:
+    workspace = managed_workspace(session, user)
+    subscription = subscription_of(session, workspace.id)
+    if subscription is None:
+        raise NotFound(_("This workspace has no subscription."))
+    lifecycle.cancel(session, subscription, now=utcnow(), at_period_end=at_period_end)
+    return subscription
