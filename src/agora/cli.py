@@ -113,7 +113,7 @@ def seed_demo(if_empty: bool) -> None:
         report = seed.seed_demo(database, on_progress=bar.update)
     click.echo(
         f"Created {report.gpts_created} GPTs and {report.builders_created} builders; "
-        f"{report.gpts_existing} GPTs were already there."
+        f"{report.gpts_existing} GPTs were already there. Featured picks for {report.weeks_featured} new week(s)."
     )
 
 

@@ -2,16 +2,19 @@
 
 import json
 import re
+from datetime import date, timedelta
 from importlib import resources
 
 from sqlalchemy import func, select
 
+from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.demo import catalogue
 from agora.demo.catalogue import fit, to_entry
-from agora.demo.seed import seed_demo
+from agora.demo.seed import CURATOR_EMAIL, FEATURED_PER_WEEK, FEATURED_WEEKS, feature_demo_picks, seed_demo
 from agora.gpts.models import Gpt, GptVersion
-from agora.store.models import Category
+from agora.store import featured
+from agora.store.models import Category, Listing
 
 
 def raw_records() -> list[dict]:
@@ -53,7 +56,7 @@ def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
         assert session.scalar(select(func.count()).select_from(Gpt).where(Gpt.visibility == "public")) == 505
         assert session.scalar(select(func.count()).select_from(GptVersion)) == 505
         authors = {r["author"].lower() for r in raw_records()}
-        builders = session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None)))
+        builders = session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None), User.email != CURATOR_EMAIL))
         assert builders == len(authors)
         accountant = session.scalar(select(Gpt).where(Gpt.source == "lobehub:accounting"))
         assert accountant is not None and accountant.name == "Accounting Expert Assistant"
@@ -92,3 +95,24 @@ def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
     assert "Assistant Expert en Comptabilité" in french.get("/search", params={"q": "comptabilite"}).text
     assert 'class="card"' in english.get("/search", params={"q": "RÉSUMÉ"}).text
     assert "No GPT matches" in english.get("/search", params={"q": "zzzqqqxxx"}).text
+
+
+def test_the_demo_store_front_shows_featured_picks_for_weeks_ahead_and_keeps_admins_choices(database, make_browser):
+    seed_demo(database)
+    front = make_browser(headers={"Accept-Language": "en"}).get("/").text
+    shelf = front.split('id="featured"', 1)[1].split("</section>", 1)[0]
+    assert len(re.findall(r'<a href="/g/(g-\w+)">', shelf)) == FEATURED_PER_WEEK
+    today = date.today()
+    with database.session() as session:
+        curator = accounts.user_by_email(session, CURATOR_EMAIL)
+        assert curator.is_admin and curator.password_hash is None  # nobody can log in as the curator
+        weeks = [featured.current_week(today + timedelta(weeks=n)) for n in range(FEATURED_WEEKS)]
+        assert all(len(featured.picks(session, y, w)) == FEATURED_PER_WEEK for y, w in weeks)
+        assert len({featured.picks(session, y, w)[0].gpt_id for y, w in weeks}) > 1  # a different pick each week
+        assert feature_demo_picks(session, today) == 0  # seeding again changes nothing
+
+        year, week = featured.current_week(today + timedelta(weeks=FEATURED_WEEKS))  # not picked yet
+        chosen = session.scalar(select(Listing.gpt_id).order_by(Listing.gpt_id))
+        featured.pick(session, curator, gpt_id=chosen, year=year, week=week)  # as an admin would
+        assert feature_demo_picks(session, today + timedelta(weeks=1)) == 0  # the admin's week is kept as it is
+        assert [listing.gpt_id for listing in featured.picks(session, year, week)] == [chosen]

@@ -1,7 +1,7 @@
-"""`agora seed-demo`: a builder per author and a published public GPT per assistant.
+"""`agora seed-demo`: a builder per author, a published public GPT per assistant, and featured picks.
 
-Idempotent: builders are found by their email, GPTs by their `source`, so running it
-again creates nothing new.
+Idempotent: builders are found by their email, GPTs by their `source`, and a week that
+already has picks keeps them, so running it again creates nothing new.
 """
 
 from __future__ import annotations
@@ -13,16 +13,24 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from datetime import date, timedelta
+
 from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.db import Database
 from agora.demo.catalogue import Entry, entries
 from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
+from agora.store import featured
+from agora.store.models import Category, FeaturedPick, Listing
 from agora.text import slugify
 
 BUILDER_EMAIL_DOMAIN = "builders.agora.example"
+CURATOR_EMAIL = f"curator@{BUILDER_EMAIL_DOMAIN}"
 BATCH = 100
+# The demo store's front shows featured picks from the first day: this week's and the
+# next few weeks', one GPT from each of several categories, a different one every week.
+FEATURED_WEEKS, FEATURED_PER_WEEK = 8, 8
 
 
 @dataclass
@@ -30,6 +38,7 @@ class SeedReport:
     builders_created: int = 0
     gpts_created: int = 0
     gpts_existing: int = 0
+    weeks_featured: int = 0
 
 
 def is_empty(database: Database) -> bool:
@@ -49,7 +58,40 @@ def seed_demo(database: Database, on_progress: Callable[[int], None] = lambda n:
     if batch:
         _seed_batch(database, batch, report)
         on_progress(len(batch))
+    with database.session() as session:
+        report.weeks_featured = feature_demo_picks(session, date.today())
     return report
+
+
+def feature_demo_picks(session: Session, today: date) -> int:
+    """Pick demo GPTs for this ISO week and the next ones that have no picks yet; returns the weeks picked."""
+    by_category: dict[int, list[str]] = {}
+    for gpt_id, category_id in session.execute(
+        select(Listing.gpt_id, Listing.category_id).join(Category, Category.id == Listing.category_id)
+        .where(Category.hidden.is_(False)).order_by(Category.position, Listing.gpt_id)
+    ):
+        by_category.setdefault(category_id, []).append(gpt_id)
+    shelves = list(by_category.values())[:FEATURED_PER_WEEK]
+    if not shelves:
+        return 0
+    curator = _curator(session)
+    picked = 0
+    for offset in range(FEATURED_WEEKS):
+        year, week = featured.current_week(today + timedelta(weeks=offset))
+        if session.scalar(select(FeaturedPick.id).where(FeaturedPick.iso_year == year, FeaturedPick.iso_week == week)):
+            continue  # an admin (or an earlier seed) already chose this week
+        for shelf in shelves:
+            featured.pick(session, curator, gpt_id=shelf[(year * 53 + week) % len(shelf)], year=year, week=week)
+        picked += 1
+    return picked
+
+
+def _curator(session: Session) -> User:
+    """Who the demo's picks are credited to: an administrator account nobody can log in to."""
+    return accounts.user_by_email(session, CURATOR_EMAIL) or accounts.create_user(
+        session, email=CURATOR_EMAIL, display_name="Agora demo curator", password=None,
+        handle=accounts.free_handle(session, "demo-curator"), role="admin",
+    )
 
 
 def _seed_batch(database: Database, batch: list[Entry], report: SeedReport) -> None:
