@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from agora.workspaces import members, service
-from agora.web.deps import CurrentUser, Db
+from agora.accounts import validation
+from agora.workspaces import invite_mail, members, service
+from agora.web.deps import AppSettings, CurrentUser, Db
 
 router = APIRouter(prefix="/api", tags=["workspaces"])
 
@@ -26,6 +29,28 @@ class WorkspaceOut(BaseModel):
 class InviteIn(BaseModel):
     email: str
     role: str = "member"
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    display_name: str
+    email: str
+    role: str
+
+
+class PendingOut(BaseModel):
+    invite_id: int
+    email: str
+    role: str
+    invited_at: datetime
+
+
+class RosterOut(BaseModel):
+    seats: int | None
+    seats_used: int
+    allow_store_gpts: bool
+    members: list[MemberOut]
+    pending: list[PendingOut]
 
 
 class RoleIn(BaseModel):
@@ -65,11 +90,38 @@ def switch(workspace_id: int, user: CurrentUser, db: Db):
 
 
 @router.post("/workspaces/{workspace_id}/invites", status_code=201)
-def invite(workspace_id: int, body: InviteIn, request: Request, user: CurrentUser, db: Db) -> dict:
-    """Invite someone by email; send them the returned link (it works once)."""
+def invite(workspace_id: int, body: InviteIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings) -> dict:
+    """Invite someone by email. The link (it works once) is emailed when a mail server is
+    configured (`emailed`; otherwise `email_note` says why not): it is returned only here."""
+    url, note = send_invite(request, db, settings, user, workspace_id=workspace_id, email=body.email, role=body.role)
+    return {"url": url, "emailed": note is None, "email_note": note}
+
+
+def send_invite(request: Request, db, settings, user, *, workspace_id: int, email: str, role: str) -> tuple[str, str | None]:
+    """Store the invitation, then email its link (after the commit: a mail failure keeps it valid). Pages use it too."""
     with db.session() as session:
-        token = members.invite(session, workspace_id=workspace_id, by=user, email=body.email, role=body.role)
-    return {"url": str(request.url_for("invite_page", token=token))}
+        token = members.invite(session, workspace_id=workspace_id, by=user, email=email, role=role)
+        team = members.team(session, workspace_id, user).name
+    url = str(request.url_for("invite_page", token=token))
+    return url, invite_mail.send(settings, to=validation.clean_email(email), team=team, inviter=user.display_name, url=url)
+
+
+@router.get("/workspaces/{workspace_id}/members", response_model=RosterOut)
+def roster(workspace_id: int, user: CurrentUser, db: Db):
+    """Members and their roles, the seats, and (for owners and admins) the pending invitations."""
+    with db.session() as session:
+        found = members.roster(session, workspace_id=workspace_id, user=user)
+        return RosterOut(
+            seats=found.seats, seats_used=len(found.members) + len(found.pending), allow_store_gpts=found.allow_store_gpts,
+            members=[MemberOut(**vars(m)) for m in found.members], pending=[PendingOut(**vars(p)) for p in found.pending],
+        )
+
+
+@router.delete("/workspaces/{workspace_id}/invites/{invite_id}", status_code=204)
+def revoke_invite(workspace_id: int, invite_id: int, user: CurrentUser, db: Db) -> Response:
+    with db.session() as session:
+        members.revoke_invite(session, workspace_id=workspace_id, by=user, invite_id=invite_id)
+    return Response(status_code=204)
 
 
 @router.post("/invites/{token}/accept", response_model=WorkspaceOut)

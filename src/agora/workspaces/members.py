@@ -1,14 +1,17 @@
 """Team membership: invite by link, accept, change roles, remove; seats enforced throughout.
 
-An invite is a link carrying a random token (only its SHA-256 is stored). Agora sends no
-email itself: the inviter gets the link to send. Pending invites hold a seat, so a team
-can never accept more members than it pays for.
+An invite is a link carrying a random token (only its SHA-256 is stored, so the link is
+shown once, and emailed when a mail server is configured: see invite_mail). Pending
+invites hold a seat, so a team can never accept more members than it pays for.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -131,6 +134,60 @@ def set_store_gpts(session: Session, *, workspace_id: int, by: User, allowed: bo
         session.add(TeamSettings(workspace_id=workspace_id, allow_store_gpts=allowed))
     else:
         settings.allow_store_gpts = allowed
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    display_name: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    invite_id: int
+    email: str
+    role: str
+    invited_at: datetime
+
+
+@dataclass(frozen=True)
+class Roster:
+    workspace: Workspace
+    viewer_role: str
+    members: list[Member]
+    pending: list[Pending]
+    seats: int | None  # paid seats, None without a plan
+    allow_store_gpts: bool
+
+
+def roster(session: Session, *, workspace_id: int, user: User) -> Roster:
+    """Who is in a team and who is invited, for its members; managers also see the pending emails."""
+    workspace = team(session, workspace_id, user)
+    role = role_in(session, workspace_id, user)
+    rows = session.execute(
+        select(User.id, User.display_name, User.email, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == workspace_id).order_by(User.display_name, User.id)
+    )
+    invites = session.scalars(
+        select(Invite).where(Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None)).order_by(Invite.created_at, Invite.id)
+    ) if role in MANAGERS else []
+    settings = session.get(TeamSettings, workspace_id)
+    return Roster(
+        workspace, role, [Member(*row) for row in rows], [Pending(i.id, i.email, i.role, i.created_at) for i in invites],
+        seats_of(session, workspace_id), settings is None or settings.allow_store_gpts,
+    )
+
+
+def revoke_invite(session: Session, *, workspace_id: int, by: User, invite_id: int) -> None:
+    """Managers withdraw a pending invitation: its link stops working and its seat is free again."""
+    team(session, workspace_id, by, manage=True)
+    removed = session.execute(
+        delete(Invite).where(Invite.id == invite_id, Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None))
+    ).rowcount
+    if not removed:
+        raise NotFound(_("There is no such pending invitation."))
 
 
 def _owners(session: Session, workspace_id: int) -> int:

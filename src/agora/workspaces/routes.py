@@ -1,12 +1,17 @@
-"""Workspace pages: the list with switching, creating and each one's shared GPTs, and an invitation's landing page."""
+"""Workspace pages: the list with switching, creating and each one's shared GPTs; a team's members,
+invitations and settings; an invitation's landing page. The same services as the JSON API."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from agora.errors import AgoraError
 from agora.workspaces import members, service, shelf
-from agora.web.deps import CurrentUser, Db
+from agora.workspaces.api import send_invite
+from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.templating import render
 
 router = APIRouter()
@@ -45,3 +50,61 @@ def accept_from_page(token: str, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         members.accept(session, token=token, user=user)
     return RedirectResponse("/workspaces", status_code=303)
+
+
+@router.get("/workspaces/{workspace_id}", name="team_page")
+def team_page(request: Request, workspace_id: int, user: CurrentUser, db: Db) -> Response:
+    return _team(request, db, user, workspace_id, notice=request.query_params.get("notice"))
+
+
+@router.post("/workspaces/{workspace_id}/invites")
+def invite_from_page(request: Request, workspace_id: int, user: CurrentUser, db: Db, settings: AppSettings,
+                     email: str = Form(""), role: str = Form("member")) -> Response:
+    try:
+        url, note = send_invite(request, db, settings, user, workspace_id=workspace_id, email=email, role=role)
+    except AgoraError as error:
+        return _team(request, db, user, workspace_id, error=error.message, status=error.status, typed=email)
+    # Rendered, not redirected: the link is a secret shown once, and must not land in a URL or a log.
+    return _team(request, db, user, workspace_id, invited={"email": email.strip(), "url": url, "note": note})
+
+
+@router.post("/workspaces/{workspace_id}/members/{user_id}/role")
+def role_from_page(request: Request, workspace_id: int, user_id: int, user: CurrentUser, db: Db, role: str = Form("")) -> Response:
+    return _change(request, db, user, workspace_id, "role-changed",
+                   lambda session: members.set_role(session, workspace_id=workspace_id, by=user, user_id=user_id, role=role))
+
+
+@router.post("/workspaces/{workspace_id}/members/{user_id}/remove")
+def remove_from_page(request: Request, workspace_id: int, user_id: int, user: CurrentUser, db: Db) -> Response:
+    response = _change(request, db, user, workspace_id, "removed",
+                       lambda session: members.remove(session, workspace_id=workspace_id, by=user, user_id=user_id))
+    if user_id == user.id and response.status_code == 303:
+        return RedirectResponse("/workspaces", status_code=303)  # they left: the team's page is no longer theirs
+    return response
+
+
+@router.post("/workspaces/{workspace_id}/invites/{invite_id}/revoke")
+def revoke_from_page(request: Request, workspace_id: int, invite_id: int, user: CurrentUser, db: Db) -> Response:
+    return _change(request, db, user, workspace_id, "revoked",
+                   lambda session: members.revoke_invite(session, workspace_id=workspace_id, by=user, invite_id=invite_id))
+
+
+@router.post("/workspaces/{workspace_id}/settings")
+def settings_from_page(request: Request, workspace_id: int, user: CurrentUser, db: Db, allow_store_gpts: str = Form("")) -> Response:
+    return _change(request, db, user, workspace_id, "saved",
+                   lambda session: members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=allow_store_gpts == "on"))
+
+
+def _change(request: Request, db: Db, user, workspace_id: int, notice: str, act: Callable) -> Response:
+    try:
+        with db.session() as session:
+            act(session)
+    except AgoraError as error:
+        return _team(request, db, user, workspace_id, error=error.message, status=error.status)
+    return RedirectResponse(f"/workspaces/{workspace_id}?notice={notice}", status_code=303)
+
+
+def _team(request: Request, db: Db, user, workspace_id: int, *, status: int = 200, **shown) -> Response:
+    with db.session() as session:
+        roster = members.roster(session, workspace_id=workspace_id, user=user)  # 404 for non-members
+    return render(request, "workspaces/team.html", status, roster=roster, user=user, managers=members.MANAGERS, **shown)
