@@ -17,6 +17,7 @@ from agora import __version__
 from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
+from agora.billing import admin_pages as billing_admin_pages
 from agora.billing import api as billing_api
 from agora.billing import routes as billing_pages
 from agora.billing import subscribe_api as billing_subscribe_api
@@ -66,6 +67,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (chat_pages.router, False),
     (chat_api.router, True),
     (billing_pages.router, False),
+    (billing_admin_pages.router, False),
     (billing_api.router, True),
     (billing_subscribe_api.router, True),
     (workspaces_pages.router, False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agora.accounts import service as accounts
 
-ADMIN_PAGES = ("/admin/featured", "/admin/categories", "/admin/providers")
+ADMIN_PAGES = ("/admin/featured", "/admin/categories", "/admin/providers", "/admin/invoices")
 
 
 def test_admins_reach_every_admin_page_from_the_menu_and_users_do_not_see_them(database, make_browser, browser):
