@@ -94,3 +94,16 @@ def test_serve_says_when_its_port_is_taken(cli_env):
         result = run("serve", "--port", str(port), env=cli_env)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+
+
+def test_prune_avatars_lists_what_it_would_delete_and_deletes_it(cli_env, server):
+    folder = server.settings.home / "uploads" / "avatars"
+    folder.mkdir(parents=True, exist_ok=True)
+    orphan = folder / ("ab" * 32 + ".webp")
+    orphan.write_bytes(b"not used by any GPT")
+    os.utime(orphan, (0, 0))  # uploaded long ago
+    looked = run("gpts", "prune-avatars", "--dry-run", env=cli_env)
+    assert looked.returncode == 0 and orphan.name in looked.stdout and "Would delete" in looked.stderr and orphan.exists()
+    done = run("gpts", "prune-avatars", env=cli_env)
+    assert done.returncode == 0 and "Deleted" in done.stderr and not orphan.exists()
+    assert run("gpts", "prune-avatars", "--older-than-hours", "-1", env=cli_env).returncode == 2

@@ -58,3 +58,36 @@ def test_only_stored_names_are_served(browser):
 def test_reencoding_is_stable_so_exports_round_trip(tmp_path):
     first = avatars.normalize(jpeg_with_gps())
     assert avatars.normalize(first) == first
+
+
+def _png(color) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_pruning_deletes_only_old_pictures_no_draft_or_version_uses(make_builder, server, database):
+    from agora.gpts.avatar_cleanup import prune
+
+    ada = make_builder()
+    gpt_id = ada.create(name="Chameleon")
+    upload = lambda color: ada.post(f"/api/gpts/{gpt_id}/avatar", files={"file": ("a.png", _png(color), "image/png")}).json()["avatar"]  # noqa: E731
+    published = upload((200, 0, 0))
+    ada.publish(gpt_id)  # version 1 keeps the red one
+    replaced = upload((0, 200, 0))  # then left behind by the blue one
+    current = upload((0, 0, 200))
+    home = server.app.state.settings.home
+    folder = avatars.avatars_dir(home)
+    (folder / ".unfinished.tmp").write_bytes(b"x")  # not a stored name: never touched
+
+    with database.session() as session:
+        assert prune(session, home, older_than_seconds=3600).removed == []  # all too young to go
+        looked = prune(session, home, older_than_seconds=0, dry_run=True)  # earlier tests' pictures are unused too
+        name = lambda url: url.removeprefix(avatars.URL_PREFIX)  # noqa: E731
+        assert name(replaced) in looked.removed and {name(published), name(current)}.isdisjoint(looked.removed)
+        assert (folder / name(replaced)).exists()
+        result = prune(session, home, older_than_seconds=0)
+    assert result.removed == looked.removed and result.bytes_freed > 0
+    assert ada.client.get(replaced).status_code == 404
+    assert ada.client.get(published).status_code == 200 and ada.client.get(current).status_code == 200
+    assert (folder / ".unfinished.tmp").exists()

@@ -78,3 +78,22 @@ def import_command(files: tuple[Path, ...], owner_email: str) -> None:
     click.echo(f"Imported {len(created)} GPTs from {len(files) - len(failures)} of {len(files)} files for {owner_email}.")
     if failures:
         sys.exit(1)
+
+
+@gpts.command("prune-avatars")
+@click.option("--older-than-hours", default=24.0, show_default=True, type=click.FloatRange(min=0),
+              help="Keep unused pictures younger than this: an upload may be waiting for its draft to be saved.")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
+def prune_avatars_command(older_than_hours: float, dry_run: bool) -> None:
+    """Delete uploaded avatar pictures that no draft and no published version uses."""
+    from agora.cli import _database
+    from agora.config import get_settings
+    from agora.gpts.avatar_cleanup import prune
+
+    settings = get_settings()
+    with _database(settings).session() as session:
+        result = prune(session, settings.home, older_than_seconds=older_than_hours * 3600, dry_run=dry_run)
+    for name in result.removed:
+        click.echo(name)
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(f"{verb} {len(result.removed)} unused pictures ({result.bytes_freed / 1024:.0f} KB); {result.kept} kept.", err=True)
