@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,12 +49,22 @@ async def run_reply(*, database: Database, provider: Provider, board: StopBoard,
     board.register(pending.reply_id, task)
     pieces: list[str] = []
     outcome: dict[str, Any] = {"status": "stopped", "error": _("The connection closed before the reply finished."), "usage": None}
+    ready: deque = deque()
     try:
         while True:
-            item = await events.get()
+            if not ready:
+                ready.append(await events.get())
+                while not events.empty():
+                    ready.append(events.get_nowait())
+            item = ready.popleft()
             if isinstance(item, TextDelta):
-                pieces.append(item.text)
-                yield "delta", {"text": item.text}
+                # Tokens that arrived while this stream waited for its turn go out as one event, in
+                # one write: a worker that fell behind catches up instead of falling further behind.
+                text = item.text
+                while ready and isinstance(ready[0], TextDelta):
+                    text += ready.popleft().text
+                pieces.append(text)
+                yield "delta", {"text": text}
             elif isinstance(item, Queued):
                 yield "queued", {"position": item.position}
             elif isinstance(item, ToolCallDelta) and item.name is not None:
