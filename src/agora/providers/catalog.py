@@ -246,6 +246,17 @@ def of_app(state: Any) -> Catalog:
     return existing
 
 
+def ready(state: Any) -> Provider | None:
+    """What `chat_provider` would answer, when it has nothing to build or read first; else None.
+
+    An event loop may call this one: it never touches the database.
+    """
+    installed = getattr(state, "chat_provider", None)
+    if isinstance(installed, Catalog) and (installed is not getattr(state, "provider_catalog", None) or installed.settings is not state.settings):
+        return None
+    return installed
+
+
 def chat_provider(state: Any) -> Provider:
     """What chats and /v1 call: the catalog, unless something (a test) installed a provider of its own."""
     installed = getattr(state, "chat_provider", None)
