@@ -18,10 +18,12 @@ streaming --tokens tokens --gap-ms apart. It holds every request until --streams
 arrived, then answers them all at once (chat_support.GatedStandIn), so that many streams are
 open together. --streams requests go first straight to the stand-in (the floor: client and
 upstream share the cores), then as messages to as many conversations through Agora (`agora
-serve`, 1 worker, `openai` provider, users on the Enterprise plan so no quota refuses), at
-most --opening of them waiting for their reply to start at a time. Reported: errors, extra
-gap between tokens over --gap-ms (p50, p99, and p99 from the 6th token on), time to first
-token after the stand-in starts answering, and the worker's RSS per open stream.
+serve`, 1 worker, `openai` provider, users on the Enterprise plan so no quota refuses), all
+sent at once (--opening N: at most N waiting for their reply to start). Reported: errors,
+extra gap between tokens over --gap-ms (p50, p99, and p99 from the 6th token on), time to
+first token after the stand-in starts answering, the worker's RSS per open stream, and CPU
+from the release to the last token: per token for the worker and the stand-in, and how busy
+the whole machine was (the cores are shared with the client, and maybe with others).
 Results: bench/results/chat-*.json. Nothing asserts a time.
 """
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -38,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_support import (ROOT, WARM_UP, RssSampler, Stream, free_port, prepare_database, run_upstream, start_agora,
+from chat_support import (ROOT, WARM_UP, Sampler, Stream, free_port, prepare_database, run_upstream, start_agora,
                           start_conversations, stop, stream_post)
 
 RESULTS = ROOT / "bench" / "results"
@@ -201,15 +204,25 @@ def summarize(streams: list[Stream], released: float, *, tokens: int, gap_ms: fl
     }
 
 
-async def fan_out(port: int, requests: list[tuple[str, dict, dict]], tokens_in, pid: int | None = None, opening: int = 0) -> tuple[list[Stream], RssSampler | None]:
-    sampler = RssSampler(pid) if pid else None
-    if sampler:
-        sampler.start()
+async def fan_out(port: int, requests: list[tuple[str, dict, dict]], tokens_in, sampler: Sampler, opening: int = 0) -> list[Stream]:
+    sampler.start()
     slots = asyncio.Semaphore(opening) if opening else None
     streams = await asyncio.gather(*(stream_post(port, path, body, headers, tokens_in, slots) for path, body, headers in requests))
-    if sampler:
-        await sampler.stop()
-    return list(streams), sampler
+    await sampler.stop()
+    return list(streams)
+
+
+def cpu_use(sampler: Sampler, streams: list[Stream], released: float, *, tokens: int) -> dict:
+    """CPU from the release to the last token: per token for the worker and the stand-in, and how busy the machine was."""
+    last = max((s.token_times[-1] for s in streams if s.token_times), default=released)
+    wall = max(last - released, 1e-9)
+    total = tokens * len(streams)
+    found = {"upstream_cpu_us_per_token": sampler.between(released, last, "upstream_cpu") / total * 1e6,
+             "machine_busy_while_streaming": sampler.between(released, last, "machine_busy") / (wall * (os.cpu_count() or 1))}
+    if sampler.worker:
+        found["worker_cpu_us_per_token"] = sampler.between(released, last, "worker_cpu") / total * 1e6
+        found["worker_cpu_share_while_streaming"] = sampler.between(released, last, "worker_cpu") / wall
+    return found
 
 
 def released_at(upstream: subprocess.Popen) -> tuple[float, int]:
@@ -239,27 +252,31 @@ def streams_part(args, home: Path) -> dict:
             raise RuntimeError(f"warm-up reply failed: {warm.status} {warm.body[:300]!r}")
 
         body = {"model": "bench", "stream": True, "max_tokens": 512}
-        direct, _ = asyncio.run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
-                                                 for n in range(args.streams)], upstream_tokens))
+        floor = Sampler(None, upstream.pid)
+        direct = asyncio.run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
+                                              for n in range(args.streams)], upstream_tokens, floor))
         direct_release, direct_open = released_at(upstream)
         time.sleep(2)  # let the stand-in's closed connections settle before the measured run
-        idle_rss = RssSampler(agora.pid).now()
-        through, sampler = asyncio.run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
-                                                       {"Authorization": f"Bearer {key}", "Accept-Language": "en"}) for n, (cid, key) in enumerate(conversations)],
-                                               agora_tokens, agora.pid, args.opening))
+        idle_rss = Sampler.rss(agora.pid)
+        sampler = Sampler(agora.pid, upstream.pid)
+        through = asyncio.run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
+                                              {"Authorization": f"Bearer {key}", "Accept-Language": "en"}) for n, (cid, key) in enumerate(conversations)],
+                                      agora_tokens, sampler, args.opening))
         agora_release, agora_open = released_at(upstream)
     finally:
         for process in reversed(processes):
             stop(process)
         if (home / "agora.log").exists():  # the worker's warnings and errors, kept with the results
             (RESULTS / f"{streams_name(args)}-agora.log").write_text((home / "agora.log").read_text())
-    open_rss = sampler.at(agora_release)
+    open_rss = sampler.at(agora_release, "rss")
     return {
         "part": "streams", "streams": args.streams, "tokens": args.tokens, "gap_ms": args.gap_ms, "users": args.users, "opening": args.opening,
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
-        "direct": {**summarize(direct, direct_release, tokens=args.tokens, gap_ms=args.gap_ms, agora=False), "open_at_release": direct_open},
+        "direct": {**summarize(direct, direct_release, tokens=args.tokens, gap_ms=args.gap_ms, agora=False), "open_at_release": direct_open,
+                   **cpu_use(floor, direct, direct_release, tokens=args.tokens)},
         "agora": {**summarize(through, agora_release, tokens=args.tokens, gap_ms=args.gap_ms, agora=True), "open_at_release": agora_open,
-                  "rss_idle_mb": idle_rss / 2**20, "rss_at_release_mb": open_rss / 2**20, "rss_peak_mb": max(r for _t, r in sampler.samples) / 2**20,
+                  **cpu_use(sampler, through, agora_release, tokens=args.tokens),
+                  "rss_idle_mb": idle_rss / 2**20, "rss_at_release_mb": open_rss / 2**20, "rss_peak_mb": max(s["rss"] for s in sampler.samples) / 2**20,
                   "rss_per_open_stream_kb": (open_rss - idle_rss) / agora_open / 1024},
     }
 
@@ -293,8 +310,12 @@ def print_streams(r: dict) -> None:
                              ("extra gap p99 from the 6th token", "extra_gap_ms_p99_from_6th_token", " ms"),
                              ("first token after release p50", "ttft_after_release_ms_p50", " ms"), ("first token after release p99", "ttft_after_release_ms_p99", " ms"),
                              ("last token after release", "last_token_after_release_s", " s"), ("end after last token p50", "end_after_last_token_ms_p50", " ms"),
-                             ("end after last token p99", "end_after_last_token_ms_p99", " ms"), ("requests opened in", "ramp_s", " s")):
-        print(f"| {label} | {d[key]:.1f}{unit} | {a[key]:.1f}{unit} |" if isinstance(d[key], float) else f"| {label} | {d[key]}{unit} | {a[key]}{unit} |")
+                             ("end after last token p99", "end_after_last_token_ms_p99", " ms"), ("requests opened in", "ramp_s", " s"),
+                             ("stand-in CPU per token (release to last token)", "upstream_cpu_us_per_token", " us"),
+                             ("machine busy while streaming (all cores)", "machine_busy_while_streaming", "")):
+        print(f"| {label} | {d[key]:.2f}{unit} | {a[key]:.2f}{unit} |" if isinstance(d[key], float) else f"| {label} | {d[key]}{unit} | {a[key]}{unit} |")
+    print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us; the worker had "
+          f"{a['worker_cpu_share_while_streaming']:.2f} of a core while streaming")
     print(f"worker RSS: idle {a['rss_idle_mb']:.1f} MB, {a['open_at_release']} streams open {a['rss_at_release_mb']:.1f} MB, "
           f"peak {a['rss_peak_mb']:.1f} MB: {a['rss_per_open_stream_kb']:.1f} KB per open stream; errors: {a['error_kinds'] or 'none'}")
 
@@ -310,8 +331,9 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=50, help="streams: tokens per reply from the stand-in")
     parser.add_argument("--gap-ms", type=float, default=20, help="streams: the stand-in's gap between tokens")
     parser.add_argument("--users", type=int, default=20, help="streams: users (Enterprise plan, one API key each) sharing the conversations")
-    parser.add_argument("--opening", type=int, default=8, help="streams: at most this many messages waiting for their reply to start "
-                        "(users arriving over a few seconds rather than in one instant); 0: all at once")
+    parser.add_argument("--opening", type=int, default=0, help="streams: at most this many messages waiting for their reply to start "
+                        "(users arriving over a few seconds rather than in one instant); 0 (the default): all in one burst, "
+                        "the harder case, which a throttle once hid a 30 s stall from")
     parser.add_argument("--gate-timeout", type=float, default=300, help="streams: seconds the stand-in waits for every stream before starting anyway")
     parser.add_argument("--database-url", help="a database this script may wipe (PostgreSQL); default: a new SQLite file")
     parser.add_argument("--upstream-port", type=int, help=argparse.SUPPRESS)  # internal: be the stand-in upstream

@@ -104,21 +104,43 @@ def _dechunk(data: bytes) -> bytes:
     return bytes(out)
 
 
-class RssSampler:
-    """The worker's resident memory every 50 ms, to read it at the moment every stream is open."""
+class Sampler:
+    """Every 50 ms: the Agora worker's resident memory and CPU time, the stand-in's CPU time,
+    and the whole machine's busy CPU time, to read them at the moment every stream is open
+    and over the time the tokens flowed (who had the cores: on a shared machine, not only us)."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid, self.samples = pid, []
+    def __init__(self, worker: int | None, upstream: int) -> None:
+        self.worker, self.upstream = worker, upstream
+        self.samples: list[dict[str, float]] = []
         self._task: asyncio.Task | None = None
 
-    def now(self) -> int:
-        with open(f"/proc/{self.pid}/status") as status:
+    @staticmethod
+    def rss(pid: int) -> int:
+        with open(f"/proc/{pid}/status") as status:
             return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+    @staticmethod
+    def cpu(pid: int) -> float:
+        """User and system seconds the process has run."""
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def machine_busy() -> float:
+        """Seconds all cores together spent not idle (nor waiting on I/O)."""
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9])
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+    def sample(self) -> dict[str, float]:
+        found = {"t": time.monotonic(), "upstream_cpu": self.cpu(self.upstream), "machine_busy": self.machine_busy()}
+        if self.worker:
+            found |= {"rss": self.rss(self.worker), "worker_cpu": self.cpu(self.worker)}
+        return found
 
     def start(self) -> None:
         async def sample() -> None:
             while True:
-                self.samples.append((time.monotonic(), self.now()))
+                self.samples.append(self.sample())
                 await asyncio.sleep(0.05)
 
         self._task = asyncio.create_task(sample())
@@ -126,10 +148,14 @@ class RssSampler:
     async def stop(self) -> None:
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
+        self.samples.append(self.sample())
 
-    def at(self, moment: float) -> int:
-        """The first sample taken at or after `moment`."""
-        return next((rss for t, rss in self.samples if t >= moment), self.samples[-1][1])
+    def at(self, moment: float, what: str) -> float:
+        """`what` in the first sample taken at or after `moment`."""
+        return next((s[what] for s in self.samples if s["t"] >= moment), self.samples[-1][what])
+
+    def between(self, start: float, end: float, what: str) -> float:
+        return self.at(end, what) - self.at(start, what)
 
 
 # ---- the upstream ----

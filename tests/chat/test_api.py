@@ -15,7 +15,7 @@ def test_a_conversation_streams_deltas_then_done_and_is_stored(chat, upstream, d
     conversation_id = chat.start(gpt_id)
     events = chat.send(conversation_id, "Hello walrus")
     names = [name for name, _ in events]
-    assert names == ["delta"] * 4 + ["done"]
+    assert set(names[:-1]) == {"delta"} and names[-1] == "done"  # tokens read together may share a delta
     assert "".join(data["text"] for name, data in events if name == "delta") == "Hello from the stand-in."
     done = events[-1][1]
     assert done["status"] == "complete" and done["usage"]["completion_tokens"] == 4 and done["usage"]["prompt_tokens"] > 0

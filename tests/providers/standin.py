@@ -6,7 +6,7 @@ close mid-body, hang, send malformed events. Tests queue a mode per coming reque
 
 Modes: "ok", "status:<code>", "hang" (never answers), "hang_midway", "drop" (connection
 closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
-finish reason), "slow" (a long reply, `slow_gap` seconds between tokens), "tool_calls"
+finish reason), "split" (CRLF line ends, each event's line cut across two reads), "slow" (a long reply, `slow_gap` seconds between tokens), "tool_calls"
 (the model calls the tools in `tool_calls` instead of answering; finish reason "tool_calls").
 "ok" and "tool_calls" answer in OpenAI's wire format for the request: SSE chunks when it
 says `"stream": true`, else one `chat.completion` JSON body.
@@ -118,10 +118,11 @@ class StandIn:
         words = _pieces(self.reply * (40 if mode == "slow" else 1))
         limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
         gap = self.slow_gap if mode == "slow" else self.gap
+        event = _split_event if mode == "split" else _event
         for index, word in enumerate(words[:limit]):
             if mode in ("drop", "hang_midway", "malformed") and index == 2:
                 break
-            await _event(writer, _chunk(body, {"content": word}, None))
+            await event(writer, _chunk(body, {"content": word}, None))
             if gap:
                 await asyncio.sleep(gap)
         if mode == "drop":
@@ -133,9 +134,9 @@ class StandIn:
         if mode == "malformed":
             await _send_chunk(writer, b'data: {"choices": [{"delta": \n\n')
         elif mode != "no_finish":
-            await _event(writer, _chunk(body, {}, "length" if limit < len(words) else "stop"))
+            await event(writer, _chunk(body, {}, "length" if limit < len(words) else "stop"))
             usage = {"prompt_tokens": sum(len(str(m.get("content", "")).split()) for m in body["messages"]), "completion_tokens": limit, "total_tokens": 0}
-            await _event(writer, {**_chunk(body, {}, None), "choices": [], "usage": usage})
+            await event(writer, {**_chunk(body, {}, None), "choices": [], "usage": usage})
         await _send_chunk(writer, b"data: [DONE]\n\n")
         await _send_chunk(writer, b"")
 
@@ -194,6 +195,15 @@ def _chunk(body: dict, delta: dict, finish: str | None) -> dict:
 
 async def _event(writer, data: dict) -> None:
     await _send_chunk(writer, b"data: " + json.dumps(data).encode() + b"\n\n")
+
+
+async def _split_event(writer, data: dict) -> None:
+    """An event with CRLF line ends, sent in two halves a moment apart: its line arrives in two reads."""
+    raw = b"data: " + json.dumps(data).encode() + b"\r\n\r\n"
+    await _send_chunk(writer, raw[: len(raw) // 2])
+    await writer.drain()
+    await asyncio.sleep(0.01)
+    await _send_chunk(writer, raw[len(raw) // 2:])
 
 
 async def _send_chunk(writer, data: bytes) -> None:

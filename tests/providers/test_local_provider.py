@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from agora.config import Settings
 from agora.providers import registry
 from agora.providers.base import CompletionRequest, Finished, ProviderError, Queued, TextDelta
+from agora.providers import local as local_module
 from agora.providers.local import LocalProvider, bundled_model_path, open_model
 
 HELLO = [{"role": "system", "content": "You are brief."}, {"role": "user", "content": "Say hello."}]
@@ -60,6 +62,32 @@ def test_concurrent_requests_queue_fairly_and_see_their_position(local):
     assert positions[0] == [] and positions[1][0] == 1 and positions[2][0] == 2
     assert positions[2][-1] < positions[2][0]  # told when it moved up the line
     assert all(isinstance(events[-1], Finished) for _, events in results)
+
+
+def test_a_request_sent_once_the_last_one_finished_is_not_told_to_wait(local, monkeypatch):
+    # The engine's thread may be paused by the OS just after it hands over a reply's end (it
+    # happened under load): a request sent in that moment must still hear it is next, not
+    # that a finished reply is ahead of it.
+    sent = local_module._Job.send
+
+    def paused_after_the_end(job, event):
+        sent(job, event)
+        if isinstance(event, Finished):
+            time.sleep(0.3)
+
+    monkeypatch.setattr(local_module._Job, "send", paused_after_the_end)
+
+    async def run():
+        first = [e async for e in local.stream(CompletionRequest(messages=HELLO, model="m", max_tokens=2, temperature=0))]
+        second = local.stream(CompletionRequest(messages=HELLO, model="m", max_tokens=2, temperature=0))
+        try:
+            return first, await anext(second)
+        finally:
+            await second.aclose()
+
+    first, next_event = asyncio.run(run())
+    assert isinstance(first[-1], Finished)
+    assert not isinstance(next_event, Queued), next_event
 
 
 def test_a_cancelled_request_frees_the_model_for_the_next(local):

@@ -37,6 +37,13 @@ def test_streams_text_then_usage(upstream):
     assert sent["stream"] is True and sent["temperature"] == 0.3 and sent["stop"] == ["END"] and sent["max_tokens"] == 100
 
 
+def test_events_cut_across_reads_and_crlf_line_ends_are_read_whole(upstream):
+    upstream.next("split")
+    events = collect(provider(upstream))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Hello from the stand-in."
+    assert isinstance(events[-1], Finished) and events[-1].finish_reason == "stop" and events[-1].usage.completion_tokens == 4
+
+
 def test_max_tokens_cuts_the_reply_with_reason_length(upstream):
     events = collect(provider(upstream), max_tokens=2)
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Hello from"

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import sessionmaker
 
 from agora.accounts import service as accounts
+from agora.db import Database
 from agora.providers import configs, encryption
 from agora.providers.catalog import Catalog
-from tests.chat.conftest import ChatClient, make_gpt
+from tests.chat.conftest import ChatClient, eventually, make_gpt
 from tests.conftest import SECRET
 from tests.providers.admin_helpers import API_KEY, add_provider, make_admin, store_provider
 
@@ -50,8 +55,40 @@ def test_another_worker_sees_a_change_when_it_next_checks(database, server, upst
     assert "standin-db" in worker.models()
     with database.session() as session:
         configs.set_enabled(session, accounts.user_by_email(session, "ops@example.com"), provider_id, enabled=False)
-    eager = Catalog(settings=server.settings, database=database, secret_key=SECRET, recheck_seconds=0)
-    assert "standin-db" not in eager.models()
+    assert "standin-db" not in Catalog(settings=server.settings, database=database, secret_key=SECRET).models()
+
+
+def one_connection(database: Database) -> Database:
+    """The same database behind a pool of one connection that gives up after a second.
+
+    What a burst of sends does to the real pool: every connection is held by a reply's
+    transaction, so anything inside one that asks the pool for another waits for the pool's
+    timeout (30 s) and fails with "QueuePool limit ... timed out".
+    """
+    narrow = Database(database.url)
+    narrow.engine.dispose()
+    sqlite = {"check_same_thread": False} if database.dialect == "sqlite" else {}
+    narrow.engine = create_engine(database.url, pool_size=1, max_overflow=0, pool_timeout=1, connect_args=sqlite)
+    narrow.sessions = sessionmaker(narrow.engine, expire_on_commit=False)
+    return narrow
+
+
+def test_a_reply_transaction_asks_the_catalog_without_a_second_connection(database, server, upstream):
+    narrow = one_connection(database)
+    worker = Catalog(settings=server.settings, database=narrow, secret_key=SECRET, recheck_seconds=0.1)
+    try:
+        assert "standin-db" not in worker.models()
+        store_provider(database, upstream.base_url)  # an admin's change, from another worker
+        time.sleep(0.3)  # the recheck is due
+        with narrow.session() as session:  # a reply's transaction, a writer, holding the only connection
+            session.execute(text("UPDATE users SET id = id WHERE id < 0"))
+            model = worker.models()[0]
+            assert worker.context_window(model) > 0 and worker.count_tokens([{"role": "user", "content": "Hi"}], model) > 0
+        # ... and the change still arrives, with no request asking for it.
+        assert eventually(lambda: "standin-db" in worker.models(), within=5)
+    finally:
+        asyncio.run(worker.aclose())
+        narrow.dispose()
 
 
 def test_a_rotated_secret_key_names_the_provider_and_the_chat_goes_on(database, make_browser, browser, upstream):
@@ -99,9 +136,9 @@ def test_v1_lists_and_routes_to_admin_configured_models(database, server, upstre
 
     from tests.api.conftest import make_key
 
-    store_provider(database, upstream.base_url, models="standin-db")
+    store_provider(database, upstream.base_url, models="standin-db")  # as another worker's admin page: this one rechecks within 2 s
     with openai.OpenAI(base_url=f"{server.url}/v1", api_key=make_key(database), max_retries=0, timeout=20) as sdk:
-        assert {"standin-db", "smollm2-135m-instruct"} <= {model.id for model in sdk.models.list()}
+        assert eventually(lambda: {"standin-db", "smollm2-135m-instruct"} <= {model.id for model in sdk.models.list()}, within=5)
         reply = sdk.chat.completions.create(model="standin-db", messages=[{"role": "user", "content": "Hi"}])
     assert reply.choices[0].message.content == "Hello from the stand-in."
     assert upstream.authorizations[-1] == f"Bearer {API_KEY}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import httpx
 import pytest
 
@@ -35,5 +37,10 @@ def test_every_worker_offers_a_provider_added_behind_its_back(server, database, 
         assert reply.json()["choices"][0]["message"]["content"] == "Hello from the stand-in."
         assert upstream.authorizations[-1] == f"Bearer {API_KEY}"  # decrypted by the server's own secret key
     finally:
-        process.kill()
-        process.wait()
+        # SIGTERM: uvicorn stops its workers too (SIGKILL would leave both running, orphaned).
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 
 from agora.chat.stops import StopBoard
@@ -11,11 +12,17 @@ from agora.providers import catalog
 from agora.providers.base import Provider
 
 
-def get_provider(request: Request) -> Provider:
-    return catalog.chat_provider(request.app.state)
+# Both are async, so FastAPI calls them on the event loop rather than in a thread each: a
+# message's first token waited for every one of those hops (more on a busy machine).
+async def get_provider(request: Request) -> Provider:
+    state = request.app.state
+    provider = catalog.ready(state)
+    if provider is None:  # the first request: the catalog reads the database for its first snapshot
+        provider = await anyio.to_thread.run_sync(catalog.chat_provider, state)
+    return provider
 
 
-def get_stop_board(request: Request) -> StopBoard:
+async def get_stop_board(request: Request) -> StopBoard:
     state = request.app.state
     if getattr(state, "chat_stop_board", None) is None:
         state.chat_stop_board = StopBoard(state.database)

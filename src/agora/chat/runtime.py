@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -48,12 +50,22 @@ async def run_reply(*, database: Database, provider: Provider, board: StopBoard,
     board.register(pending.reply_id, task)
     pieces: list[str] = []
     outcome: dict[str, Any] = {"status": "stopped", "error": _("The connection closed before the reply finished."), "usage": None}
+    ready: deque = deque()
     try:
         while True:
-            item = await events.get()
+            if not ready:
+                ready.append(await events.get())
+                while not events.empty():
+                    ready.append(events.get_nowait())
+            item = ready.popleft()
             if isinstance(item, TextDelta):
-                pieces.append(item.text)
-                yield "delta", {"text": item.text}
+                # Tokens that arrived while this stream waited for its turn go out as one event, in
+                # one write: a worker that fell behind catches up instead of falling further behind.
+                text = item.text
+                while ready and isinstance(ready[0], TextDelta):
+                    text += ready.popleft().text
+                pieces.append(text)
+                yield "delta", {"text": text}
             elif isinstance(item, Queued):
                 yield "queued", {"position": item.position}
             elif isinstance(item, ToolCallDelta) and item.name is not None:
@@ -76,8 +88,24 @@ async def run_reply(*, database: Database, provider: Provider, board: StopBoard,
         with anyio.CancelScope(shield=True):  # a disconnect cancels us; saving must still happen
             await asyncio.gather(task, return_exceptions=True)
             latency_ms = int((time.monotonic() - started) * 1000)
-            reply = await anyio.to_thread.run_sync(lambda: _save(database, provider, pending, "".join(pieces), outcome, latency_ms))
+            reply = await anyio.to_thread.run_sync(lambda: _save(database, provider, pending, "".join(pieces), outcome, latency_ms),
+                                                   limiter=_savers())
     yield "done", reply
+
+
+# Replies are stored by at most this many threads of a worker at once. More do not store
+# faster (SQLite has one writer; each save is Python work holding the GIL), and every extra
+# thread takes its share of the GIL from the event loop, whose streams then stall: when
+# 1,000 replies ended together, 40 threads saving them made the last streams' tokens late.
+SAVING_THREADS = 4
+_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _savers() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = anyio.CapacityLimiter(SAVING_THREADS)
+    return _limiters[loop]
 
 
 def _save(database: Database, provider: Provider, pending: PendingReply, text: str, outcome: dict, latency_ms: int) -> dict[str, Any]:

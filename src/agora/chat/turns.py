@@ -58,9 +58,10 @@ def check_content(content: str, settings: Settings) -> str:
 
 def begin_send(session: Session, *, user: User, conversation: Conversation, content: str, mention: str | None, provider: Provider, settings: Settings, language: str) -> PendingReply:
     content = check_content(content, settings)
-    _no_reply_running(session, conversation)
+    rows = service.messages(session, conversation)  # one read for both: is a reply running, and the history
+    _no_reply_running(session, conversation, rows)
     gpt = access.find_usable(session, mention, user, field="mention") if mention else _own_gpt(session, conversation, user)
-    history = _history(session, conversation) + [{"role": "user", "content": content}]
+    history = _history(session, conversation, rows=rows) + [{"role": "user", "content": content}]
     pending_args = _prepare(session, user=user, gpt=gpt, history=history, provider=provider, settings=settings, language=language)
     session.add(Message(conversation_id=conversation.id, role="user", content=content))
     if not conversation.title:
@@ -170,9 +171,9 @@ def _own_gpt(session: Session, conversation: Conversation, user: User) -> Gpt:
     return access.find_usable(session, conversation.gpt_id, user)
 
 
-def _history(session: Session, conversation: Conversation, *, before: int | None = None) -> list[dict[str, str]]:
-    """What the model sees of the past: failed and empty replies are left out."""
-    rows = service.messages(session, conversation)
+def _history(session: Session, conversation: Conversation, *, before: int | None = None, rows: list[Message] | None = None) -> list[dict[str, str]]:
+    """What the model sees of the past (from `rows` when they were read already): failed and empty replies are left out."""
+    rows = service.messages(session, conversation) if rows is None else rows
     return [
         {"role": m.role, "content": m.content}
         for m in rows
@@ -188,8 +189,8 @@ def _running(session: Session, conversation: Conversation) -> Message | None:
     return session.scalar(select(Message).where(Message.conversation_id == conversation.id, Message.status == "streaming"))
 
 
-def _no_reply_running(session: Session, conversation: Conversation) -> None:
-    running = _running(session, conversation)
+def _no_reply_running(session: Session, conversation: Conversation, rows: list[Message] | None = None) -> None:
+    running = _running(session, conversation) if rows is None else next((m for m in rows if m.status == "streaming"), None)
     if running is None:
         return
     if running.created_at < utcnow() - ABANDONED_AFTER:

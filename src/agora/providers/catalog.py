@@ -1,21 +1,24 @@
 """Every provider chat and /v1 use, seen as one Provider: the models of all, each routed to its own.
 
 The sources are the provider AGORA_CHAT_PROVIDER names (configured by settings) and the
-enabled rows of the admin page. Each worker keeps a snapshot of them and, at most every
-RECHECK_SECONDS, compares the catalog's stamp in the database with its own: an admin's
-change renews the stamp, so every worker picks it up within seconds, without a restart.
-The worker that made the change reloads at once (`invalidate`).
+enabled rows of the admin page. Each worker keeps a snapshot of them, and a thread of its
+own compares the catalog's stamp in the database with the snapshot's every
+RECHECK_SECONDS: an admin's change renews the stamp, so every worker picks it up within
+seconds, without a restart. The worker that made the change reloads at once (`invalidate`).
 
-The snapshot is read only in `models()`, `context_window()` and `count_tokens()`, which the
-chat and /v1 call from worker threads while preparing a reply; `stream()` routes with the
-snapshot already held, so the event loop never waits for the database.
+Requests only ever read the snapshot. `models()`, `context_window()` and `count_tokens()`
+are called inside a reply's transaction; when they read the stamp themselves, with a second
+session, a burst of sends that held every pooled connection (or SQLite's write lock) made
+that read wait for the pool's 30 s timeout, and replies failed. Only the very first call
+builds the snapshot, and `of_app` makes that happen in a request's dependencies, before
+any transaction.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -79,14 +82,19 @@ class Catalog:
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._recheck_at = 0.0
+        self._closed = threading.Event()
         self._built: dict[tuple, Provider] = {}  # by configuration: an unchanged row keeps its client
         self._from_settings: Source | None = None
         self._settings_error: Exception | None = None
 
     def invalidate(self) -> None:
-        """This worker changed the configuration: look at the database on the next call."""
-        self._recheck_at = 0.0
+        """This worker changed the configuration (its transaction is over): reload now, for its next request."""
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Compare the stamp with the snapshot's and reload when it moved. Never call it inside a transaction."""
+        with self._lock:
+            self._snapshot = self._reload(self._snapshot)
 
     def sources(self) -> list[Source]:
         """Fresh from the database: what each provider offers and why one offers nothing."""
@@ -123,6 +131,7 @@ class Catalog:
         return provider.stream(request)
 
     async def aclose(self) -> None:
+        self._closed.set()
         providers = list(self._built.values())
         if self._from_settings is not None and self._from_settings.provider is not None:
             providers.append(self._from_settings.provider)
@@ -134,13 +143,30 @@ class Catalog:
 
     def _current(self) -> Snapshot:
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() < self._recheck_at:
-            return snapshot
-        with self._lock:
-            if self._snapshot is None or time.monotonic() >= self._recheck_at:
-                self._snapshot = self._reload(self._snapshot)
-                self._recheck_at = time.monotonic() + self.recheck_seconds
-            return self._snapshot
+        if snapshot is None:
+            with self._lock:
+                if self._snapshot is None:
+                    self._snapshot = self._reload(None)
+                    self._start_rechecking()
+                snapshot = self._snapshot
+        return snapshot
+
+    def _start_rechecking(self) -> None:
+        # Started on first use, so in the worker process that serves (threads do not survive a fork).
+        # It holds the catalog weakly: a catalog nobody uses any more (tests make many) lets it end.
+        def recheck(catalog_ref: weakref.ref, closed: threading.Event, seconds: float) -> None:
+            while not closed.wait(seconds):
+                catalog = catalog_ref()
+                if catalog is None:
+                    return
+                try:
+                    catalog.refresh()
+                except Exception as error:  # the database may be down a moment: keep the snapshot, try again
+                    log.warning("could not recheck the provider catalog: %s", error)
+                del catalog
+
+        threading.Thread(target=recheck, args=(weakref.ref(self), self._closed, self.recheck_seconds),
+                         name="agora-provider-catalog", daemon=True).start()
 
     def _reload(self, previous: Snapshot | None) -> Snapshot:
         with self.database.session() as session:
@@ -214,8 +240,21 @@ def of_app(state: Any) -> Catalog:
     existing = getattr(state, "provider_catalog", None)
     # Settings never change in a running server; tests swap them, and then get a catalog that follows.
     if existing is None or existing.settings is not state.settings:
-        state.provider_catalog = Catalog(settings=state.settings, database=state.database, secret_key=state.secret_key)
-    return state.provider_catalog
+        existing = Catalog(settings=state.settings, database=state.database, secret_key=state.secret_key)
+        existing._current()  # the first snapshot: here, in a dependency, rather than inside a reply's transaction
+        state.provider_catalog = existing
+    return existing
+
+
+def ready(state: Any) -> Provider | None:
+    """What `chat_provider` would answer, when it has nothing to build or read first; else None.
+
+    An event loop may call this one: it never touches the database.
+    """
+    installed = getattr(state, "chat_provider", None)
+    if isinstance(installed, Catalog) and (installed is not getattr(state, "provider_catalog", None) or installed.settings is not state.settings):
+        return None
+    return installed
 
 
 def chat_provider(state: Any) -> Provider:

@@ -94,15 +94,20 @@ class _Engine:
         while True:
             with self._wake:
                 while not self._line:
-                    self._busy = False
                     self._wake.wait()
                 job = self._line.popleft()
                 self._busy = True
                 self._announce_positions()
-            if not job.cancelled.is_set():
-                self._generate(job)
+            ending = None if job.cancelled.is_set() else self._generate(job)
+            # Free before the listener hears the end: it may send its next request at once, and
+            # must not be told it waits behind this one (the thread may pause before it loops).
+            with self._wake:
+                self._busy = False
+            if ending is not None:
+                job.send(ending)
 
-    def _generate(self, job: _Job) -> None:
+    def _generate(self, job: _Job) -> Finished | ProviderError | None:
+        """Streams the reply's text to the job; returns how it ended (None: the job was cancelled)."""
         request = job.request
         try:
             llama = self.llama()
@@ -119,7 +124,7 @@ class _Engine:
             try:
                 for chunk in chunks:
                     if job.cancelled.is_set():
-                        return  # stopped, or the client went away: free the model for the next one
+                        return None  # stopped, or the client went away: free the model for the next one
                     choice = chunk["choices"][0]
                     text = choice["delta"].get("content")
                     if text:
@@ -129,11 +134,11 @@ class _Engine:
             finally:
                 chunks.close()
             usage = Usage(self.count(request.messages), len(llama.tokenize("".join(pieces).encode(), add_bos=False)))
-            job.send(Finished(usage, finish_reason or "stop"))
+            return Finished(usage, finish_reason or "stop")
         except ProviderError as error:
-            job.send(error)
+            return error
         except Exception as error:  # llama.cpp failures (e.g. prompt longer than the context)
-            job.send(ProviderError(f"The local model failed: {error}"))
+            return ProviderError(f"The local model failed: {error}")
 
     def count(self, messages: list[dict[str, Any]]) -> int:
         llama = self.llama()
