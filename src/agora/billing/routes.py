@@ -1,4 +1,5 @@
-"""Billing pages: /pricing (plans side by side, and choosing one), /usage (the signed-in user's messages), invoices."""
+"""Billing pages: /pricing (plans side by side, and choosing one), /usage (the signed-in user's messages),
+/billing (the workspace's plan and invoices) and the printable invoice."""
 
 from __future__ import annotations
 
@@ -66,6 +67,26 @@ def usage_page(request: Request, user: CurrentUser, db: Db, settings: AppSetting
         in_force = entitlements.plan_in_force(session, user, settings)
         trial_ends = entitlements.trial_ends(user, settings) if in_force.status == "trial" else None
     return render(request, "billing/usage.html", usage=usage, plan_name=in_force.plan.name, trial_ends=trial_ends, user=user)
+
+
+@router.get("/billing", name="billing_page")
+def billing_page(request: Request, user: CurrentUser, db: Db, settings: AppSettings) -> Response:
+    with db.session() as session:
+        view = views.billing(session, user, settings)
+    return render(request, "billing/billing.html", view=view, money=views.money, user=user, error=None)
+
+
+@router.post("/billing/portal")
+def billing_portal(request: Request, user: CurrentUser, db: Db, settings: AppSettings) -> Response:
+    """To Stripe's Customer Portal, which comes back to /billing."""
+    try:
+        with db.session() as session:
+            url = self_service.portal_url(session, user, settings, return_url=str(request.url_for("billing_page")))
+    except AgoraError as error:
+        with db.session() as session:
+            view = views.billing(session, user, settings)
+        return render(request, "billing/billing.html", error.status, view=view, money=views.money, user=user, error=error.message)
+    return RedirectResponse(url, status_code=303)
 
 
 @router.get("/billing/invoices/{number}")

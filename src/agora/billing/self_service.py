@@ -85,3 +85,13 @@ def cancel(session: Session, user: User, *, at_period_end: bool) -> Subscription
         raise NotFound(_("This workspace has no subscription."))
     lifecycle.cancel(session, subscription, now=utcnow(), at_period_end=at_period_end)
     return subscription
+
+
+def portal_url(session: Session, user: User, settings: Settings, *, return_url: str) -> str:
+    """Stripe's Customer Portal for the workspace's live Stripe subscription (payment method, plan, invoices)."""
+    workspace = managed_workspace(session, user)
+    subscription = subscription_of(session, workspace.id)
+    url = gateway_for(settings).portal_url(subscription, return_url=return_url) if is_live(subscription) and subscription.gateway == "stripe" else None
+    if url is None:
+        raise NotFound(_("This workspace is not billed through Stripe, so there is no payment portal; its invoices are listed on this page."))
+    return url

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import User
 from agora.billing import entitlements, guard, plans, self_service
 from agora.billing.entitlements import PlanInForce
-from agora.billing.models import Plan, Subscription
+from agora.billing.models import Invoice, Plan, Subscription
 from agora.billing.subscriptions import members_in, subscription_of
 from agora.billing.schemas import PlanOut, PriceOut, UsageByGpt, UsageOut
 from agora.config import Settings
@@ -51,6 +51,30 @@ def pricing(session: Session, viewer: User | None, settings: Settings) -> Pricin
         subscription if self_service.is_live(subscription) else None,
         workspace.name if workspace.kind == "team" else "", role in self_service.MANAGERS, members_in(session, workspace.id),
     )
+
+
+@dataclass(frozen=True)
+class Billing:
+    """The billing page: the plan of the workspace the viewer works in, and its invoices."""
+
+    pricing: Pricing
+    invoices: list[Invoice]
+    can_open_portal: bool  # a live Stripe subscription is changed and paid in Stripe's Customer Portal
+
+
+INVOICES_SHOWN = 100  # newest first; an invoice's own page is reachable by its number for ever
+
+
+def billing(session: Session, viewer: User, settings: Settings) -> Billing:
+    view = pricing(session, viewer, settings)
+    workspace, _role = self_service.workspace_of(session, viewer)
+    # Every member may open the workspace's invoices (as the invoice page allows), so they are listed to all.
+    shown = list(session.scalars(
+        select(Invoice).where(Invoice.workspace_id == workspace.id, Invoice.number.is_not(None))
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(INVOICES_SHOWN)
+    ))
+    portal = view.can_manage and view.subscription is not None and view.subscription.gateway == "stripe"
+    return Billing(view, shown, portal)
 
 
 def monthly_equivalent(price: dict) -> str | None:
