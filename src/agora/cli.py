@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
 
@@ -98,7 +99,7 @@ def migrate_command(revision: str) -> None:
 
 
 @main.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds GPTs.")
+@click.option("--if-empty", is_flag=True, help="Seed nothing when the store already holds GPTs (a demo store still gets featured picks for the coming weeks).")
 def seed_demo(if_empty: bool) -> None:
     """Add the 505 demo GPTs and their builders (running it again adds nothing)."""
     from agora import migrate
@@ -107,7 +108,9 @@ def seed_demo(if_empty: bool) -> None:
     database = _database(get_settings())
     migrate.upgrade(database)
     if if_empty and not seed.is_empty(database):
-        click.echo("The store already has GPTs; not seeding.")
+        weeks = seed.top_up_featured(database, date.today())
+        topped = f" Featured picks for {weeks} new week(s)." if weeks else ""
+        click.echo(f"The store already has GPTs; not seeding.{topped}")
         return
     with click.progressbar(length=catalogue.count(), label="Seeding demo GPTs", file=sys.stderr) as bar:
         report = seed.seed_demo(database, on_progress=bar.update)

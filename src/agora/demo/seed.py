@@ -86,6 +86,18 @@ def feature_demo_picks(session: Session, today: date) -> int:
     return picked
 
 
+def top_up_featured(database: Database, today: date) -> int | None:
+    """On a store the demo seeded (its curator exists), pick the coming weeks that have no picks.
+
+    `make run` seeds once; without this, a demo store started again two months later would
+    show no featured picks. A store the demo did not seed is left alone (None).
+    """
+    with database.session() as session:
+        if accounts.user_by_email(session, CURATOR_EMAIL) is None:
+            return None
+        return feature_demo_picks(session, today)
+
+
 def _curator(session: Session) -> User:
     """Who the demo's picks are credited to: an administrator account nobody can log in to."""
     return accounts.user_by_email(session, CURATOR_EMAIL) or accounts.create_user(
