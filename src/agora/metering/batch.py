@@ -23,14 +23,13 @@ from collections import defaultdict
 from datetime import date, datetime
 from operator import itemgetter
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, cast, delete, func, select, text, update
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from agora.metering import rollups
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
 from agora.metering.service import SOURCES
 from agora.store import trending
-from agora.store.models import Listing
 
 # Every column of an event but its id, created_at last (it is the one converted on the way in).
 EVENT_COLUMNS = ("idempotency_key", "user_id", "workspace_id", "plan_code", "gpt_id", "gpt_version", "builder_id", "model", "source",
@@ -203,7 +202,7 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
 
 
 def _trend(session: Session, added: list) -> None:
-    """trending.add_activity for a whole batch in one executemany UPDATE.
+    """trending.add_activity for a whole batch, as one set-based update.
 
     Batched events add no conversations, so a listing's conversation count (and with it the
     search key add_activity maintains) cannot change: only the trending score moves, by the
@@ -212,11 +211,7 @@ def _trend(session: Session, added: list) -> None:
     points: dict[str, float] = defaultdict(float)
     for row in added:
         points[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
-    listings = Listing.__table__
-    session.execute(
-        update(listings).where(listings.c.gpt_id == bindparam("g")).values(trending=listings.c.trending + bindparam("p")),
-        [{"g": gpt_id, "p": p} for gpt_id, p in sorted(points.items())],  # sorted: rows locked in one order
-    )
+    trending.add_points(session, points)
 
 
 def daily_totals_query(session: Session, start: datetime, end: datetime):
