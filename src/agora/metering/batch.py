@@ -1,7 +1,7 @@
 """Batch ingestion of usage events (imports, the benchmark) and the rollups recomputed from the events.
 
 `ingest` writes a batch in a handful of statements, whatever its size: the events go in
-through the driver's bulk path (COPY into a temporary staging table then one
+through the driver's bulk path (a binary COPY into a temporary staging table then one
 `INSERT ... SELECT` on PostgreSQL, one prepared executemany on SQLite), the events that
 were new are grouped per UTC day, GPT and user into a temporary table, and `rollups.add`
 adds that table to the daily rollups with the same upserts a single reply uses. Replaying a
@@ -45,6 +45,10 @@ BATCH = Table("usage_batch", MetaData(), Column("day", Date), Column("gpt_id", S
 # PostgreSQL: where COPY puts a batch before one INSERT ... SELECT moves the new events on.
 _STAGING = Table("usage_staging", MetaData(), *(Column(c, UsageRecord.__table__.c[c].type) for c in EVENT_COLUMNS))
 _COLUMN_LIST = ", ".join(EVENT_COLUMNS)
+# Binary COPY sends each value in the column's own representation, so psycopg is told the
+# types (text's binary form is varchar's too).
+_COPY_TYPES = ["timestamptz" if c == "created_at" else "text" if isinstance(UsageRecord.__table__.c[c].type, String) else "int4"
+               for c in EVENT_COLUMNS]
 _REFERENCES_SHOWN = 10
 
 
@@ -152,10 +156,11 @@ _INSERT_NEW = text(_insert_from_staging("ON CONFLICT (idempotency_key) DO NOTHIN
 
 
 def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
-    """COPY into a staging table, check its references, then one statement inserts the new events and groups them."""
+    """Binary COPY into a staging table, check its references, then one statement inserts the new events and groups them."""
     session.execute(text(_temporary_table(session, _STAGING)))
     cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
         for row in rows:
             copy.write_row(row)
     unknown = session.execute(_UNKNOWN_STAGED).all()
