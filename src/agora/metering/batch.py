@@ -24,6 +24,7 @@ from datetime import date, datetime
 from operator import itemgetter
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora.metering import rollups
@@ -49,6 +50,7 @@ _COLUMN_LIST = ", ".join(EVENT_COLUMNS)
 # types (text's binary form is varchar's too).
 _COPY_TYPES = ["timestamptz" if c == "created_at" else "text" if isinstance(UsageRecord.__table__.c[c].type, String) else "int4"
                for c in EVENT_COLUMNS]
+_UNIQUE_KEY = "uq_usage_records_idempotency_key"
 _REFERENCES_SHOWN = 10
 
 
@@ -152,11 +154,18 @@ def _insert_from_staging(on_conflict: str) -> str:
         SELECT count(*) FROM new"""
 
 
+_INSERT_ALL = text(_insert_from_staging(""))
 _INSERT_NEW = text(_insert_from_staging("ON CONFLICT (idempotency_key) DO NOTHING"))
 
 
 def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
-    """Binary COPY into a staging table, check its references, then one statement inserts the new events and groups them."""
+    """Binary COPY into a staging table, check its references, then one statement inserts the new events and groups them.
+
+    Most batches hold no event already stored, so the insert first goes without `ON
+    CONFLICT` (whose speculative insertion costs every row) inside a savepoint; only if a
+    key is already there does it roll back to the savepoint and insert again skipping the
+    stored events, so a replay still counts nothing twice.
+    """
     session.execute(text(_temporary_table(session, _STAGING)))
     cursor = session.connection().connection.driver_connection.cursor()
     with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
@@ -167,7 +176,13 @@ def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
     if unknown:
         session.execute(text("TRUNCATE usage_staging"))  # a caller that carries on starts its next batch empty
         _refuse_unknown(unknown)
-    inserted = session.execute(_INSERT_NEW).scalar_one()
+    try:
+        with session.begin_nested():
+            inserted = session.execute(_INSERT_ALL).scalar_one()
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != "23505" or error.orig.diag.constraint_name != _UNIQUE_KEY:
+            raise
+        inserted = session.execute(_INSERT_NEW).scalar_one()  # a replay, in part or whole
     session.execute(text("TRUNCATE usage_staging"))
     return inserted
 
