@@ -143,6 +143,7 @@ def counts(database: Database) -> tuple[int, int, int]:
 
 
 def run(backend: str, n: int, batch_size: int, users: int, gpts: int, workers: int, drop: list[str]) -> dict:
+    load_at_start = os.getloadavg()
     database = fresh_database(backend)
     with database.engine.begin() as connection:
         for statement in drop:  # what a schema change would buy, measured before a migration makes it
@@ -178,7 +179,7 @@ def run(backend: str, n: int, batch_size: int, users: int, gpts: int, workers: i
         "replayed": n // 10 + (1 if n % 10 else 0), "replay_inserted": replayed["inserted"], "replay_seconds": round(replayed["seconds"], 2),
         "counts_unchanged": before == after, "daily_rollup_seconds": round(daily_s, 2), "daily_rows": len(daily),
         "monthly_rollup_seconds": round(monthly_s, 2), "monthly_rows": monthly_rows, "monthly_messages_equal_events": monthly_messages == inserted,
-        "incremental_matches_recomputed": incremental == recomputed, "load_average": os.getloadavg(),
+        "incremental_matches_recomputed": incremental == recomputed, "load_average_start": load_at_start, "load_average_end": os.getloadavg(),
     }
     database.dispose()
     if backend == "sqlite":
@@ -195,22 +196,20 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--workers", type=int, default=1, help="batches ingested at once, each on its own connection")
     parser.add_argument("--without-index", action="append", default=[], metavar="NAME", help="drop this index first (an experiment)")
-    parser.add_argument("--without-foreign-keys", action="store_true", help="drop usage_records' foreign keys first (PostgreSQL; an experiment)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    print("| backend | events | ingest events/s | per CPU second | with generation | replay 10 % | counts unchanged | daily rollup | monthly rollup | rollups agree |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| backend | workers | events | ingest events/s | per CPU second | with generation | replay 10 % | counts unchanged | daily rollup | monthly rollup | rollups agree | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
         drop = [f"DROP INDEX {name}" for name in args.without_index]
-        if args.without_foreign_keys and backend == "postgresql":
-            drop += [f"ALTER TABLE usage_records DROP CONSTRAINT {fk}" for fk in ("fk_usage_records_user_id_users", "fk_usage_records_gpt_id_gpts")]
         r = run(backend, args.events, args.batch, args.users, args.gpts, args.workers, drop)
         variant = ("-experiment" if drop else "") + (f"-{args.workers}-workers" if args.workers > 1 else "")
         (RESULTS / f"metering-{backend}-{args.events}{variant}.json").write_text(json.dumps(r, indent=2))
-        print(f"| {backend} | {r['events']:,} | {r['events_per_second']:,} | {r['events_per_cpu_second']:,} | {r['wall_events_per_second']:,} | "
+        print(f"| {backend} | {r['workers']} | {r['events']:,} | {r['events_per_second']:,} | {r['events_per_cpu_second']:,} | {r['wall_events_per_second']:,} | "
               f"{r['replayed']:,} in {r['replay_seconds']} s, {r['replay_inserted']} new | {r['counts_unchanged']} | "
               f"{r['daily_rollup_seconds']} s ({r['daily_rows']:,} rows) | {r['monthly_rollup_seconds']} s ({r['monthly_rows']:,} rows) | "
-              f"{r['incremental_matches_recomputed'] and r['monthly_messages_equal_events']} |", flush=True)
+              f"{r['incremental_matches_recomputed'] and r['monthly_messages_equal_events']} | "
+              f"{r['load_average_start'][0]:.1f} to {r['load_average_end'][0]:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -138,3 +138,63 @@ def test_batches_refuse_bad_usage_and_write_nothing(database):
         assert session.scalar(select(func.count()).select_from(UsageRecord)) == 0
     with pytest.raises(ValueError, match="without 'model'"), database.session() as session:
         batch.ingest(session, [{k: v for k, v in _event("bare", user, None, now).items() if k != "model"}])
+
+
+def test_batches_naming_unknown_users_or_gpts_are_refused_whole_and_write_nothing(database):
+    """usage_records has no foreign keys (migration 0012): the batch's one reference check refuses it, naming the ids."""
+    gpt_id = make_gpt(database)
+    [user] = _users(database, 1)
+    now = utcnow()
+    with database.session() as session:
+        trending_before = session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id))
+    mixed = [_event("ok", user, gpt_id, now), _event("u1", 999_999, gpt_id, now), _event("u2", 999_998, None, now),
+             _event("g1", user, "g-nosuchgpt01", now)]
+    with pytest.raises(batch.UnknownReferences) as refused, database.session() as session:
+        batch.ingest(session, mixed)
+    assert str(refused.value) == ("usage events name unknown users 999998, 999999 and unknown GPTs g-nosuchgpt01;"
+                                  " the batch was refused and nothing was written")
+    assert isinstance(refused.value, ValueError)  # a caller's bad input, like a negative count
+    with pytest.raises(batch.UnknownReferences, match=r"^usage events name unknown GPTs g-nosuchgpt01;"), database.session() as session:
+        batch.ingest(session, [_event("ok", user, gpt_id, now), _event("g1", user, "g-nosuchgpt01", now)])
+    many = [_event(f"m{n}", 500_000 + n, None, now) for n in range(12)]
+    with pytest.raises(batch.UnknownReferences, match=r"users 500000, .*, 500009 \(and 2 more\);"), database.session() as session:
+        batch.ingest(session, many)
+    # A caller that catches the refusal and carries on in the same transaction starts afresh.
+    with database.session() as session:
+        with pytest.raises(batch.UnknownReferences):
+            batch.ingest(session, [_event("stray", 999_999, gpt_id, now)])
+        assert batch.ingest(session, [_event("fine", user, gpt_id, now)]) == 1
+    with database.session() as session:
+        assert list(session.scalars(select(UsageRecord.idempotency_key))) == ["fine"]
+        assert session.get(DailyGptUsage, (now.date(), gpt_id)).messages == 1
+        assert sum(session.scalars(select(DailyGptUserUsage.messages))) == 1
+        points = trending.activity_points(new_users=1, new_conversations=0, messages=1) * trending.day_weight(now.date())
+        assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
+
+
+def test_a_reply_naming_an_unknown_gpt_is_refused(database):
+    [user] = _users(database, 1)
+    with pytest.raises(ValueError, match="unknown GPT 'g-nosuchgpt01'"), database.session() as session:
+        record_reply_usage(session, user_id=user, gpt_id="g-nosuchgpt01", gpt_version=1, model="m", message_id=None, status="complete",
+                           prompt_tokens=1, completion_tokens=1, latency_ms=1, source="api", idempotency_key="x")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(UsageRecord)) == 0
+
+
+def test_one_batch_moves_every_listing_it_touches_by_its_own_points(database):
+    """The trending update is one statement for the whole batch: each listing gets its own GPT's points."""
+    gpt_ids = [make_gpt(database, name=f"Helper {n}") for n in range(3)]
+    ada, bob = _users(database, 2)
+    day = datetime(2026, 10, 5, 12, tzinfo=UTC)
+    with database.session() as session:
+        before = dict(session.execute(select(Listing.gpt_id, Listing.trending)).all())
+    events = [_event("a0", ada, gpt_ids[0], day), _event("b0", bob, gpt_ids[0], day), _event("a1", ada, gpt_ids[1], day),
+              _event("a1'", ada, gpt_ids[1], day + timedelta(days=1))]
+    with database.session() as session:
+        assert batch.ingest(session, events) == 4
+    with database.session() as session:
+        after = dict(session.execute(select(Listing.gpt_id, Listing.trending)).all())
+    weight = trending.day_weight
+    expected = {gpt_ids[0]: 2 * (3.0 + 0.1) * weight(day.date()),
+                gpt_ids[1]: (3.0 + 0.1) * weight(day.date()) + (3.0 + 0.1) * weight(day.date() + timedelta(days=1)), gpt_ids[2]: 0.0}
+    assert {g: after[g] - before[g] for g in gpt_ids} == pytest.approx(expected)

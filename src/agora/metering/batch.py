@@ -1,12 +1,16 @@
 """Batch ingestion of usage events (imports, the benchmark) and the rollups recomputed from the events.
 
 `ingest` writes a batch in a handful of statements, whatever its size: the events go in
-through the driver's bulk path (COPY into a temporary staging table then one
-`INSERT ... SELECT ... ON CONFLICT (idempotency_key) DO NOTHING` on PostgreSQL, one
-prepared executemany on SQLite), the events that were new are grouped per UTC day, GPT and
-user into a temporary table, and `rollups.add` adds that table to the daily rollups with
-the same upserts a single reply uses. Replaying a batch changes nothing. Batched events
-carry no conversation, so they add messages, users and tokens, not conversations.
+through the driver's bulk path (a binary COPY into a temporary staging table then one
+`INSERT ... SELECT` on PostgreSQL, one prepared executemany on SQLite), the events that
+were new are grouped per UTC day, GPT and user into a temporary table, and `rollups.add`
+adds that table to the daily rollups with the same upserts a single reply uses. Replaying a
+batch changes nothing. Batched events carry no conversation, so they add messages, users
+and tokens, not conversations.
+
+`usage_records` has no foreign keys (they cost a lookup per event on PostgreSQL, migration
+0012): one query per batch looks for user and GPT ids that do not exist, and a batch that
+names any is refused whole (`UnknownReferences`), before anything is written.
 
 `daily_totals` and `monthly_totals` recompute the rollups (to audit the incremental counts,
 or after a restore): the events are the truth, rollups are derived.
@@ -14,18 +18,19 @@ or after a restore): the events are the truth, rollups are derived.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, datetime
 from operator import itemgetter
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, bindparam, cast, delete, func, select, text, update
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, delete, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora.metering import rollups
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
 from agora.metering.service import SOURCES
 from agora.store import trending
-from agora.store.models import Listing
 
 # Every column of an event but its id, created_at last (it is the one converted on the way in).
 EVENT_COLUMNS = ("idempotency_key", "user_id", "workspace_id", "plan_code", "gpt_id", "gpt_version", "builder_id", "model", "source",
@@ -38,13 +43,45 @@ _SOURCE, _PROMPT, _COMPLETION, _LATENCY = (EVENT_COLUMNS.index(c) for c in ("sou
 # table (private to the connection, never logged) so the rollups are derived in SQL.
 BATCH = Table("usage_batch", MetaData(), Column("day", Date), Column("gpt_id", String(13)), Column("user_id", Integer),
               *(Column(c, Integer) for c in rollups.COUNTERS))
-# PostgreSQL: where COPY puts a batch before one INSERT ... ON CONFLICT moves the new events on.
+# PostgreSQL: where COPY puts a batch before one INSERT ... SELECT moves the new events on.
 _STAGING = Table("usage_staging", MetaData(), *(Column(c, UsageRecord.__table__.c[c].type) for c in EVENT_COLUMNS))
 _COLUMN_LIST = ", ".join(EVENT_COLUMNS)
+# Binary COPY sends each value in the column's own representation, so psycopg is told the
+# types (text's binary form is varchar's too).
+_COPY_TYPES = ["timestamptz" if c == "created_at" else "text" if isinstance(UsageRecord.__table__.c[c].type, String) else "int4"
+               for c in EVENT_COLUMNS]
+_UNIQUE_KEY = "uq_usage_records_idempotency_key"
+_REFERENCES_SHOWN = 10
+
+
+class UnknownReferences(ValueError):
+    """A batch names users or GPTs that do not exist: it is refused whole, nothing written."""
+
+    def __init__(self, users: list, gpts: list) -> None:
+        self.users, self.gpts = sorted(users), sorted(gpts)
+        named = [f"{kind} {_listed(ids)}" for kind, ids in (("users", self.users), ("GPTs", self.gpts)) if ids]
+        super().__init__(f"usage events name unknown {' and unknown '.join(named)}; the batch was refused and nothing was written")
+
+
+def _listed(ids: list) -> str:
+    shown = ", ".join(str(i) for i in ids[:_REFERENCES_SHOWN])
+    return shown + (f" (and {len(ids) - _REFERENCES_SHOWN} more)" if len(ids) > _REFERENCES_SHOWN else "")
+
+
+def _refuse_unknown(found) -> None:
+    """`found`: rows of (kind, id) for the ids that matched no user ('user') or GPT ('gpt')."""
+    users = [int(i) for kind, i in found if kind == "user"]
+    gpts = [i for kind, i in found if kind == "gpt"]
+    if users or gpts:
+        raise UnknownReferences(users, gpts)
 
 
 def ingest(session: Session, events: list[dict]) -> int:
-    """Insert usage events (UsageRecord columns, `created_at` aware); returns how many were new."""
+    """Insert usage events (UsageRecord columns, `created_at` aware); returns how many were new.
+
+    Raises ValueError (UnknownReferences for users or GPTs that do not exist) for a batch
+    with a bad event, before writing any of it.
+    """
     if not events:
         return 0
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -94,40 +131,87 @@ def _temporary_table(session: Session, table: Table) -> str:
     return f"CREATE TEMPORARY TABLE IF NOT EXISTS {table.name} ({columns}){on_commit}"
 
 
+_UNKNOWN_STAGED = text("""
+    SELECT 'user', s.user_id::text FROM (SELECT DISTINCT user_id FROM usage_staging) AS s
+    WHERE NOT EXISTS (SELECT FROM users WHERE users.id = s.user_id)
+    UNION ALL
+    SELECT 'gpt', s.gpt_id FROM (SELECT DISTINCT gpt_id FROM usage_staging WHERE gpt_id IS NOT NULL) AS s
+    WHERE NOT EXISTS (SELECT FROM gpts WHERE gpts.id = s.gpt_id)""")
 
-def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
-    """COPY into a staging table, then one statement inserts the new events and groups them."""
-    session.execute(text(_temporary_table(session, _STAGING)))
-    cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    inserted = session.execute(text(f"""
+
+def _insert_from_staging(on_conflict: str) -> str:
+    return f"""
         WITH new AS (
             INSERT INTO usage_records ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM usage_staging
             ORDER BY idempotency_key  -- key order: concurrent replays of the same events wait, never deadlock
-            ON CONFLICT (idempotency_key) DO NOTHING
+            {on_conflict}
             RETURNING created_at, gpt_id, user_id, prompt_tokens, completion_tokens
         ), grouped AS (
             INSERT INTO usage_batch (day, gpt_id, user_id, conversations, messages, prompt_tokens, completion_tokens)
             SELECT (created_at AT TIME ZONE 'UTC')::date, gpt_id, user_id, 0, count(*), sum(prompt_tokens), sum(completion_tokens)
             FROM new WHERE gpt_id IS NOT NULL GROUP BY 1, 2, 3
         )
-        SELECT count(*) FROM new""")).scalar_one()
+        SELECT count(*) FROM new"""
+
+
+_INSERT_ALL = text(_insert_from_staging(""))
+_INSERT_NEW = text(_insert_from_staging("ON CONFLICT (idempotency_key) DO NOTHING"))
+
+
+def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
+    """Binary COPY into a staging table, check its references, then one statement inserts the new events and groups them.
+
+    Most batches hold no event already stored, so the insert first goes without `ON
+    CONFLICT` (whose speculative insertion costs every row) inside a savepoint; only if a
+    key is already there does it roll back to the savepoint and insert again skipping the
+    stored events, so a replay still counts nothing twice.
+    """
+    session.execute(text(_temporary_table(session, _STAGING)))
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
+        for row in rows:
+            copy.write_row(row)
+    unknown = session.execute(_UNKNOWN_STAGED).all()
+    if unknown:
+        session.execute(text("TRUNCATE usage_staging"))  # a caller that carries on starts its next batch empty
+        _refuse_unknown(unknown)
+    try:
+        with session.begin_nested():
+            inserted = session.execute(_INSERT_ALL).scalar_one()
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != "23505" or error.orig.diag.constraint_name != _UNIQUE_KEY:
+            raise
+        inserted = session.execute(_INSERT_NEW).scalar_one()  # a replay, in part or whole
     session.execute(text("TRUNCATE usage_staging"))
     return inserted
 
 
-def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
-    """One prepared executemany; the new events are then the highest ids.
+_UNKNOWN_LISTED = text("""
+    SELECT 'user', value FROM json_each(:users) WHERE NOT EXISTS (SELECT 1 FROM users WHERE users.id = value)
+    UNION ALL
+    SELECT 'gpt', value FROM json_each(:gpts) WHERE NOT EXISTS (SELECT 1 FROM gpts WHERE gpts.id = value)""")
+_USER, _GPT = EVENT_COLUMNS.index("user_id"), EVENT_COLUMNS.index("gpt_id")
 
-    SQLite has one writer at a time and gives a new row the table's highest id plus one, so
-    the `inserted` rows just written are exactly those above `max(id) - inserted`.
+
+def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
+    """One prepared executemany, then the reference check; the new events are the highest ids.
+
+    The check comes after the insert because on SQLite a transaction that reads before it
+    writes fails, instead of waiting, when another writer committed meanwhile; the savepoint
+    takes a refused batch back out whatever the caller does next. SQLite has one writer at a
+    time and gives a new row the table's highest id plus one, so the `inserted` rows just
+    written are exactly those above `max(id) - inserted`.
     """
-    cursor = session.connection().connection.driver_connection.cursor()
-    cursor.executemany(
-        f"INSERT INTO usage_records ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING", rows)
-    inserted = cursor.rowcount
+    with session.begin_nested():
+        # Asking for the connection inside the block is what emits the SAVEPOINT.
+        cursor = session.connection().connection.driver_connection.cursor()
+        cursor.executemany(
+            f"INSERT INTO usage_records ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING", rows)
+        inserted = cursor.rowcount
+        users = json.dumps(sorted({row[_USER] for row in rows}))
+        gpts = json.dumps(sorted({row[_GPT] for row in rows if row[_GPT] is not None}))
+        _refuse_unknown(session.execute(_UNKNOWN_LISTED, {"users": users, "gpts": gpts}).all())
     if inserted:
         session.execute(text("""
             INSERT INTO temp.usage_batch (day, gpt_id, user_id, conversations, messages, prompt_tokens, completion_tokens)
@@ -138,7 +222,7 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
 
 
 def _trend(session: Session, added: list) -> None:
-    """trending.add_activity for a whole batch in one executemany UPDATE.
+    """trending.add_activity for a whole batch, as one set-based update.
 
     Batched events add no conversations, so a listing's conversation count (and with it the
     search key add_activity maintains) cannot change: only the trending score moves, by the
@@ -147,11 +231,7 @@ def _trend(session: Session, added: list) -> None:
     points: dict[str, float] = defaultdict(float)
     for row in added:
         points[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
-    listings = Listing.__table__
-    session.execute(
-        update(listings).where(listings.c.gpt_id == bindparam("g")).values(trending=listings.c.trending + bindparam("p")),
-        [{"g": gpt_id, "p": p} for gpt_id, p in sorted(points.items())],  # sorted: rows locked in one order
-    )
+    trending.add_points(session, points)
 
 
 def daily_totals_query(session: Session, start: datetime, end: datetime):

@@ -55,7 +55,11 @@ def record_reply_usage(
     # reply is keyed by its message id; anything else cannot be replayed, so a fresh key is safe.
     key = idempotency_key or (f"{source}:message:{message_id}" if message_id is not None else f"{source}:{uuid.uuid4().hex}")
     now = utcnow()
+    # usage_records has no foreign keys (migration 0012). The user is the one the request
+    # authenticated; the GPT's builder is read anyway, which tells an unknown GPT for free.
     builder_id = session.scalar(select(Gpt.owner_id).where(Gpt.id == gpt_id)) if gpt_id else None
+    if gpt_id and builder_id is None:
+        raise ValueError(f"usage names unknown GPT {gpt_id!r}")
     if workspace_id is None:
         workspace_id = session.scalar(select(Workspace.id).where(Workspace.owner_id == user_id, Workspace.kind == "personal").order_by(Workspace.id))
     # A conversation is new on the day its first reply is metered (one reply runs at a time per conversation).

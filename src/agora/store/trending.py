@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
 from agora.store import listings, ranking
@@ -57,3 +57,35 @@ def add_activity(session: Session, gpt_id: str, *, day: date, new_users: int, ne
 def decayed(stored: float, today: date) -> float:
     """The score as of `today` (for display and tests); ordering never needs it."""
     return stored / day_weight(today)
+
+
+def add_points(session: Session, points: dict[str, float]) -> None:
+    """Add already day-weighted points to many listings' scores in one statement (batch ingestion).
+
+    Only the score: activity that adds no conversations leaves the search key alone.
+    """
+    if not points:
+        return
+    table = Listing.__table__.name
+    if session.get_bind().dialect.name == "postgresql":
+        # The listings are locked in id order first (the sub-select's FOR UPDATE runs after its
+        # ORDER BY), so concurrent batches touching the same listings wait, never deadlock.
+        session.execute(text(f"""
+            UPDATE {table} AS l SET trending = l.trending + v.points
+            FROM (SELECT l2.id, v.points FROM unnest(CAST(:gpt_ids AS text[]), CAST(:points AS float8[])) AS v (gpt_id, points)
+                  JOIN {table} AS l2 ON l2.gpt_id = v.gpt_id ORDER BY l2.id FOR UPDATE OF l2) AS v
+            WHERE l.id = v.id"""), {"gpt_ids": list(points), "points": list(points.values())})
+        return
+    # SQLite has one writer at a time: no lock order to keep. Bound values keep the floats exact;
+    # chunks stay under SQLite's limit on parameters.
+    items = list(points.items())
+    for first in range(0, len(items), _SQLITE_PAIRS):
+        chunk = items[first:first + _SQLITE_PAIRS]
+        session.execute(
+            text(f"""UPDATE {table} SET trending = trending + v.column2
+                     FROM (VALUES {', '.join(f'(:g{n}, :p{n})' for n in range(len(chunk)))}) AS v
+                     WHERE {table}.gpt_id = v.column1"""),
+            {k: v for n, (g, p) in enumerate(chunk) for k, v in ((f"g{n}", g), (f"p{n}", p))})
+
+
+_SQLITE_PAIRS = 10_000
