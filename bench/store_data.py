@@ -322,7 +322,8 @@ def finish(database) -> None:
 
     with database.engine.begin() as conn:
         if database.dialect != "postgresql":
-            conn.execute(text("INSERT INTO store_fts(store_fts) VALUES ('rebuild')"))
+            for index in ("store_fts", "store_names_fts"):
+                conn.execute(text(f"INSERT INTO {index}({index}) VALUES ('rebuild')"))
         conn.execute(text("ANALYZE"))
     with database.session() as session:
         recount(session)

@@ -71,8 +71,7 @@ def suggest(session: Session, text: str) -> list[Listing]:
     query = parse(text, prefix_last=True)
     if query.empty:
         return []
-    candidates = index_for(session).candidates(session, query, limit=SUGGESTIONS, names_only=True)
-    return _listings(session, [c.listing_id for c in candidates])
+    return _listings(session, index_for(session).suggestions(session, query, limit=SUGGESTIONS))
 
 
 def _rank(candidates: list[Candidate], sort: str) -> list[int]:

@@ -58,26 +58,37 @@ def _values(listing: Listing, *, folded: bool) -> dict[str, str]:
 
 
 class SqliteIndex:
-    """The FTS5 table `store_fts` (created by migration 0004) indexes store_listings as
-    external content: the text lives once, in the listing. FTS5's tokenizer folds case and accents itself, so it indexes the stored text as is
-    (and `INSERT INTO store_fts(store_fts) VALUES('rebuild')` rebuilds the same index)."""
+    """Two FTS5 tables index store_listings as external content (the text lives once, in the
+    listing), both keyed by search_key so matches come back most used first:
+
+    - `store_fts` (migration 0004) over every searched column, with the porter stemmer;
+    - `store_names_fts` (migration 0011) over the names alone, without stemming, for
+      type-ahead: a prefix then reads the short lists of names that contain it, not the
+      whole-document lists of every word it starts filtered down to names.
+
+    FTS5's tokenizer folds case and accents itself, so both index the stored text as is
+    (and `INSERT INTO t(t) VALUES('rebuild')` rebuilds the same index)."""
+
+    TABLES = (("store_fts", FTS_COLUMNS), ("store_names_fts", NAME_COLUMNS))
 
     def add(self, session: Session, listing: Listing) -> None:
-        columns = ", ".join(FTS_COLUMNS)
-        values = ", ".join(f":{c}" for c in FTS_COLUMNS)
-        session.execute(
-            text(f"INSERT INTO store_fts(rowid, {columns}) VALUES (:rowid, {values})"),
-            {"rowid": listing.search_key, **_values(listing, folded=False)},
-        )
+        values = _values(listing, folded=False)
+        for table, columns in self.TABLES:
+            names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+            session.execute(
+                text(f"INSERT INTO {table}(rowid, {names}) VALUES (:rowid, {marks})"),
+                {"rowid": listing.search_key, **{c: values[c] for c in columns}},
+            )
 
     def remove(self, session: Session, listing: Listing) -> None:
         """Remove with the values that were indexed (FTS5 external content needs them)."""
-        columns = ", ".join(FTS_COLUMNS)
-        values = ", ".join(f":{c}" for c in FTS_COLUMNS)
-        session.execute(
-            text(f"INSERT INTO store_fts(store_fts, rowid, {columns}) VALUES ('delete', :rowid, {values})"),
-            {"rowid": listing.search_key, **_values(listing, folded=False)},
-        )
+        values = _values(listing, folded=False)
+        for table, columns in self.TABLES:
+            names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+            session.execute(
+                text(f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', :rowid, {marks})"),
+                {"rowid": listing.search_key, **{c: values[c] for c in columns}},
+            )
 
     def candidates(
         self, session: Session, query: Query, *, limit: int, names_only: bool = False,
@@ -94,6 +105,17 @@ class SqliteIndex:
             {"match": match, "limit": limit, **params},
         )
         return [Candidate(*row) for row in rows]
+
+    def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
+        """Ids of listings whose name matches, the most used first."""
+        rows = session.execute(
+            text(
+                "SELECT l.id FROM store_names_fts JOIN store_listings l ON l.search_key = store_names_fts.rowid "
+                "WHERE store_names_fts MATCH :match ORDER BY store_names_fts.rowid LIMIT :limit"
+            ),
+            {"match": fts5_match(query), "limit": limit},
+        )
+        return list(rows.scalars())
 
 
 # Both vectors also carry the listing's popularity tier as a lexeme no text can produce
@@ -177,6 +199,10 @@ class PostgresIndex:
         finally:
             session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
         return found
+
+    def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
+        """Ids of listings whose name matches, the most used first (name_vector)."""
+        return [c.listing_id for c in self.candidates(session, query, limit=limit, names_only=True)]
 
     @staticmethod
     def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
