@@ -33,6 +33,7 @@ from agora.models import Base
 from agora.billing.plans import ensure_default_plans
 from agora.store import details as store_details
 from agora.store import front as store_front
+from agora.store import typeahead as store_typeahead
 from agora.store.service import ensure_default_categories
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
@@ -94,6 +95,7 @@ def wipe(database: Database) -> None:
         ensure_default_plans(session)
     store_front.forget()  # the store front is cached per process for up to 60 s
     store_details.forget()  # and so are the similar shelves' neighbourhoods
+    store_typeahead.forget()  # and the busiest GPTs' names
 
 
 AGORA = str(Path(sys.executable).parent / "agora")

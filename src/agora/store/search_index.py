@@ -103,7 +103,7 @@ class SqliteIndex:
                 f"WHERE store_fts MATCH :match{where} ORDER BY store_fts.rowid LIMIT :limit"
             ),
             {"match": match, "limit": limit, **params},
-        )
+        ).all()
         return [Candidate(*row) for row in rows]
 
     def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
@@ -164,36 +164,25 @@ class PostgresIndex:
         # read tier group by tier group, most used first (GIN intersects the words with the
         # tier lexemes), stopping as soon as the pool is full: a common word is answered
         # from its busiest matches, a rare one reads its few matches in every tier.
-        # Type-ahead first looks among the TYPEAHEAD_SCAN busiest listings (a bounded walk of
-        # the search-key index): GIN would expand a short prefix into every word it starts,
-        # again for each tier. Prefixes rare there go on to the tier-by-tier read.
-        def read(limit: int, *, tiers: tuple[int, ...] = (), scan: int | None = None) -> list[Candidate]:
-            if scan is not None:  # the `scan` busiest listings, matching or not, then filtered
-                source, tiered, order = f"(SELECT * FROM store_listings ORDER BY search_key LIMIT {int(scan)}) l", matcher, ""
-            else:
-                # Within one tier popularity is equal: any matches will do, and the scan stops
-                # after `limit`. A group of sparse tiers is ordered, but holds few matches.
-                source, tiered = "store_listings l", f"({matcher} && CAST(:tiers AS tsquery))"
-                order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
+        def read(limit: int, tiers: tuple[int, ...]) -> list[Candidate]:
+            # Within one tier popularity is equal: any matches will do, and the scan stops
+            # after `limit`. A group of sparse tiers is ordered, but holds few matches.
+            order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
             rows = session.execute(
                 text(
                     # Ranking runs on the rows kept, not on every match (it reads the whole vector).
-                    f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM {source} "
-                    f"WHERE l.{column} @@ {tiered}{where}{order} LIMIT :limit) hit "
+                    f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM store_listings l "
+                    f"WHERE l.{column} @@ ({matcher} && CAST(:tiers AS tsquery)){where}{order} LIMIT :limit) hit "
                     f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
                 ),
                 {**params, **filter_params, "limit": limit, "tiers": tier_query(tiers)},
-            )
+            ).all()
             return [Candidate(*row) for row in rows]
 
-        found = read(limit, scan=TYPEAHEAD_SCAN) if query.prefix_last else []
-        # Only what the type-ahead scan found can come back from a tier read: read that many more.
-        scanned = {c.listing_id for c in found}
         session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # no full scans
         try:
-            for tiers in tier_groups(session) if len(found) < limit else []:
-                more = read(limit - len(found) + len(scanned), tiers=tiers)
-                found += [c for c in more if c.listing_id not in scanned][: limit - len(found)]
+            for tiers in tier_groups(session):
+                found += read(limit - len(found), tiers)
                 if len(found) >= limit:
                     break
         finally:
@@ -215,7 +204,6 @@ class PostgresIndex:
         return "(" + " && ".join(parts) + ")", params
 
 
-TYPEAHEAD_SCAN = 5000
 # A tier holding at least this share of the listings is read on its own; sparser tiers
 # (the most used GPTs) are read together.
 OWN_GROUP_SHARE = 0.005
