@@ -172,7 +172,8 @@ class PostgresIndex:
                 text(
                     # Ranking runs on the rows kept, not on every match (it reads the whole vector).
                     f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM store_listings l "
-                    f"WHERE l.{column} @@ ({matcher} && CAST(:tiers AS tsquery)){where}{order} LIMIT :limit) hit "
+                    f"WHERE l.{column} @@ ({matcher} && CAST(:tiers AS tsquery)) AND {band_of(tiers)}{where}{order} "
+                    f"LIMIT :limit) hit "
                     f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
                 ),
                 {**params, **filter_params, "limit": limit, "tiers": tier_query(tiers)},
@@ -204,6 +205,22 @@ class PostgresIndex:
         return "(" + " && ".join(parts) + ")", params
 
 
+# The search vectors' GIN indexes are partial, one per band of popularity tiers (migration
+# 0011): a read within a band intersects only that band's share of each word's matches,
+# where one index over everything made every tier read walk the rarest word's whole list
+# (a three-word query of common words read it once per tier group). The bands, by
+# conversations: 15 or more, 3 to 14, 1 or 2, none. Kept in step with the migration.
+BANDS = ((0, 27), (28, 29), (30, 30), (31, 31))
+
+
+def band_of(tiers: tuple[int, ...]) -> str:
+    """The SQL condition that selects (and lets the planner prove) the band of `tiers`:
+    on the tier expression, which no b-tree indexes, so only the GIN index can serve it."""
+    low, high = next((lo, hi) for lo, hi in BANDS if lo <= tiers[0] <= hi)
+    tier = f"(l.search_key >> {ranking.TIER_BITS})"
+    return f"{tier} >= {low} AND {tier} <= {high}"
+
+
 # A tier holding at least this share of the listings is read on its own; sparser tiers
 # (the most used GPTs) are read together.
 OWN_GROUP_SHARE = 0.005
@@ -211,10 +228,11 @@ _groups = TtlCache(600)
 
 
 def tier_groups(session: Session) -> list[tuple[int, ...]]:
-    """Popularity tiers in reading order, grouped so that each read has matches worth it.
+    """Popularity tiers in reading order, grouped so that each read has matches worth it,
+    and never across two bands (each read is answered by one band's partial GIN index).
 
     Tier sizes come from the search_key histogram ANALYZE keeps (so finding them costs
-    nothing); before the first ANALYZE every tier is read at once, in order.
+    nothing); before the first ANALYZE each band is read at once, in order.
     """
     def compute() -> list[tuple[int, ...]]:
         bounds = session.scalar(
@@ -223,21 +241,23 @@ def tier_groups(session: Session) -> list[tuple[int, ...]]:
                 "AND tablename = 'store_listings' AND attname = 'search_key'"
             )
         )
-        everything = tuple(range(ranking.MAX_TIER + 1))
         if not bounds or len(bounds) < 11:
-            return [everything]
+            return [tuple(range(low, high + 1)) for low, high in BANDS]
         share = Counter(bound >> ranking.TIER_BITS for bound in bounds)
         groups: list[tuple[int, ...]] = []
-        sparse: list[int] = []
-        for tier in everything:
-            if share[tier] / len(bounds) >= OWN_GROUP_SHARE:
-                if sparse:
-                    groups.append(tuple(sparse))
-                    sparse = []
-                groups.append((tier,))
-            else:
-                sparse.append(tier)
-        return groups + ([tuple(sparse)] if sparse else [])
+        for low, high in BANDS:
+            sparse: list[int] = []
+            for tier in range(low, high + 1):
+                if share[tier] / len(bounds) >= OWN_GROUP_SHARE:
+                    if sparse:
+                        groups.append(tuple(sparse))
+                        sparse = []
+                    groups.append((tier,))
+                else:
+                    sparse.append(tier)
+            if sparse:
+                groups.append(tuple(sparse))
+        return groups
 
     return _groups.get(str(session.get_bind().url), compute)
 
