@@ -233,8 +233,9 @@ def private_cluster(directory: Path, shared_buffers: str, port: int) -> str:
     (data / "postgresql.auto.conf").write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
     status = subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(data), "status"],
                             capture_output=True)
-    if status.returncode != 0:
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-w", "start")
+    # (Re)start so the settings above are the ones in force (shared_buffers needs a restart).
+    action = "restart" if status.returncode == 0 else "start"
+    as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-m", "fast", "-w", action)
     subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port),
                     "agora_bench_store"], capture_output=True)  # already there on a second run
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/agora_bench_store"
