@@ -54,12 +54,14 @@ def search(
     pool = max(POOL, offset + limit + 1)
     narrowing = {"category_id": category.id if category else None, "language": language}
     best: dict[int, Candidate] = {}
+    matches = index.candidates(session, query, limit=pool, **narrowing)
     # Names matching every word join the pool whatever their popularity: the best hits for a
-    # common word can be too little used to be among its most used matches.
-    for candidate in [
-        *index.candidates(session, query, limit=pool, **narrowing),
-        *index.candidates(session, query, limit=NAME_POOL, names_only=True, **narrowing),
-    ]:
+    # common word can be too little used to be among its most used matches. When the pool
+    # is not full it already holds every match, names included: reading them again would
+    # double the cost of the queries that cost most (several words that rarely meet).
+    if len(matches) >= pool:
+        matches += index.candidates(session, query, limit=NAME_POOL, names_only=True, **narrowing)
+    for candidate in matches:
         known = best.get(candidate.listing_id)
         if known is None or candidate.relevance > known.relevance:
             best[candidate.listing_id] = candidate
