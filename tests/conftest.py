@@ -31,7 +31,9 @@ from agora.config import Settings
 from agora.db import Database
 from agora.models import Base
 from agora.billing.plans import ensure_default_plans
+from agora.store import details as store_details
 from agora.store import front as store_front
+from agora.store import typeahead as store_typeahead
 from agora.store.service import ensure_default_categories
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
@@ -83,14 +85,17 @@ def wipe(database: Database) -> None:
         if database.dialect == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            # The FTS5 index of store_listings is not a model table: empty it first.
-            connection.execute(text("INSERT INTO store_fts(store_fts) VALUES ('delete-all')"))
+            # The FTS5 indexes of store_listings are not model tables: empty them first.
+            for index in ("store_fts", "store_names_fts"):
+                connection.execute(text(f"INSERT INTO {index}({index}) VALUES ('delete-all')"))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
     with database.session() as session:
         ensure_default_categories(session)
         ensure_default_plans(session)
     store_front.forget()  # the store front is cached per process for up to 60 s
+    store_details.forget()  # and so are the similar shelves' neighbourhoods
+    store_typeahead.forget()  # and the busiest GPTs' names
 
 
 AGORA = str(Path(sys.executable).parent / "agora")

@@ -88,3 +88,12 @@ def test_admin_manages_categories(database, make_browser, browser):
     assert browser.get("/admin/categories").status_code == 403
     refused = browser.submit("/admin/categories", {"name_en": "X", "name_fr": "X"}, form_page="/")
     assert refused.status_code == 403
+
+
+def test_gpt_page_shows_each_conversation_starter_once(database, browser):
+    gpt_id = publish(database, "Tax Helper", starters=["Explain VAT to me", "Is my bike deductible?"])
+    page = browser.get(f"/g/{gpt_id}").text
+    for starter in ("Explain VAT to me", "Is my bike deductible?"):
+        # Once, as a button that starts the chat (it was also listed again below it).
+        assert page.count(f">{starter}<") == 1
+        assert f'name="starter" value="{starter}"' in page

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import User
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt, GptVersion
-from agora.store import front, ranking
+from agora.store import front, ranking, typeahead
 from agora.store.models import Category, Listing
 from agora.store.search_index import index_for
 
@@ -26,6 +26,7 @@ def is_listed(gpt: Gpt) -> bool:
 
 def sync(session: Session, gpt: Gpt) -> Listing | None:
     listing = session.scalar(select(Listing).where(Listing.gpt_id == gpt.id))
+    typeahead.forget()  # names change here: this worker suggests the new ones at once, others within 60 s
     index = index_for(session)
     was_in = listing.category_id if listing is not None else None
     if listing is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,9 +48,15 @@ class Listing(Base):
         Index("ix_store_listings_newest", "category_id", "published_at", "id"),
         Index("ix_store_listings_builder", "builder_id", "conversations"),
         Index("ix_store_listings_all_trending", "trending", "id"),
-        # PostgreSQL only: full-text vectors maintained by store.search_index (SQLite uses FTS5).
-        Index("ix_store_listings_search_vector", "search_vector", postgresql_using="gin").ddl_if(dialect="postgresql"),
-        Index("ix_store_listings_name_vector", "name_vector", postgresql_using="gin").ddl_if(dialect="postgresql"),
+        # PostgreSQL only: full-text vectors maintained by store.search_index (SQLite uses FTS5),
+        # indexed by GIN indexes partial per popularity band (migration 0011).
+        *(
+            Index(f"ix_store_listings_{vector}_t{low}_{high}", vector, postgresql_using="gin",
+                  postgresql_where=text(f"(search_key >> 40) >= {low} AND (search_key >> 40) <= {high}"))
+            .ddl_if(dialect="postgresql")
+            for vector in ("search_vector", "name_vector")
+            for low, high in ((0, 27), (28, 29), (30, 30), (31, 31))
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -58,26 +58,37 @@ def _values(listing: Listing, *, folded: bool) -> dict[str, str]:
 
 
 class SqliteIndex:
-    """The FTS5 table `store_fts` (created by migration 0004) indexes store_listings as
-    external content: the text lives once, in the listing. FTS5's tokenizer folds case and accents itself, so it indexes the stored text as is
-    (and `INSERT INTO store_fts(store_fts) VALUES('rebuild')` rebuilds the same index)."""
+    """Two FTS5 tables index store_listings as external content (the text lives once, in the
+    listing), both keyed by search_key so matches come back most used first:
+
+    - `store_fts` (migration 0004) over every searched column, with the porter stemmer;
+    - `store_names_fts` (migration 0011) over the names alone, without stemming, for
+      type-ahead: a prefix then reads the short lists of names that contain it, not the
+      whole-document lists of every word it starts filtered down to names.
+
+    FTS5's tokenizer folds case and accents itself, so both index the stored text as is
+    (and `INSERT INTO t(t) VALUES('rebuild')` rebuilds the same index)."""
+
+    TABLES = (("store_fts", FTS_COLUMNS), ("store_names_fts", NAME_COLUMNS))
 
     def add(self, session: Session, listing: Listing) -> None:
-        columns = ", ".join(FTS_COLUMNS)
-        values = ", ".join(f":{c}" for c in FTS_COLUMNS)
-        session.execute(
-            text(f"INSERT INTO store_fts(rowid, {columns}) VALUES (:rowid, {values})"),
-            {"rowid": listing.search_key, **_values(listing, folded=False)},
-        )
+        values = _values(listing, folded=False)
+        for table, columns in self.TABLES:
+            names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+            session.execute(
+                text(f"INSERT INTO {table}(rowid, {names}) VALUES (:rowid, {marks})"),
+                {"rowid": listing.search_key, **{c: values[c] for c in columns}},
+            )
 
     def remove(self, session: Session, listing: Listing) -> None:
         """Remove with the values that were indexed (FTS5 external content needs them)."""
-        columns = ", ".join(FTS_COLUMNS)
-        values = ", ".join(f":{c}" for c in FTS_COLUMNS)
-        session.execute(
-            text(f"INSERT INTO store_fts(store_fts, rowid, {columns}) VALUES ('delete', :rowid, {values})"),
-            {"rowid": listing.search_key, **_values(listing, folded=False)},
-        )
+        values = _values(listing, folded=False)
+        for table, columns in self.TABLES:
+            names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+            session.execute(
+                text(f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', :rowid, {marks})"),
+                {"rowid": listing.search_key, **{c: values[c] for c in columns}},
+            )
 
     def candidates(
         self, session: Session, query: Query, *, limit: int, names_only: bool = False,
@@ -92,8 +103,19 @@ class SqliteIndex:
                 f"WHERE store_fts MATCH :match{where} ORDER BY store_fts.rowid LIMIT :limit"
             ),
             {"match": match, "limit": limit, **params},
-        )
+        ).all()
         return [Candidate(*row) for row in rows]
+
+    def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
+        """Ids of listings whose name matches, the most used first."""
+        rows = session.execute(
+            text(
+                "SELECT l.id FROM store_names_fts JOIN store_listings l ON l.search_key = store_names_fts.rowid "
+                "WHERE store_names_fts MATCH :match ORDER BY store_names_fts.rowid LIMIT :limit"
+            ),
+            {"match": fts5_match(query), "limit": limit},
+        )
+        return list(rows.scalars())
 
 
 # Both vectors also carry the listing's popularity tier as a lexeme no text can produce
@@ -136,47 +158,46 @@ class PostgresIndex:
         matcher, column = (self._tsquery(query, ("simple",))[0], "name_vector") if names_only else (full, "search_vector")
         where, filter_params = filters(category_id, language)
         columns = RANK_COLUMNS.format(relevance=f"ts_rank_cd('{{0.1, 0.2, 0.5, 1.0}}', l.search_vector, {full})")
-        found: list[Candidate] = []
         # GIN cannot return matches in search-key order and stop early as FTS5 does: it
         # finds every match, and reading each from the table is what costs. So matches are
         # read tier group by tier group, most used first (GIN intersects the words with the
         # tier lexemes), stopping as soon as the pool is full: a common word is answered
         # from its busiest matches, a rare one reads its few matches in every tier.
-        # Type-ahead first looks among the TYPEAHEAD_SCAN busiest listings (a bounded walk of
-        # the search-key index): GIN would expand a short prefix into every word it starts,
-        # again for each tier. Prefixes rare there go on to the tier-by-tier read.
-        def read(limit: int, *, tiers: tuple[int, ...] = (), scan: int | None = None) -> list[Candidate]:
-            if scan is not None:  # the `scan` busiest listings, matching or not, then filtered
-                source, tiered, order = f"(SELECT * FROM store_listings ORDER BY search_key LIMIT {int(scan)}) l", matcher, ""
-            else:
-                # Within one tier popularity is equal: any matches will do, and the scan stops
-                # after `limit`. A group of sparse tiers is ordered, but holds few matches.
-                source, tiered = "store_listings l", f"({matcher} && CAST(:tiers AS tsquery))"
-                order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
+        # One statement: its tier-group reads are the branches of a UNION ALL under a LIMIT,
+        # which PostgreSQL runs in order and stops pulling from once the pool is full. (One
+        # statement per group cost a round trip and a plan each: ~0.5 ms times a dozen.)
+        def branch(tiers: tuple[int, ...]) -> str:
+            # Within one tier popularity is equal: any matches will do, and the scan stops
+            # after `limit`. A group of sparse tiers is ordered, but holds few matches.
+            order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
+            lexemes = tier_query(tiers).replace("'", "''")  # '~7' | '~8': digits and quotes only
+            return (
+                f"(SELECT l.id, l.search_key FROM store_listings l WHERE l.{column} @@ "
+                f"({matcher} && CAST('{lexemes}' AS tsquery)) AND {band_of(tiers)}{where}{order} LIMIT :limit)"
+            )
+
+        union = " UNION ALL ".join(branch(tiers) for tiers in tier_groups(session))
+        parallel = session.execute(text(
+            "SELECT current_setting('max_parallel_workers_per_gather'), set_config('enable_seqscan', 'off', true), "
+            "set_config('max_parallel_workers_per_gather', '0', true)"  # no full scans; branches run in order
+        )).scalar()
+        try:
             rows = session.execute(
                 text(
                     # Ranking runs on the rows kept, not on every match (it reads the whole vector).
-                    f"SELECT {columns} FROM (SELECT l.id, l.search_key FROM {source} "
-                    f"WHERE l.{column} @@ {tiered}{where}{order} LIMIT :limit) hit "
+                    f"SELECT {columns} FROM (SELECT * FROM ({union}) u LIMIT :limit) hit "
                     f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
                 ),
-                {**params, **filter_params, "limit": limit, "tiers": tier_query(tiers)},
-            )
-            return [Candidate(*row) for row in rows]
-
-        found = read(limit, scan=TYPEAHEAD_SCAN) if query.prefix_last else []
-        # Only what the type-ahead scan found can come back from a tier read: read that many more.
-        scanned = {c.listing_id for c in found}
-        session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))  # no full scans
-        try:
-            for tiers in tier_groups(session) if len(found) < limit else []:
-                more = read(limit - len(found) + len(scanned), tiers=tiers)
-                found += [c for c in more if c.listing_id not in scanned][: limit - len(found)]
-                if len(found) >= limit:
-                    break
+                {**params, **filter_params, "limit": limit},
+            ).all()
         finally:
-            session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
-        return found
+            session.execute(text("SELECT set_config('enable_seqscan', 'on', true), "
+                                 "set_config('max_parallel_workers_per_gather', :parallel, true)"), {"parallel": parallel})
+        return [Candidate(*row) for row in rows]
+
+    def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
+        """Ids of listings whose name matches, the most used first (name_vector)."""
+        return [c.listing_id for c in self.candidates(session, query, limit=limit, names_only=True)]
 
     @staticmethod
     def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
@@ -189,7 +210,22 @@ class PostgresIndex:
         return "(" + " && ".join(parts) + ")", params
 
 
-TYPEAHEAD_SCAN = 5000
+# The search vectors' GIN indexes are partial, one per band of popularity tiers (migration
+# 0011): a read within a band intersects only that band's share of each word's matches,
+# where one index over everything made every tier read walk the rarest word's whole list
+# (a three-word query of common words read it once per tier group). The bands, by
+# conversations: 15 or more, 3 to 14, 1 or 2, none. Kept in step with the migration.
+BANDS = ((0, 27), (28, 29), (30, 30), (31, 31))
+
+
+def band_of(tiers: tuple[int, ...]) -> str:
+    """The SQL condition that selects (and lets the planner prove) the band of `tiers`:
+    on the tier expression, which no b-tree indexes, so only the GIN index can serve it."""
+    low, high = next((lo, hi) for lo, hi in BANDS if lo <= tiers[0] <= hi)
+    tier = f"(l.search_key >> {ranking.TIER_BITS})"
+    return f"{tier} >= {low} AND {tier} <= {high}"
+
+
 # A tier holding at least this share of the listings is read on its own; sparser tiers
 # (the most used GPTs) are read together.
 OWN_GROUP_SHARE = 0.005
@@ -197,10 +233,11 @@ _groups = TtlCache(600)
 
 
 def tier_groups(session: Session) -> list[tuple[int, ...]]:
-    """Popularity tiers in reading order, grouped so that each read has matches worth it.
+    """Popularity tiers in reading order, grouped so that each read has matches worth it,
+    and never across two bands (each read is answered by one band's partial GIN index).
 
     Tier sizes come from the search_key histogram ANALYZE keeps (so finding them costs
-    nothing); before the first ANALYZE every tier is read at once, in order.
+    nothing); before the first ANALYZE each band is read at once, in order.
     """
     def compute() -> list[tuple[int, ...]]:
         bounds = session.scalar(
@@ -209,21 +246,23 @@ def tier_groups(session: Session) -> list[tuple[int, ...]]:
                 "AND tablename = 'store_listings' AND attname = 'search_key'"
             )
         )
-        everything = tuple(range(ranking.MAX_TIER + 1))
         if not bounds or len(bounds) < 11:
-            return [everything]
+            return [tuple(range(low, high + 1)) for low, high in BANDS]
         share = Counter(bound >> ranking.TIER_BITS for bound in bounds)
         groups: list[tuple[int, ...]] = []
-        sparse: list[int] = []
-        for tier in everything:
-            if share[tier] / len(bounds) >= OWN_GROUP_SHARE:
-                if sparse:
-                    groups.append(tuple(sparse))
-                    sparse = []
-                groups.append((tier,))
-            else:
-                sparse.append(tier)
-        return groups + ([tuple(sparse)] if sparse else [])
+        for low, high in BANDS:
+            sparse: list[int] = []
+            for tier in range(low, high + 1):
+                if share[tier] / len(bounds) >= OWN_GROUP_SHARE:
+                    if sparse:
+                        groups.append(tuple(sparse))
+                        sparse = []
+                    groups.append((tier,))
+                else:
+                    sparse.append(tier)
+            if sparse:
+                groups.append(tuple(sparse))
+        return groups
 
     return _groups.get(str(session.get_bind().url), compute)
 
