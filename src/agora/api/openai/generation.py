@@ -133,6 +133,7 @@ def upstream_error(error: ProviderError) -> OpenAIError:
     from agora.providers.openai_compat import timed_out
 
     cause = error.__cause__
-    if isinstance(cause, openai.APITimeoutError) or (cause is not None and timed_out(cause)):
+    # TimeoutError: a whole reply's timeout (providers.openai_json), which aiohttp raises as one.
+    if isinstance(cause, (openai.APITimeoutError, TimeoutError)) or (cause is not None and timed_out(cause)):
         return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
     return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")
