@@ -23,6 +23,7 @@ from datetime import timezone
 import anyio
 
 from agora.accounts import api_keys
+from agora.accounts import service as accounts
 from agora.accounts.api_keys import KeyHolder
 from agora.api.openai.errors import invalid_key, missing_scope
 from agora.config import Settings
@@ -40,6 +41,9 @@ class Caller:
     plan: KeyPlan  # checked for API access when the entry was made
     key_expires_at: float | None  # the key's own expiry (epoch seconds), checked on every call
     fresh_until: float  # monotonic clock: read the key again after this
+    # What usage is metered against: the plan's workspace, else the owner's personal one (as
+    # metering would look up for every record, here once per entry).
+    usage_workspace_id: int | None
 
 
 class CallerCache:
@@ -74,7 +78,8 @@ class CallerCache:
                 raise invalid_key(refused.reason) from None
             plan = plans.get(session, holder, settings)  # raises PlanRequired: not remembered
             expires = holder.expires_at.replace(tzinfo=timezone.utc).timestamp() if holder.expires_at is not None else None
-        found = Caller(holder, plan, expires, self._clock() + self._seconds)
+            workspace_id = plan.workspace_id if plan.workspace_id is not None else accounts.personal_workspace_id(session, holder.user)
+        found = Caller(holder, plan, expires, self._clock() + self._seconds, workspace_id)
         with self._lock:
             if len(self._entries) >= SWEEP_ABOVE:
                 now = self._clock()

@@ -80,7 +80,7 @@ async def chat_completions(request: Request, state: V1State) -> Response:
         # After the limiter, so that a call it refuses uses none of the plan's message quota.
         await anyio.to_thread.run_sync(_count_message, state, holder, call)
     reply_id = replies.completion_id()
-    finish = _finisher(state, holder, call, limits, reply_id)
+    finish = _finisher(state, caller, call, limits, reply_id)
     if body.stream:
         return await _stream(Generation(state.provider, call), body, reply_id, decision, finish)
     whole = WholeReply(state.provider, call)
@@ -106,7 +106,9 @@ def _count_message(state: V1State, holder: KeyHolder, call: service.Call) -> Non
                             plan_name=call.plan.name, settings=state.settings)
 
 
-def _finisher(state: V1State, holder: KeyHolder, call: service.Call, limits: Limits, reply_id: str):
+def _finisher(state: V1State, caller: Caller, call: service.Call, limits: Limits, reply_id: str):
+    holder = caller.holder
+
     async def finish(outcome: Outcome) -> None:
         """Meter the reply however it ended (a disconnect cancels us: this must still run)."""
         state.usage.record(
@@ -114,7 +116,7 @@ def _finisher(state: V1State, holder: KeyHolder, call: service.Call, limits: Lim
             message_id=None, status=outcome.status, prompt_tokens=outcome.usage.prompt_tokens,
             completion_tokens=outcome.usage.completion_tokens, latency_ms=outcome.latency_ms, source="api",
             # Keyed by the completion id: metering this reply twice (a retried batch) records it once.
-            idempotency_key=f"api:{reply_id}", plan_code=call.plan.code, workspace_id=call.plan.workspace_id,
+            idempotency_key=f"api:{reply_id}", plan_code=call.plan.code, workspace_id=caller.usage_workspace_id,
         )
         with anyio.CancelScope(shield=True):
             # The prompt was taken up front (as estimated); now the reply's tokens.
