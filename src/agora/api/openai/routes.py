@@ -8,6 +8,7 @@ from the per-process cache (callers.py), its usage is queued for the batched wri
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -158,7 +159,43 @@ async def _stream(generation: Generation, body: ChatCompletionIn, reply_id: str,
             await finish(generation.outcome())
         yield b"data: [DONE]\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={**decision.headers(), "Cache-Control": "no-cache"})
+    return _EventStream(events(), media_type="text/event-stream", headers={**decision.headers(), "Cache-Control": "no-cache"})
+
+
+class _EventStream(StreamingResponse):
+    """A streamed response whose events made in one turn of the event loop go out in one write.
+
+    The provider's events from one read of the upstream come one after the other without
+    waiting; sent as an HTTP chunk each, they cost a system call apiece (22 for a reply of
+    20 pieces). Here they are joined, and sent as soon as the stream waits for more.
+    """
+
+    async def stream_response(self, send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        pending: list[bytes] = []
+        sender: asyncio.Task | None = None
+
+        async def send_pending() -> None:
+            while pending:
+                body = b"".join(pending)
+                pending.clear()
+                await send({"type": "http.response.body", "body": body, "more_body": True})
+
+        try:
+            async for chunk in self.body_iterator:
+                pending.append(chunk)
+                if sender is None or sender.done():
+                    if sender is not None:
+                        sender.result()  # a send that failed (the client left) ends the stream
+                    # Runs when this task next waits, with everything made until then.
+                    sender = asyncio.get_running_loop().create_task(send_pending())
+            if sender is not None:
+                await sender
+            await send_pending()
+        finally:
+            if sender is not None and not sender.done():
+                sender.cancel()
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
