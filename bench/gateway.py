@@ -36,12 +36,25 @@ AGORA = str(Path(sys.executable).parent / "agora")
 MODEL = "bench-model"
 CHUNKS = 20
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 64}
+# Plus without limits of its own (the settings' apply), no message quota (the GPT latency run
+# sends hundreds), and a GPT of the bench user's, published: its id is printed.
 PLUS_WITHOUT_OWN_LIMITS = """
+from agora.accounts import service as accounts
 from agora.billing import plans
 from agora.config import get_settings
 from agora.db import Database
+from agora.gpts import service as gpts
+from agora.gpts.content import GptContent
 with Database(get_settings().resolved_database_url()).session() as session:
-    plans.edit_plan(session, plans.PLUS, entitlements_patch={"api_requests_per_minute": 0, "api_tokens_per_minute": 0})
+    plans.edit_plan(session, plans.PLUS, entitlements_patch={"api_requests_per_minute": 0, "api_tokens_per_minute": 0,
+                                                             "messages_per_window": None})
+    owner = accounts.user_by_email(session, "bench@example.com")
+    content = GptContent(name="Bench Helper", description="Answers the benchmark", instructions="Be brief.", welcome_message="Hi.",
+                         starters=["Say hello."])
+    gpt = gpts.create_gpt(session, owner=owner, workspace_id=accounts.personal_workspace_id(session, owner), content=content,
+                          visibility="public")
+    gpts.publish(session, gpt, author=owner)
+    print(gpt.id)
 """
 
 
@@ -128,13 +141,13 @@ def start_agora(upstream: str, home: Path, log) -> tuple[subprocess.Popen, str, 
     subprocess.run([AGORA, "create-user", "--email", "bench@example.com", "--password", "bench password 123", "--name", "Bench"],
                    env=env, check=True, capture_output=True)
     # Keys get their plan's rate limits (the trial's Plus here); at 0 the plan leaves them to the settings above.
-    subprocess.run([sys.executable, "-c", PLUS_WITHOUT_OWN_LIMITS], env=env, check=True, capture_output=True)
+    gpt = subprocess.run([sys.executable, "-c", PLUS_WITHOUT_OWN_LIMITS], env=env, check=True, capture_output=True, text=True).stdout.strip()
     key = subprocess.run([AGORA, "api-key", "create", "--email", "bench@example.com", "--name", "bench"],
                          env=env, check=True, capture_output=True, text=True).stdout.strip()
     process = subprocess.Popen([AGORA, "serve", "--workers", "1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/v1"
     wait_ready(f"{url}/models", process, {"Authorization": f"Bearer {key}"})
-    return process, url, key
+    return process, url, key, gpt
 
 
 def start_litellm(litellm: str, upstream: str, home: Path, log) -> tuple[subprocess.Popen, str, str]:
@@ -163,8 +176,8 @@ def complete(response: httpx.Response, stream: bool) -> bool:
     return response.text.rstrip().endswith("data: [DONE]")
 
 
-def latencies(url: str, key: str, stream: bool, count: int) -> list[float]:
-    body = {**BODY, "stream": stream}
+def latencies(url: str, key: str, stream: bool, count: int, model: str = MODEL) -> list[float]:
+    body = {**BODY, "model": model, "stream": stream}
     taken = []
     with httpx.Client(headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
         for i in range(count + count // 10):
@@ -235,7 +248,7 @@ def main() -> None:
         try:
             processes[0].stdout.readline()
             upstream = f"http://127.0.0.1:{port}/v1"
-            agora, agora_url, agora_key = start_agora(upstream, home / "agora", log)
+            agora, agora_url, agora_key, agora_gpt = start_agora(upstream, home / "agora", log)
             processes.append(agora)
             litellm, litellm_url, litellm_key = start_litellm(args.litellm, upstream, home, log)
             processes.append(litellm)
@@ -252,6 +265,11 @@ def main() -> None:
                         print(f"{name:9s} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
                     else:
                         print(f"{name:9s} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   added p50 {p50 - base['p50']:6.2f} ms   added p99 {p99 - base['p99']:6.2f} ms")
+                # A GPT (model="g-..."): its prompt composed and its quota counted on every call; Agora only.
+                taken = latencies(agora_url, agora_key, stream, args.requests // 2, model=agora_gpt)
+                p50, p99 = statistics.median(taken), percentile(taken, 99)
+                print(f"{'agora GPT':9s} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   added p50 {p50 - base['p50']:6.2f} ms   added p99 {p99 - base['p99']:6.2f} ms"
+                      f"   ({args.requests // 2} requests)")
                 for name, (url, key) in targets.items():
                     if name == "upstream":
                         continue

@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,7 +26,7 @@ from agora.billing import webhook_routes as billing_webhooks
 from agora.billing.errors import UPGRADE_URL
 from agora.workspaces import api as workspaces_api
 from agora.workspaces import routes as workspaces_pages
-from agora.api.openai.app import create_v1_app
+from agora.api.openai.app import V1First, create_v1_app
 from agora.chat import api as chat_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("agora started", extra={"database": app.state.database.dialect})
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
+        if (writer := getattr(app.state, "api_usage_writer", None)) is not None:
+            await anyio.to_thread.run_sync(writer.close)  # /v1's queued usage, before the database goes
         app.state.database.dispose()
         if (limiter := getattr(app.state, "api_limiter", None)) is not None:
             await limiter.aclose()  # the /v1 rate limiter's Redis connections
@@ -95,9 +98,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings.resolved_database_url())
     app.state.secret_key = settings.resolved_secret_key()
 
-    # A sub-application, so that everything under /v1 (errors included) speaks OpenAI's dialect;
-    # first, so API calls are not matched against every page route before it.
-    app.mount("/v1", create_v1_app(app), name="v1")
     for router, in_schema in ROUTERS:
         # CSRF is checked at the router level so no new form can forget it.
         app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema)
@@ -106,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_operations(app)
     _add_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, settings=settings)
+    # Last, so outermost: everything under /v1 (errors included) speaks OpenAI's dialect, and
+    # skips the pages' middleware and routes (see agora.api.openai.app).
+    app.add_middleware(V1First, v1=create_v1_app(app))
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import openai
 import pytest
 
@@ -133,3 +134,15 @@ def test_developer_and_multipart_messages_are_accepted(upstream, client):
         messages=[{"role": "developer", "content": "Be brief."}, {"role": "user", "content": [{"type": "text", "text": "Hi "}, {"type": "text", "text": "there"}]}],
     )
     assert upstream.requests[-1]["messages"] == [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi there"}]
+
+
+def test_a_client_that_leaves_a_stream_stops_the_upstream_and_is_metered_as_stopped(upstream, server, key, database):
+    from tests.chat.conftest import eventually
+
+    upstream.next("slow")
+    with httpx.Client(base_url=f"{server.url}/v1", headers={"Authorization": f"Bearer {key}"}, timeout=20) as http:
+        with http.stream("POST", "/chat/completions", json={"model": "standin", "stream": True, "messages": [{"role": "user", "content": "hi"}]}) as reply:
+            lines = reply.iter_lines()
+            assert next(line for line in lines if line.startswith("data: ")).startswith('data: {"id": "chatcmpl-')
+    assert eventually(lambda: upstream.aborted == 1)
+    assert eventually(lambda: [r.status for r in usage_records(database)] == ["stopped"])

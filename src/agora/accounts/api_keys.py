@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import ApiKey, User
@@ -45,6 +46,7 @@ class KeyHolder:
     user: User
     scopes: frozenset[str]
     last_used_stale: bool = False  # last_used_at is older than LAST_USED_PRECISION: call mark_used
+    expires_at: datetime | None = None
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
@@ -87,7 +89,25 @@ def revoke(session: Session, *, user: User, key_id: int) -> ApiKey:
         raise NotFound(_("There is no such API key."))
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        public_id = key.public_id
+        # Caches of callers (/v1 keeps them a few seconds) forget the key once the revocation is
+        # committed: forgotten earlier, a call in between could read and remember it unrevoked.
+        event.listen(session, "after_commit", lambda _session: _tell_revoked(public_id), once=True)
     return key
+
+
+# Objects with a `key_revoked(public_id)` method, told of every revocation in this process.
+_revocation_listeners: weakref.WeakSet = weakref.WeakSet()
+
+
+def on_revoke(listener) -> None:
+    """Tell `listener.key_revoked(public_id)` whenever a key is revoked in this process (held weakly)."""
+    _revocation_listeners.add(listener)
+
+
+def _tell_revoked(public_id: str) -> None:
+    for listener in list(_revocation_listeners):
+        listener.key_revoked(public_id)
 
 
 def display_prefix(key: ApiKey) -> str:
@@ -123,7 +143,8 @@ def authenticate(session: Session, raw_key: str) -> KeyHolder:
         raise KeyRefused("expired")
     session.expunge(user)
     stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_PRECISION
-    return KeyHolder(key_id=key.id, public_id=key.public_id, user=user, scopes=frozenset(key.scopes.split()), last_used_stale=stale)
+    return KeyHolder(key_id=key.id, public_id=key.public_id, user=user, scopes=frozenset(key.scopes.split()), last_used_stale=stale,
+                     expires_at=key.expires_at)
 
 
 def mark_used(session: Session, key_id: int) -> None:

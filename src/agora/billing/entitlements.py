@@ -78,8 +78,14 @@ def _plan_allowing(session: Session, flag: str) -> Plan:
 def check_use(session: Session, user: User, gpt: Gpt, settings: Settings) -> PlanInForce:
     """Refuse a GPT by another builder (outside the user's workspaces) unless the plan allows it."""
     in_force = plan_in_force(session, user, settings)
+    check_use_under(session, user, gpt, in_force)
+    return in_force
+
+
+def check_use_under(session: Session, user: User, gpt: Gpt, in_force: PlanInForce) -> None:
+    """check_use with the plan in force already known (/v1 keeps it per key for a few seconds)."""
     if gpt.owner_id == user.id or _shares_workspace(session, user, gpt):
-        return in_force
+        return
     from agora.workspaces.service import store_gpts_blocked
 
     if in_force.status not in ("trial", "free") and store_gpts_blocked(session, in_force.workspace_id):
@@ -94,7 +100,6 @@ def check_use(session: Session, user: User, gpt: Gpt, settings: Settings) -> Pla
               plan=better.name, current=in_force.plan.name),
             plan=better.code,
         )
-    return in_force
 
 
 def check_api_access(session: Session, user: User, settings: Settings) -> PlanInForce:

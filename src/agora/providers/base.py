@@ -73,6 +73,16 @@ class Finished:
 Event = Queued | TextDelta | ToolCallDelta | Finished
 
 
+@dataclass(frozen=True)
+class Completion:
+    """A whole reply, from a provider's optional `complete` (see `completer`): what a stream's events add up to."""
+
+    text: str
+    tool_calls: list[dict[str, Any]]  # OpenAI's message shape: {"id", "type": "function", "function": {"name", "arguments"}}
+    finish_reason: str
+    usage: Usage
+
+
 class ProviderError(Exception):
     """The backend failed; `message` is written for the person chatting (and the operator)."""
 
@@ -121,3 +131,18 @@ def supports_tools(provider: Provider, model: str) -> bool:
         except ProviderError:
             return False  # nothing answers the model: it cannot call tools either
     return bool(getattr(provider, "supports_tools", False))
+
+
+def completer(provider: Provider, model: str):
+    """The provider's `complete(request) -> Completion` for `model` (one JSON body, no stream), or None.
+
+    Optional: a provider that has none is streamed and its events joined. A provider that
+    routes each model to another (the catalog) answers through `provider_for`.
+    """
+    route = getattr(provider, "provider_for", None)
+    if route is not None:
+        try:
+            provider = route(model)
+        except ProviderError:
+            return None  # the stream says why nothing answers the model
+    return getattr(provider, "complete", None)

@@ -20,7 +20,8 @@ import openai
 
 from agora.config import Settings
 from agora.i18n import gettext as _
-from agora.providers.base import CompletionRequest, Event, Finished, ProviderError, TextDelta, ToolCallDelta, Usage
+from agora.providers.base import Completion, CompletionRequest, Event, Finished, ProviderError, TextDelta, ToolCallDelta, Usage
+from agora.providers.openai_json import JsonClient
 
 # No tokenizer for a remote model: estimate high (3 characters a token, plus the per-message
 # framing) so the history we send never overflows the server's context window.
@@ -50,6 +51,8 @@ class OpenAIProvider:
         )
         self._home = _Home(self._client)
         weakref.finalize(self, self._home.close_soon)
+        self._json = JsonClient(base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries)  # `complete`'s
+        weakref.finalize(self, self._json.close_soon)
 
     def models(self) -> list[str]:
         return list(self._models)
@@ -119,6 +122,37 @@ class OpenAIProvider:
             finish_reason = "tool_calls"
         yield Finished(usage, finish_reason)
 
+    async def complete(self, request: CompletionRequest) -> Completion:
+        """The whole reply as one JSON body (`stream: false`), for a caller that wants it whole (/v1).
+
+        Sent with aiohttp directly (openai_json.py: the SDK's request machinery cost three
+        quarters of the call), with the SDK's retries, timeouts and this provider's errors.
+        """
+        reply = await self._json.post(_arguments(request))
+        try:
+            return self._completion(reply, request)
+        except (ValueError, TypeError, AttributeError) as error:
+            raise ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": self.base_url}, retryable=True) from error
+
+    def _completion(self, body: Any, request: CompletionRequest) -> Completion:
+        choice = (body.get("choices") or [None])[0] if isinstance(body, dict) else None
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            raise ValueError("a completion without a message")
+        text = message.get("content") or ""
+        calls = [_whole_call(call) for call in message.get("tool_calls") or ()]
+        used = body.get("usage")
+        if isinstance(used, dict):
+            usage = Usage(used.get("prompt_tokens") or 0, used.get("completion_tokens") or 0)
+        else:  # as in `stream`: estimate rather than record nothing
+            produced = text + "".join(call["function"]["arguments"] for call in calls)
+            usage = Usage(self.count_tokens(request.messages, request.model),
+                          self.count_tokens([{"content": produced}], request.model) - TOKENS_PER_MESSAGE)
+        finish_reason = choice.get("finish_reason") or "stop"
+        if calls and finish_reason == "stop":  # as in `stream`
+            finish_reason = "tool_calls"
+        return Completion(str(text), calls, finish_reason, usage)
+
     def _explain(self, error: Exception, *, midway: bool = False) -> ProviderError:
         url = self.base_url
         if not midway and isinstance(error, openai.APIConnectionError) and refused(error):
@@ -146,6 +180,7 @@ class OpenAIProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
+        await self._json.aclose()
 
 
 class _Home:
@@ -262,6 +297,30 @@ class _ToolCalls:
         # Not every server names its calls; clients need an id to answer one with a tool message.
         call_id = piece.get("id") or "call_" + secrets.token_urlsafe(18)
         return ToolCallDelta(index, str(call_id), str(function.get("name") or ""), fragment)
+
+
+def _arguments(request: CompletionRequest) -> dict[str, Any]:
+    """`complete`'s request (`stream` builds its own, with its stream options)."""
+    arguments: dict[str, Any] = dict(model=request.model, messages=request.messages, temperature=request.temperature,
+                                     top_p=request.top_p, max_tokens=request.max_tokens)
+    if request.stop:
+        arguments["stop"] = request.stop
+    if request.tools:
+        arguments["tools"] = request.tools
+        if request.tool_choice is not None:
+            arguments["tool_choice"] = request.tool_choice
+        if request.parallel_tool_calls is not None:
+            arguments["parallel_tool_calls"] = request.parallel_tool_calls
+    return arguments
+
+
+def _whole_call(call: Any) -> dict[str, Any]:
+    """A tool call of a whole reply in OpenAI's message shape (an id made up when the server gave none, as in `stream`)."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("arguments") or "", str):
+        raise ValueError("a malformed tool call")
+    return {"id": str(call.get("id") or "call_" + secrets.token_urlsafe(18)), "type": "function",
+            "function": {"name": str(function.get("name") or ""), "arguments": function.get("arguments") or ""}}
 
 
 def _characters(message: dict[str, Any]) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -34,10 +34,12 @@ class KeyPlan:
     name: str
     workspace_id: int | None
     entitlements: Entitlements
+    # All of it, for the checks that need more (entitlements.check_use_under: is a store GPT allowed?).
+    in_force: PlanInForce = field(compare=False, repr=False)
 
     @classmethod
     def of(cls, in_force: PlanInForce) -> KeyPlan:
-        return cls(in_force.plan.code, in_force.plan.name, in_force.workspace_id, in_force.entitlements)
+        return cls(in_force.plan.code, in_force.plan.name, in_force.workspace_id, in_force.entitlements, in_force)
 
 
 def limits_for(plan: KeyPlan, settings: Settings) -> Limits:

@@ -1,65 +1,97 @@
-"""The /v1 sub-application: mounted by agora.app so every answer under /v1 has OpenAI's error shape."""
+"""/v1 as a plain ASGI application, reached before the pages' middleware and routing.
+
+A gateway is judged by the time it adds to a call. FastAPI's dependency machinery, its
+router walking every page route, and the pages' middleware (language, CSRF cookie) cost
+more per call than the rest of /v1 together, and /v1 needs none of them: `V1First` sends
+every /v1 request straight to `V1App`, which routes its three endpoints itself and answers
+every error in OpenAI's shape.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from agora.api.openai import routes
 from agora.api.openai.errors import OpenAIError, with_upgrade_url
+from agora.api.openai.state import v1_state
 from agora.billing.errors import UPGRADE_URL, PlanRequired, QuotaExceeded
 from agora.errors import AgoraError
 
 log = logging.getLogger("agora.api")
+PREFIX = "/v1"
+MODELS = "/v1/models"
 
 
-def create_v1_app(main: FastAPI) -> FastAPI:
-    v1 = FastAPI(title="Agora OpenAI-compatible API", docs_url=None, redoc_url=None, openapi_url=None)
-    v1.state.main = main
-    v1.include_router(routes.router)
+class V1App:
+    def __init__(self, main) -> None:
+        self.main = main  # the main application: its state is read on every request (tests swap parts of it)
 
-    @v1.exception_handler(OpenAIError)
-    async def openai_error(request: Request, error: OpenAIError) -> JSONResponse:
-        return error.response()
+    async def __call__(self, scope, receive, send) -> None:
+        request = Request(scope, receive)
+        try:
+            response = await self._dispatch(request, scope["path"].removeprefix(scope.get("root_path", "")))
+        except OpenAIError as error:
+            response = error.response()
+        except AgoraError as error:
+            response = _agora_error(request, error)
+        except Exception:
+            log.exception("unexpected error in %s %s", request.method, request.url.path)
+            response = JSONResponse(
+                {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
+                status_code=500,
+            )
+        await response(scope, receive, send)
 
-    @v1.exception_handler(AgoraError)
-    async def agora_error(request: Request, error: AgoraError) -> JSONResponse:
-        # A refusal from a shared service (the plans' entitlement and quota checks, for one)
-        # keeps its status and code, in OpenAI's shape; 429s keep their Retry-After.
-        retry_after = getattr(error, "retry_after", None)
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-        status = 400 if error.status == 422 else error.status  # OpenAI says 400 for invalid input
-        message = error.message
-        if isinstance(error, (PlanRequired, QuotaExceeded)):
-            # The plans' refusals name the upgrade page by its path; an API caller needs the full address.
-            root = request.scope.get("root_path", "").removesuffix("/v1")
-            upgrade = str(request.url.replace(path=root + UPGRADE_URL, query=""))
-            message = with_upgrade_url(message, UPGRADE_URL, upgrade, suggest=isinstance(error, QuotaExceeded) and error.plan is not None)
-        return OpenAIError(status, message, code=error.code, param=error.field, headers=headers).response()
+    async def _dispatch(self, request: Request, path: str) -> Response:
+        method = request.method
+        if path == "/v1/chat/completions":
+            _allow(method, "POST")
+            return await routes.chat_completions(request, await v1_state(self.main.state))
+        if path == MODELS:
+            _allow(method, "GET")
+            return await routes.list_models(request, await v1_state(self.main.state))
+        if path.startswith(MODELS + "/") and len(path) > len(MODELS) + 1:
+            _allow(method, "GET")
+            return await routes.get_model(request, await v1_state(self.main.state), path[len(MODELS) + 1:])
+        raise OpenAIError(404, f"Unknown request URL: {method} {request.url.path}.", code="unknown_url")
 
-    @v1.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0]
-        param = ".".join(str(p) for p in first["loc"][1:])
-        return OpenAIError(400, f"Invalid value for '{param}': {first['msg']}.", param=param, code="invalid_value").response()
 
-    @v1.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        if error.status_code == 404:
-            message = f"Unknown request URL: {request.method} {request.url.path}."
-            return OpenAIError(404, message, code="unknown_url").response()
-        return OpenAIError(error.status_code, str(error.detail)).response()
+def _allow(method: str, allowed: str) -> None:
+    if method != allowed:
+        raise OpenAIError(405, "Method Not Allowed", headers={"Allow": allowed})
 
-    @v1.exception_handler(Exception)
-    async def server_error(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error in %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
-            status_code=500,
-        )
 
-    return v1
+def _agora_error(request: Request, error: AgoraError) -> Response:
+    # A refusal from a shared service (the plans' entitlement and quota checks, for one)
+    # keeps its status and code, in OpenAI's shape; 429s keep their Retry-After.
+    retry_after = getattr(error, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    status = 400 if error.status == 422 else error.status  # OpenAI says 400 for invalid input
+    message = error.message
+    if isinstance(error, (PlanRequired, QuotaExceeded)):
+        # The plans' refusals name the upgrade page by its path; an API caller needs the full address.
+        upgrade = str(request.url.replace(path=request.scope.get("root_path", "") + UPGRADE_URL, query=""))
+        message = with_upgrade_url(message, UPGRADE_URL, upgrade, suggest=isinstance(error, QuotaExceeded) and error.plan is not None)
+    return OpenAIError(status, message, code=error.code, param=error.field, headers=headers).response()
+
+
+class V1First:
+    """Middleware, outermost: /v1 requests go to `v1`, everything else down the pages' stack."""
+
+    def __init__(self, app, v1: V1App) -> None:
+        self.app, self.v1 = app, v1
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"].removeprefix(scope.get("root_path", ""))
+            if path == PREFIX or path.startswith("/v1/"):
+                await self.v1(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_v1_app(main) -> V1App:
+    return V1App(main)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from agora.api.openai.errors import OpenAIError
 from agora.api.openai.service import Call
-from agora.providers.base import Finished, Provider, ProviderError, TextDelta, ToolCallDelta, Usage
+from agora.providers.base import Completion, Finished, Provider, ProviderError, TextDelta, ToolCallDelta, Usage, completer
 
 Piece = TextDelta | ToolCallDelta
 
@@ -83,6 +83,47 @@ class Generation:
         return max(framed - self.provider.count_tokens([{"role": "assistant", "content": ""}], model), 0)
 
 
+class WholeReply:
+    """A reply asked for whole (`stream: false`): one JSON body from a provider that can give one.
+
+    Asking for a stream only to join its chunks again cost the gateway most of its time per
+    call; a provider without `complete` is still streamed and joined (`Generation`).
+    """
+
+    def __init__(self, provider: Provider, call: Call) -> None:
+        self.provider, self.call = provider, call
+        self._complete = completer(provider, call.request.model)
+        self._generation = Generation(provider, call) if self._complete is None else None
+        self._done: Completion | None = None
+        self._failed = False
+        self._started = time.monotonic()
+
+    async def run(self) -> None:
+        """Get the reply. Raises ProviderError."""
+        if self._generation is not None:
+            try:
+                while await self._generation.next_piece() is not None:
+                    pass
+            finally:
+                await self._generation.aclose()
+            return
+        try:
+            self._done = await self._complete(self.call.request)
+        except ProviderError:
+            self._failed = True
+            raise
+
+    def outcome(self) -> Outcome:
+        """What to meter, however `run` ended; a failed or cancelled call produced nothing."""
+        if self._generation is not None:
+            return self._generation.outcome()
+        latency_ms = int((time.monotonic() - self._started) * 1000)
+        done = self._done
+        if done is not None:
+            return Outcome("complete", done.text, done.tool_calls, done.finish_reason, done.usage, latency_ms)
+        return Outcome("failed" if self._failed else "stopped", "", [], None, Usage(self.call.prompt_tokens, 0), latency_ms)
+
+
 def upstream_error(error: ProviderError) -> OpenAIError:
     """502 when the model server failed or refused; 504 when it did not answer in time."""
     # Imported here: the SDK takes long to import, and workers must start fast (the process
@@ -92,6 +133,7 @@ def upstream_error(error: ProviderError) -> OpenAIError:
     from agora.providers.openai_compat import timed_out
 
     cause = error.__cause__
-    if isinstance(cause, openai.APITimeoutError) or (cause is not None and timed_out(cause)):
+    # TimeoutError: a whole reply's timeout (providers.openai_json), which aiohttp raises as one.
+    if isinstance(cause, (openai.APITimeoutError, TimeoutError)) or (cause is not None and timed_out(cause)):
         return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
     return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agora.accounts import api_keys
 from agora.accounts.api_keys import KeyHolder
 from agora.accounts.models import User
-from agora.api.openai.errors import OpenAIError, invalid, invalid_key, missing_scope, model_not_found
+from agora.api.openai.errors import OpenAIError, invalid, model_not_found
 from agora.api.openai.schemas import ChatCompletionIn
 from agora.billing import entitlements
 from agora.chat import access
@@ -34,7 +33,7 @@ from agora.gpts import service as gpts
 from agora.gpts.ids import PREFIX as GPT_PREFIX
 from agora.gpts.models import Gpt
 from agora.providers.base import CompletionRequest, Provider, supports_tools
-from agora.ratelimit.policy import KeyPlan, KeyPlans
+from agora.ratelimit.policy import KeyPlan
 
 # /v1/models lists at most this many GPTs (the caller's own first, then the newest others);
 # any GPT the caller may use works in /v1/models/{id} and chat completions, listed or not.
@@ -51,16 +50,6 @@ class Call:
     gpt_version: int | None
     prompt_tokens: int
     plan: KeyPlan  # in force for the caller: their limits, their quota, what the usage is metered against
-
-
-def authenticate(session: Session, authorization: str | None, scope: str) -> KeyHolder:
-    try:
-        holder = api_keys.authenticate(session, api_keys.bearer_token(authorization))
-    except api_keys.KeyRefused as refused:
-        raise invalid_key(refused.reason) from None
-    if not holder.allows(scope):
-        raise missing_scope(scope)
-    return holder
 
 
 def base_models(provider: Provider, settings: Settings) -> list[str]:
@@ -98,14 +87,20 @@ def find_model(session: Session, user: User, model_id: str, provider: Provider, 
     raise model_not_found(model_id)
 
 
-def prepare(session: Session, *, holder: KeyHolder, body: ChatCompletionIn, provider: Provider, settings: Settings, language: str,
-            plans: KeyPlans) -> Call:
+def needs_session(body: ChatCompletionIn) -> bool:
+    """Whether `prepare` reads the database for `body` (a GPT's prompt); a base model's call is prepared without."""
+    return body.model.startswith(GPT_PREFIX)
+
+
+def prepare(session: Session | None, *, holder: KeyHolder, plan: KeyPlan, body: ChatCompletionIn, provider: Provider, settings: Settings,
+            language: str) -> Call:
     """The provider request for `body`: a GPT's composed prompt, or the messages as sent to a base model.
 
-    Refuses (nothing recorded) what the caller's plan does not allow, as the web chat does.
+    `plan` is the caller's plan in force, already checked for API access (every model needs
+    it); `session` is needed when `needs_session(body)`. Refuses (nothing recorded) what the
+    caller's plan does not allow, as the web chat does.
     """
     user = holder.user
-    plan = plans.get(session, holder, settings)  # API access: every model
     messages = [m.for_provider() for m in body.messages]
     reply_tokens = min(body.reply_limit or settings.chat_max_reply_tokens, settings.chat_max_reply_tokens)
     if body.model.startswith(GPT_PREFIX):
@@ -113,7 +108,7 @@ def prepare(session: Session, *, holder: KeyHolder, body: ChatCompletionIn, prov
         content = gpts.published_content(session, gpt)
         if content is None:
             raise model_not_found(body.model)
-        plan = KeyPlan.of(entitlements.check_use(session, user, gpt, settings))  # store GPTs by others
+        entitlements.check_use_under(session, user, gpt, plan.in_force)  # store GPTs by others
         model = choose_model(provider, settings, content.model)
         tool_tokens = _tool_tokens(body, provider, model)
         try:

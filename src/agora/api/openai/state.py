@@ -1,15 +1,19 @@
-"""What /v1 shares with the rest of the application: settings, database, chat provider, limiter, key plans.
+"""What /v1 shares with the rest of the application: settings, database, chat provider, limiter, caches, usage writer.
 
-/v1 is a mounted sub-application (so its errors have OpenAI's shape); these live on the main
-application's state, read on every request so that swapping one there (tests do) reaches /v1.
+They live on the main application's state, read on every request so that swapping one
+there (tests do) reaches /v1. Reading them never touches the database, except building
+the provider catalog the first time (in the thread pool).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from fastapi import Request
+import anyio
 
+from agora.api.openai.callers import CallerCache
+from agora.api.openai.usage_writer import UsageWriter
 from agora.config import Settings
 from agora.db import Database
 from agora.providers import catalog
@@ -25,14 +29,21 @@ class V1State:
     provider: Provider
     limiter: Limiter
     plans: KeyPlans
+    callers: CallerCache
+    usage: UsageWriter
 
 
-def v1_state(request: Request) -> V1State:
-    state = request.app.state.main.state
-    # Made on first use, like the chat's provider (agora.chat.deps), and shared with the chat.
-    catalog.chat_provider(state)
+async def v1_state(state: Any) -> V1State:
+    """The state of the main application `state` as /v1 uses it, made on first use."""
+    # Like the chat's provider (agora.chat.deps), and shared with the chat.
+    provider = catalog.ready(state) or await anyio.to_thread.run_sync(catalog.chat_provider, state)
     if getattr(state, "api_limiter", None) is None:
         state.api_limiter = make_limiter(state.settings)
     if getattr(state, "api_plans", None) is None:
         state.api_plans = KeyPlans()
-    return V1State(state.settings, state.database, state.chat_provider, state.api_limiter, state.api_plans)
+    if getattr(state, "api_callers", None) is None:
+        state.api_callers = CallerCache()
+    writer = getattr(state, "api_usage_writer", None)
+    if writer is None or writer.database is not state.database:
+        state.api_usage_writer = writer = UsageWriter(state.database)
+    return V1State(state.settings, state.database, provider, state.api_limiter, state.api_plans, state.api_callers, writer)
