@@ -41,24 +41,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_support import (ROOT, WARM_UP, Sampler, Stream, free_port, prepare_database, run_upstream, start_agora,
-                          start_conversations, stop, stream_post)
+from chat_support import (ROOT, WARM_UP, Sampler, Stream, Tokens, free_port, prepare_database, run_upstream, start_agora,
+                          run, start_conversations, stop, stream_post)
 
 RESULTS = ROOT / "bench" / "results"
 
 
-def agora_deltas(event: bytes) -> int:
-    """One for a `delta` event: the local part times the first and last (usage gives the count)."""
-    return int(b"event: delta" in event)
-
-
-def agora_tokens(event: bytes) -> int:
-    """The stand-in's tokens are each the word `token`: counted by word, a `delta` carrying several counts right."""
-    return event.count(b"token") if b"event: delta" in event else 0
-
-
-def upstream_tokens(event: bytes) -> int:
-    return event.count(b'"content"')  # one OpenAI chunk per token from the stand-in
+# The local part times the first and last `delta` (usage gives the count).
+AGORA_DELTAS = Tokens(b"event: delta")
+# The stand-in's tokens are each the word `token`: counted by word, a `delta` carrying several counts right;
+# the `done` event repeats them in its HTML, so counting stops there.
+AGORA_TOKENS = Tokens(b"token", until=b"event: done")
+UPSTREAM_TOKENS = Tokens(b'"content"')  # one OpenAI chunk per token from the stand-in
 
 
 INSTRUCTIONS = "You are a patient teacher. Explain in detail, in several paragraphs."
@@ -113,8 +107,8 @@ def run_direct(llama, messages: list[dict], max_tokens: int) -> dict:
 
 
 def run_agora(port: int, conversation_id: str, key: str, question: str) -> dict:
-    stream = asyncio.run(stream_post(port, f"/api/conversations/{conversation_id}/messages", {"content": question},
-                                     {"Authorization": f"Bearer {key}", "Accept-Language": "en"}, agora_deltas))
+    stream = run(stream_post(port, f"/api/conversations/{conversation_id}/messages", {"content": question},
+                                     {"Authorization": f"Bearer {key}", "Accept-Language": "en"}, AGORA_DELTAS))
     events = stream.sse()
     done = events[-1][1] if events and events[-1][0] == "done" else {}
     if stream.status != 200 or done.get("status") != "complete":
@@ -218,6 +212,7 @@ def cpu_use(sampler: Sampler, streams: list[Stream], released: float, *, tokens:
     wall = max(last - released, 1e-9)
     total = tokens * len(streams)
     found = {"upstream_cpu_us_per_token": sampler.between(released, last, "upstream_cpu") / total * 1e6,
+             "client_cpu_us_per_token": sampler.between(released, last, "client_cpu") / total * 1e6,
              "machine_busy_while_streaming": sampler.between(released, last, "machine_busy") / (wall * (os.cpu_count() or 1))}
     if sampler.worker:
         found["worker_cpu_us_per_token"] = sampler.between(released, last, "worker_cpu") / total * 1e6
@@ -247,21 +242,21 @@ def streams_part(args, home: Path) -> dict:
         processes.append(agora)
         conversations = start_conversations(port, keys, gpt_id, args.streams + 1)
         warm_id, warm_key = conversations.pop()
-        warm = asyncio.run(stream_post(port, f"/api/conversations/{warm_id}/messages", {"content": f"{WARM_UP} hello"}, {"Authorization": f"Bearer {warm_key}"}, agora_tokens))
+        warm = run(stream_post(port, f"/api/conversations/{warm_id}/messages", {"content": f"{WARM_UP} hello"}, {"Authorization": f"Bearer {warm_key}"}, AGORA_TOKENS))
         if warm.status != 200 or len(warm.token_times) != args.tokens:
             raise RuntimeError(f"warm-up reply failed: {warm.status} {warm.body[:300]!r}")
 
         body = {"model": "bench", "stream": True, "max_tokens": 512}
         floor = Sampler(None, upstream.pid)
-        direct = asyncio.run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
-                                              for n in range(args.streams)], upstream_tokens, floor))
+        direct = run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
+                                              for n in range(args.streams)], UPSTREAM_TOKENS, floor))
         direct_release, direct_open = released_at(upstream)
         time.sleep(2)  # let the stand-in's closed connections settle before the measured run
         idle_rss = Sampler.rss(agora.pid)
         sampler = Sampler(agora.pid, upstream.pid)
-        through = asyncio.run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
+        through = run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
                                               {"Authorization": f"Bearer {key}", "Accept-Language": "en"}) for n, (cid, key) in enumerate(conversations)],
-                                      agora_tokens, sampler, args.opening))
+                                      AGORA_TOKENS, sampler, args.opening))
         agora_release, agora_open = released_at(upstream)
     finally:
         for process in reversed(processes):
@@ -312,6 +307,7 @@ def print_streams(r: dict) -> None:
                              ("last token after release", "last_token_after_release_s", " s"), ("end after last token p50", "end_after_last_token_ms_p50", " ms"),
                              ("end after last token p99", "end_after_last_token_ms_p99", " ms"), ("requests opened in", "ramp_s", " s"),
                              ("stand-in CPU per token (release to last token)", "upstream_cpu_us_per_token", " us"),
+                             ("client CPU per token (release to last token)", "client_cpu_us_per_token", " us"),
                              ("machine busy while streaming (all cores)", "machine_busy_while_streaming", "")):
         print(f"| {label} | {d[key]:.2f}{unit} | {a[key]:.2f}{unit} |" if isinstance(d[key], float) else f"| {label} | {d[key]}{unit} | {a[key]}{unit} |")
     print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us; the worker had "
