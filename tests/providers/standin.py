@@ -316,6 +316,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run(main):
+    """Run the coroutine `main` on uvloop when it is installed (it comes with uvicorn[standard]): a cheaper harness."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 if __name__ == "__main__":  # the bench's upstream, in its own process
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -330,12 +339,3 @@ if __name__ == "__main__":  # the bench's upstream, in its own process
         await server.serve_forever()
 
     run(serve())
-
-
-def run(main):
-    """Run the coroutine `main` on uvloop when it is installed (it comes with uvicorn[standard]): a cheaper harness."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main)
-    return uvloop.run(main)

@@ -53,15 +53,17 @@ class RequestContextMiddleware:
         state["language"] = language
         state["csrf_cookie"] = csrf_token
 
-        async def send_with_cookie(message) -> None:
-            if message["type"] == "http.response.start" and new_csrf:
+        def send_with_cookie(message):
+            # A plain function handing back send's awaitable, not a coroutine of its own: every
+            # token of a streamed reply passes here, and a coroutine layer per write is CPU.
+            if message["type"] == "http.response.start":
                 cookie = cookie_header(CSRF_COOKIE, csrf_token, settings=self.settings, max_age=365 * 86400)
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"set-cookie", cookie)]
-            await send(message)
+            return send(message)
 
         token = current_language.set(language)
         try:
-            await self.app(scope, receive, send_with_cookie)
+            await self.app(scope, receive, send_with_cookie if new_csrf else send)
         finally:
             current_language.reset(token)
