@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from agora.chat.runtime import ClientGone, ReplyRun
+from agora.web.request_context import BODY_SEND
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # proxies must not buffer the stream
 MEDIA_TYPE = "text/event-stream"
@@ -59,12 +60,14 @@ class ReplyResponse(Response):
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        # The body's writes skip the layers that only act on the start (see RequestContextMiddleware).
+        send_body = scope.get("state", {}).get(BODY_SEND, send)
         closed = False
 
         async def write(name: str, data: dict[str, Any]) -> None:
             if closed:
                 raise ClientGone
-            await send({"type": "http.response.body", "body": frame(name, data), "more_body": True})
+            await send_body({"type": "http.response.body", "body": frame(name, data), "more_body": True})
 
         async def watch() -> None:
             nonlocal closed
@@ -79,7 +82,7 @@ class ReplyResponse(Response):
         finally:
             watcher.cancel()
         if not closed:
-            await send({"type": "http.response.body", "body": frame("done", done), "more_body": False})
+            await send_body({"type": "http.response.body", "body": frame("done", done), "more_body": False})
 
 
 def reply_response(reply: ReplyRun) -> ReplyResponse:
