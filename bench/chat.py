@@ -212,10 +212,13 @@ def cpu_use(sampler: Sampler, streams: list[Stream], released: float, *, tokens:
     wall = max(last - released, 1e-9)
     total = tokens * len(streams)
     found = {"upstream_cpu_us_per_token": sampler.between(released, last, "upstream_cpu") / total * 1e6,
+             "upstream_sys_us_per_token": sampler.between(released, last, "upstream_sys") / total * 1e6,
              "client_cpu_us_per_token": sampler.between(released, last, "client_cpu") / total * 1e6,
+             "client_sys_us_per_token": sampler.between(released, last, "client_sys") / total * 1e6,
              "machine_busy_while_streaming": sampler.between(released, last, "machine_busy") / (wall * (os.cpu_count() or 1))}
     if sampler.worker:
         found["worker_cpu_us_per_token"] = sampler.between(released, last, "worker_cpu") / total * 1e6
+        found["worker_sys_us_per_token"] = sampler.between(released, last, "worker_sys") / total * 1e6
         found["worker_cpu_share_while_streaming"] = sampler.between(released, last, "worker_cpu") / wall
     return found
 
@@ -307,10 +310,13 @@ def print_streams(r: dict) -> None:
                              ("last token after release", "last_token_after_release_s", " s"), ("end after last token p50", "end_after_last_token_ms_p50", " ms"),
                              ("end after last token p99", "end_after_last_token_ms_p99", " ms"), ("requests opened in", "ramp_s", " s"),
                              ("stand-in CPU per token (release to last token)", "upstream_cpu_us_per_token", " us"),
+                             ("  of which in the kernel", "upstream_sys_us_per_token", " us"),
                              ("client CPU per token (release to last token)", "client_cpu_us_per_token", " us"),
+                             ("  of which in the kernel", "client_sys_us_per_token", " us"),
                              ("machine busy while streaming (all cores)", "machine_busy_while_streaming", "")):
         print(f"| {label} | {d[key]:.2f}{unit} | {a[key]:.2f}{unit} |" if isinstance(d[key], float) else f"| {label} | {d[key]}{unit} | {a[key]}{unit} |")
-    print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us; the worker had "
+    print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us, "
+          f"{a['worker_sys_us_per_token']:.1f} us of it in the kernel; the worker had "
           f"{a['worker_cpu_share_while_streaming']:.2f} of a core while streaming")
     print(f"worker RSS: idle {a['rss_idle_mb']:.1f} MB, {a['open_at_release']} streams open {a['rss_at_release_mb']:.1f} MB, "
           f"peak {a['rss_peak_mb']:.1f} MB: {a['rss_per_open_stream_kb']:.1f} KB per open stream; errors: {a['error_kinds'] or 'none'}")

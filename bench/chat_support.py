@@ -174,8 +174,13 @@ class Sampler:
     @staticmethod
     def cpu(pid: int) -> float:
         """User and system seconds the process has run."""
+        return sum(Sampler.cpu_split(pid))
+
+    @staticmethod
+    def cpu_split(pid: int) -> tuple[float, float]:
+        """User seconds and system seconds (in the kernel: system calls, the network stack) the process has run."""
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
     @staticmethod
     def machine_busy() -> float:
@@ -184,9 +189,12 @@ class Sampler:
         return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
     def sample(self) -> dict[str, float]:
-        found = {"t": time.monotonic(), "upstream_cpu": self.cpu(self.upstream), "client_cpu": self.cpu(os.getpid()), "machine_busy": self.machine_busy()}
+        found = {"t": time.monotonic(), "machine_busy": self.machine_busy()}
+        for name, pid in (("upstream", self.upstream), ("client", os.getpid())) + ((("worker", self.worker),) if self.worker else ()):
+            user, system = self.cpu_split(pid)
+            found |= {f"{name}_cpu": user + system, f"{name}_sys": system}
         if self.worker:
-            found |= {"rss": self.rss(self.worker), "worker_cpu": self.cpu(self.worker)}
+            found["rss"] = self.rss(self.worker)
         return found
 
     def start(self) -> None:

@@ -210,7 +210,7 @@ def _body_reader(response: Any, watchdog: _Watchdog) -> Callable[[], Awaitable[b
     connection = getattr(aiohttp_response, "connection", None)
     protocol = getattr(connection, "protocol", None)
     if content is not None and hasattr(content, "readany"):
-        if hasattr(protocol, "read_timeout"):  # no connection any more: the whole body is in already
+        if hasattr(protocol, "read_timeout"):  # (no connection left when the whole body is in already: no timer either)
             protocol.read_timeout = None  # not re-armed on the reads to come
             drop = getattr(protocol, "_drop_timeout", None)  # and the one armed by the headers' read goes now
             if drop is not None:
