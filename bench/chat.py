@@ -22,8 +22,11 @@ serve`, 1 worker, `openai` provider, users on the Enterprise plan so no quota re
 sent at once (--opening N: at most N waiting for their reply to start). Reported: errors,
 extra gap between tokens over --gap-ms (p50, p99, and p99 from the 6th token on), time to
 first token after the stand-in starts answering, the worker's RSS per open stream, and CPU
-from the release to the last token: per token for the worker and the stand-in, and how busy
-the whole machine was (the cores are shared with the client, and maybe with others).
+from the release to the last token: per token for the worker, the stand-in and the client (and
+how much of it in the kernel), and how busy the whole machine was (the cores are shared with
+the client, and maybe with others). The client reads every --client-nap-ms rather than being
+woken by each token (chat_support.Naps: on loopback a reader's wake-up is paid in the
+writer's system call, which would charge the server with the client's cost).
 Results: bench/results/chat-*.json. Nothing asserts a time.
 """
 
@@ -41,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_support import (ROOT, WARM_UP, Sampler, Stream, Tokens, free_port, prepare_database, run_upstream, start_agora,
+from chat_support import (ROOT, WARM_UP, Naps, Sampler, Stream, Tokens, free_port, prepare_database, run_upstream, start_agora,
                           run, start_conversations, stop, stream_post)
 
 RESULTS = ROOT / "bench" / "results"
@@ -198,10 +201,13 @@ def summarize(streams: list[Stream], released: float, *, tokens: int, gap_ms: fl
     }
 
 
-async def fan_out(port: int, requests: list[tuple[str, dict, dict]], tokens_in, sampler: Sampler, opening: int = 0) -> list[Stream]:
+async def fan_out(port: int, requests: list[tuple[str, dict, dict]], tokens_in, sampler: Sampler, opening: int = 0, nap: float = 0) -> list[Stream]:
     sampler.start()
+    naps = Naps(nap)
+    naps.start()
     slots = asyncio.Semaphore(opening) if opening else None
     streams = await asyncio.gather(*(stream_post(port, path, body, headers, tokens_in, slots) for path, body, headers in requests))
+    naps.stop()
     await sampler.stop()
     return list(streams)
 
@@ -252,14 +258,14 @@ def streams_part(args, home: Path) -> dict:
         body = {"model": "bench", "stream": True, "max_tokens": 512}
         floor = Sampler(None, upstream.pid)
         direct = run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
-                                              for n in range(args.streams)], UPSTREAM_TOKENS, floor))
+                                              for n in range(args.streams)], UPSTREAM_TOKENS, floor, nap=args.client_nap_ms / 1000))
         direct_release, direct_open = released_at(upstream)
         time.sleep(2)  # let the stand-in's closed connections settle before the measured run
         idle_rss = Sampler.rss(agora.pid)
         sampler = Sampler(agora.pid, upstream.pid)
         through = run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
                                               {"Authorization": f"Bearer {key}", "Accept-Language": "en"}) for n, (cid, key) in enumerate(conversations)],
-                                      AGORA_TOKENS, sampler, args.opening))
+                                      AGORA_TOKENS, sampler, args.opening, nap=args.client_nap_ms / 1000))
         agora_release, agora_open = released_at(upstream)
     finally:
         for process in reversed(processes):
@@ -268,7 +274,7 @@ def streams_part(args, home: Path) -> dict:
             (RESULTS / f"{streams_name(args)}-agora.log").write_text((home / "agora.log").read_text())
     open_rss = sampler.at(agora_release, "rss")
     return {
-        "part": "streams", "streams": args.streams, "tokens": args.tokens, "gap_ms": args.gap_ms, "users": args.users, "opening": args.opening,
+        "part": "streams", "streams": args.streams, "tokens": args.tokens, "gap_ms": args.gap_ms, "users": args.users, "opening": args.opening, "client_nap_ms": args.client_nap_ms,
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "direct": {**summarize(direct, direct_release, tokens=args.tokens, gap_ms=args.gap_ms, agora=False), "open_at_release": direct_open,
                    **cpu_use(floor, direct, direct_release, tokens=args.tokens)},
@@ -283,7 +289,7 @@ def streams_part(args, home: Path) -> dict:
 
 def streams_name(args) -> str:
     database = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
-    return f"chat-streams-{args.streams}-{database}-opening{args.opening}"
+    return f"chat-streams-{args.streams}-{database}-opening{args.opening}" + ("" if args.client_nap_ms == 1.0 else f"-nap{args.client_nap_ms:g}")
 
 
 def load_average() -> str:
@@ -336,6 +342,8 @@ def main() -> None:
     parser.add_argument("--opening", type=int, default=0, help="streams: at most this many messages waiting for their reply to start "
                         "(users arriving over a few seconds rather than in one instant); 0 (the default): all in one burst, "
                         "the harder case, which a throttle once hid a 30 s stall from")
+    parser.add_argument("--client-nap-ms", type=float, default=1.0, help="streams: the client reads every this many ms instead of "
+                        "being woken by each token (chat_support.Naps; 0: woken by each)")
     parser.add_argument("--gate-timeout", type=float, default=300, help="streams: seconds the stand-in waits for every stream before starting anyway")
     parser.add_argument("--database-url", help="a database this script may wipe (PostgreSQL); default: a new SQLite file")
     parser.add_argument("--upstream-port", type=int, help=argparse.SUPPRESS)  # internal: be the stand-in upstream

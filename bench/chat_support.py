@@ -144,6 +144,35 @@ async def stream_post(port: int, path: str, body: dict, headers: dict[str, str],
     return result
 
 
+class Naps:
+    """Keeps the client's event loop out of the kernel's poll: it sleeps `seconds`, reads all that came, sleeps again.
+
+    On loopback, waking a process blocked waiting for data is work the kernel does inside the
+    *writer's* system call (in a virtual machine, an interrupt to the other core). A client
+    woken by every token would charge the server it measures with one wake-up per token,
+    which a client on another machine never costs it. Napping instead, the client is never
+    blocked on its sockets when data arrives; reads are stamped up to `seconds` late, the
+    same for the floor and for Agora.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._running = False
+
+    def start(self) -> None:
+        if self.seconds > 0:
+            self._running = True
+            asyncio.get_running_loop().call_soon(self._nap)
+
+    def _nap(self) -> None:
+        if self._running:
+            time.sleep(self.seconds)
+            asyncio.get_running_loop().call_soon(self._nap)
+
+    def stop(self) -> None:
+        self._running = False
+
+
 def _dechunk(data: bytes) -> bytes:
     out, at = bytearray(), 0
     while at < len(data):
