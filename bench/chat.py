@@ -22,8 +22,11 @@ serve`, 1 worker, `openai` provider, users on the Enterprise plan so no quota re
 sent at once (--opening N: at most N waiting for their reply to start). Reported: errors,
 extra gap between tokens over --gap-ms (p50, p99, and p99 from the 6th token on), time to
 first token after the stand-in starts answering, the worker's RSS per open stream, and CPU
-from the release to the last token: per token for the worker and the stand-in, and how busy
-the whole machine was (the cores are shared with the client, and maybe with others).
+from the release to the last token: per token for the worker, the stand-in and the client (and
+how much of it in the kernel), and how busy the whole machine was (the cores are shared with
+the client, and maybe with others). The client reads every --client-nap-ms rather than being
+woken by each token (chat_support.Naps: on loopback a reader's wake-up is paid in the
+writer's system call, which would charge the server with the client's cost).
 Results: bench/results/chat-*.json. Nothing asserts a time.
 """
 
@@ -41,24 +44,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_support import (ROOT, WARM_UP, Sampler, Stream, free_port, prepare_database, run_upstream, start_agora,
-                          start_conversations, stop, stream_post)
+from chat_support import (ROOT, WARM_UP, Naps, Sampler, Stream, Tokens, free_port, prepare_database, run_upstream, start_agora,
+                          run, start_conversations, stop, stream_post)
 
 RESULTS = ROOT / "bench" / "results"
 
 
-def agora_deltas(event: bytes) -> int:
-    """One for a `delta` event: the local part times the first and last (usage gives the count)."""
-    return int(b"event: delta" in event)
-
-
-def agora_tokens(event: bytes) -> int:
-    """The stand-in's tokens are each the word `token`: counted by word, a `delta` carrying several counts right."""
-    return event.count(b"token") if b"event: delta" in event else 0
-
-
-def upstream_tokens(event: bytes) -> int:
-    return event.count(b'"content"')  # one OpenAI chunk per token from the stand-in
+# The local part times the first and last `delta` (usage gives the count).
+AGORA_DELTAS = Tokens(b"event: delta")
+# The stand-in's tokens are each the word `token`: counted by word, a `delta` carrying several counts right;
+# the `done` event repeats them in its HTML, so counting stops there.
+AGORA_TOKENS = Tokens(b"token", until=b"event: done")
+UPSTREAM_TOKENS = Tokens(b'"content"')  # one OpenAI chunk per token from the stand-in
 
 
 INSTRUCTIONS = "You are a patient teacher. Explain in detail, in several paragraphs."
@@ -113,8 +110,8 @@ def run_direct(llama, messages: list[dict], max_tokens: int) -> dict:
 
 
 def run_agora(port: int, conversation_id: str, key: str, question: str) -> dict:
-    stream = asyncio.run(stream_post(port, f"/api/conversations/{conversation_id}/messages", {"content": question},
-                                     {"Authorization": f"Bearer {key}", "Accept-Language": "en"}, agora_deltas))
+    stream = run(stream_post(port, f"/api/conversations/{conversation_id}/messages", {"content": question},
+                                     {"Authorization": f"Bearer {key}", "Accept-Language": "en"}, AGORA_DELTAS))
     events = stream.sse()
     done = events[-1][1] if events and events[-1][0] == "done" else {}
     if stream.status != 200 or done.get("status") != "complete":
@@ -204,10 +201,13 @@ def summarize(streams: list[Stream], released: float, *, tokens: int, gap_ms: fl
     }
 
 
-async def fan_out(port: int, requests: list[tuple[str, dict, dict]], tokens_in, sampler: Sampler, opening: int = 0) -> list[Stream]:
+async def fan_out(port: int, requests: list[tuple[str, dict, dict]], tokens_in, sampler: Sampler, opening: int = 0, nap: float = 0) -> list[Stream]:
     sampler.start()
+    naps = Naps(nap)
+    naps.start()
     slots = asyncio.Semaphore(opening) if opening else None
     streams = await asyncio.gather(*(stream_post(port, path, body, headers, tokens_in, slots) for path, body, headers in requests))
+    naps.stop()
     await sampler.stop()
     return list(streams)
 
@@ -218,9 +218,13 @@ def cpu_use(sampler: Sampler, streams: list[Stream], released: float, *, tokens:
     wall = max(last - released, 1e-9)
     total = tokens * len(streams)
     found = {"upstream_cpu_us_per_token": sampler.between(released, last, "upstream_cpu") / total * 1e6,
+             "upstream_sys_us_per_token": sampler.between(released, last, "upstream_sys") / total * 1e6,
+             "client_cpu_us_per_token": sampler.between(released, last, "client_cpu") / total * 1e6,
+             "client_sys_us_per_token": sampler.between(released, last, "client_sys") / total * 1e6,
              "machine_busy_while_streaming": sampler.between(released, last, "machine_busy") / (wall * (os.cpu_count() or 1))}
     if sampler.worker:
         found["worker_cpu_us_per_token"] = sampler.between(released, last, "worker_cpu") / total * 1e6
+        found["worker_sys_us_per_token"] = sampler.between(released, last, "worker_sys") / total * 1e6
         found["worker_cpu_share_while_streaming"] = sampler.between(released, last, "worker_cpu") / wall
     return found
 
@@ -247,21 +251,21 @@ def streams_part(args, home: Path) -> dict:
         processes.append(agora)
         conversations = start_conversations(port, keys, gpt_id, args.streams + 1)
         warm_id, warm_key = conversations.pop()
-        warm = asyncio.run(stream_post(port, f"/api/conversations/{warm_id}/messages", {"content": f"{WARM_UP} hello"}, {"Authorization": f"Bearer {warm_key}"}, agora_tokens))
+        warm = run(stream_post(port, f"/api/conversations/{warm_id}/messages", {"content": f"{WARM_UP} hello"}, {"Authorization": f"Bearer {warm_key}"}, AGORA_TOKENS))
         if warm.status != 200 or len(warm.token_times) != args.tokens:
             raise RuntimeError(f"warm-up reply failed: {warm.status} {warm.body[:300]!r}")
 
         body = {"model": "bench", "stream": True, "max_tokens": 512}
         floor = Sampler(None, upstream.pid)
-        direct = asyncio.run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
-                                              for n in range(args.streams)], upstream_tokens, floor))
+        direct = run(fan_out(up_port, [("/v1/chat/completions", {**body, "messages": [{"role": "user", "content": f"bench {n}"}]}, {})
+                                              for n in range(args.streams)], UPSTREAM_TOKENS, floor, nap=args.client_nap_ms / 1000))
         direct_release, direct_open = released_at(upstream)
         time.sleep(2)  # let the stand-in's closed connections settle before the measured run
         idle_rss = Sampler.rss(agora.pid)
         sampler = Sampler(agora.pid, upstream.pid)
-        through = asyncio.run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
+        through = run(fan_out(port, [(f"/api/conversations/{cid}/messages", {"content": f"bench {n}"},
                                               {"Authorization": f"Bearer {key}", "Accept-Language": "en"}) for n, (cid, key) in enumerate(conversations)],
-                                      agora_tokens, sampler, args.opening))
+                                      AGORA_TOKENS, sampler, args.opening, nap=args.client_nap_ms / 1000))
         agora_release, agora_open = released_at(upstream)
     finally:
         for process in reversed(processes):
@@ -270,7 +274,7 @@ def streams_part(args, home: Path) -> dict:
             (RESULTS / f"{streams_name(args)}-agora.log").write_text((home / "agora.log").read_text())
     open_rss = sampler.at(agora_release, "rss")
     return {
-        "part": "streams", "streams": args.streams, "tokens": args.tokens, "gap_ms": args.gap_ms, "users": args.users, "opening": args.opening,
+        "part": "streams", "streams": args.streams, "tokens": args.tokens, "gap_ms": args.gap_ms, "users": args.users, "opening": args.opening, "client_nap_ms": args.client_nap_ms,
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
         "direct": {**summarize(direct, direct_release, tokens=args.tokens, gap_ms=args.gap_ms, agora=False), "open_at_release": direct_open,
                    **cpu_use(floor, direct, direct_release, tokens=args.tokens)},
@@ -285,7 +289,7 @@ def streams_part(args, home: Path) -> dict:
 
 def streams_name(args) -> str:
     database = "postgresql" if (args.database_url or "").startswith("postgresql") else "sqlite"
-    return f"chat-streams-{args.streams}-{database}-opening{args.opening}"
+    return f"chat-streams-{args.streams}-{database}-opening{args.opening}" + ("" if args.client_nap_ms == 1.0 else f"-nap{args.client_nap_ms:g}")
 
 
 def load_average() -> str:
@@ -312,9 +316,13 @@ def print_streams(r: dict) -> None:
                              ("last token after release", "last_token_after_release_s", " s"), ("end after last token p50", "end_after_last_token_ms_p50", " ms"),
                              ("end after last token p99", "end_after_last_token_ms_p99", " ms"), ("requests opened in", "ramp_s", " s"),
                              ("stand-in CPU per token (release to last token)", "upstream_cpu_us_per_token", " us"),
+                             ("  of which in the kernel", "upstream_sys_us_per_token", " us"),
+                             ("client CPU per token (release to last token)", "client_cpu_us_per_token", " us"),
+                             ("  of which in the kernel", "client_sys_us_per_token", " us"),
                              ("machine busy while streaming (all cores)", "machine_busy_while_streaming", "")):
         print(f"| {label} | {d[key]:.2f}{unit} | {a[key]:.2f}{unit} |" if isinstance(d[key], float) else f"| {label} | {d[key]}{unit} | {a[key]}{unit} |")
-    print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us; the worker had "
+    print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us, "
+          f"{a['worker_sys_us_per_token']:.1f} us of it in the kernel; the worker had "
           f"{a['worker_cpu_share_while_streaming']:.2f} of a core while streaming")
     print(f"worker RSS: idle {a['rss_idle_mb']:.1f} MB, {a['open_at_release']} streams open {a['rss_at_release_mb']:.1f} MB, "
           f"peak {a['rss_peak_mb']:.1f} MB: {a['rss_per_open_stream_kb']:.1f} KB per open stream; errors: {a['error_kinds'] or 'none'}")
@@ -334,6 +342,8 @@ def main() -> None:
     parser.add_argument("--opening", type=int, default=0, help="streams: at most this many messages waiting for their reply to start "
                         "(users arriving over a few seconds rather than in one instant); 0 (the default): all in one burst, "
                         "the harder case, which a throttle once hid a 30 s stall from")
+    parser.add_argument("--client-nap-ms", type=float, default=1.0, help="streams: the client reads every this many ms instead of "
+                        "being woken by each token (chat_support.Naps; 0: woken by each)")
     parser.add_argument("--gate-timeout", type=float, default=300, help="streams: seconds the stand-in waits for every stream before starting anyway")
     parser.add_argument("--database-url", help="a database this script may wipe (PostgreSQL); default: a new SQLite file")
     parser.add_argument("--upstream-port", type=int, help=argparse.SUPPRESS)  # internal: be the stand-in upstream

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AGORA = str(Path(sys.executable).parent / "agora")
 sys.path.insert(0, str(ROOT))  # tests.providers.standin: the stand-in the chat tests use
 
-from tests.providers.standin import StandIn, free_port  # noqa: E402
+from tests.providers.standin import StandIn, free_port, run  # noqa: E402
 
 WARM_UP = "warm-up"  # user messages starting so pass the stand-in's gate
 
@@ -36,9 +36,13 @@ class Stream:
     sent: float = 0.0
     ended: float = 0.0  # the server closed the connection: after the `done` event, for Agora
     status: int = 0
-    token_times: list[float] = field(default_factory=list)
+    reads: list[tuple[float, int]] = field(default_factory=list)  # (when, tokens it completed), reads that completed any
     body: bytes = b""
     error: str = ""
+
+    @property
+    def token_times(self) -> list[float]:
+        return [when for when, count in self.reads for _ in range(count)]
 
     def sse(self) -> list[tuple[str, dict]]:
         """The body's Server-Sent Events as (event name, JSON data)."""
@@ -51,9 +55,57 @@ class Stream:
         return events
 
 
-async def stream_post(port: int, path: str, body: dict, headers: dict[str, str], tokens_in: Callable[[bytes], int],
+@dataclass(frozen=True)
+class Tokens:
+    """How the client counts tokens as bytes arrive: occurrences of `marker`, up to `until` (when given).
+
+    Counted on the raw bytes of each read, with the few bytes before it, so a marker cut
+    across two reads counts once, in the read that completes it. Nothing is parsed while
+    streaming: the body is parsed after the end.
+    """
+
+    marker: bytes
+    until: bytes = b""
+
+
+class _Reader(asyncio.Protocol):
+    """One request's connection: writes the request, stamps each read and the tokens it completes."""
+
+    def __init__(self, request: bytes, result: Stream, tokens: Tokens, ended: asyncio.Future, on_first_read) -> None:
+        self.request, self.result, self.ended, self.on_first_read = request, result, ended, on_first_read
+        self.marker, self.until = tokens.marker, tokens.until
+        self.keep = max(len(self.marker), len(self.until)) - 1
+        self.tail, self.chunks, self.counting = b"", [], True
+
+    def connection_made(self, transport) -> None:
+        self.result.sent = time.monotonic()
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        self.chunks.append(data)
+        if self.on_first_read is not None:
+            self.on_first_read()
+            self.on_first_read = None
+        if not self.counting:
+            return
+        seen = self.tail + data
+        if self.until and (cut := seen.find(self.until)) >= 0:
+            seen, self.counting = seen[:cut], False
+        count = seen.count(self.marker) - self.tail.count(self.marker)  # markers do not overlap themselves
+        if count > 0:
+            self.result.reads.append((now, count))
+        self.tail = data[-self.keep:] if self.keep else b""
+
+    def connection_lost(self, exc) -> None:
+        self.result.ended = time.monotonic()
+        if not self.ended.done():
+            self.ended.set_result(exc)
+
+
+async def stream_post(port: int, path: str, body: dict, headers: dict[str, str], tokens: Tokens,
                       opening: asyncio.Semaphore | None = None) -> Stream:
-    """POST and read the streamed answer to its end, stamping tokens on arrival: `tokens_in` counts those of one event.
+    """POST and read the streamed answer to its end, stamping tokens on arrival (see `Tokens`).
 
     With `opening`, the request first takes a slot in it and gives it back when its response starts.
     """
@@ -61,35 +113,64 @@ async def stream_post(port: int, path: str, body: dict, headers: dict[str, str],
     payload = json.dumps(body).encode()
     head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json",
                                                    "Content-Length": str(len(payload)), "Connection": "close", **headers}.items())
-    raw, unread = bytearray(), b""
+    request = f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + payload
+    loop = asyncio.get_running_loop()
+    ended = loop.create_future()
     holding = opening is not None
     if holding:
         await opening.acquire()
+
+    def first_read() -> None:
+        nonlocal holding
+        if holding:
+            opening.release()
+            holding = False
+
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        result.sent = time.monotonic()
-        writer.write(f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + payload)
-        while data := await reader.read(65536):
-            now = time.monotonic()
-            if holding:
-                opening.release()
-                holding = False
-            *events, unread = (unread + data).split(b"\n\n")  # an event split across reads counts once it is whole
-            result.token_times.extend([now] * sum(map(tokens_in, events)))
-            raw += data
-        result.ended = time.monotonic()
-        writer.close()
+        transport, protocol = await loop.create_connection(lambda: _Reader(request, result, tokens, ended, first_read), "127.0.0.1", port)
+        failure = await ended
+        transport.close()
+        if failure is not None:
+            raise failure
     except OSError as error:
         result.error = f"{type(error).__name__}: {error}"
         return result
     finally:
-        if holding:
-            opening.release()
-    head_bytes, _sep, rest = bytes(raw).partition(b"\r\n\r\n")
+        first_read()
+    head_bytes, _sep, rest = b"".join(protocol.chunks).partition(b"\r\n\r\n")
     status_line = head_bytes.split(b"\r\n", 1)[0].split()
     result.status = int(status_line[1]) if len(status_line) > 1 else 0
     result.body = _dechunk(rest) if b"transfer-encoding: chunked" in head_bytes.lower() else rest
     return result
+
+
+class Naps:
+    """Keeps the client's event loop out of the kernel's poll: it sleeps `seconds`, reads all that came, sleeps again.
+
+    On loopback, waking a process blocked waiting for data is work the kernel does inside the
+    *writer's* system call (in a virtual machine, an interrupt to the other core). A client
+    woken by every token would charge the server it measures with one wake-up per token,
+    which a client on another machine never costs it. Napping instead, the client is never
+    blocked on its sockets when data arrives; reads are stamped up to `seconds` late, the
+    same for the floor and for Agora.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._running = False
+
+    def start(self) -> None:
+        if self.seconds > 0:
+            self._running = True
+            asyncio.get_running_loop().call_soon(self._nap)
+
+    def _nap(self) -> None:
+        if self._running:
+            time.sleep(self.seconds)
+            asyncio.get_running_loop().call_soon(self._nap)
+
+    def stop(self) -> None:
+        self._running = False
 
 
 def _dechunk(data: bytes) -> bytes:
@@ -105,7 +186,7 @@ def _dechunk(data: bytes) -> bytes:
 
 
 class Sampler:
-    """Every 50 ms: the Agora worker's resident memory and CPU time, the stand-in's CPU time,
+    """Every 50 ms: the Agora worker's resident memory and CPU time, the stand-in's and this client's CPU time,
     and the whole machine's busy CPU time, to read them at the moment every stream is open
     and over the time the tokens flowed (who had the cores: on a shared machine, not only us)."""
 
@@ -122,8 +203,13 @@ class Sampler:
     @staticmethod
     def cpu(pid: int) -> float:
         """User and system seconds the process has run."""
+        return sum(Sampler.cpu_split(pid))
+
+    @staticmethod
+    def cpu_split(pid: int) -> tuple[float, float]:
+        """User seconds and system seconds (in the kernel: system calls, the network stack) the process has run."""
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / os.sysconf("SC_CLK_TCK"), int(fields[12]) / os.sysconf("SC_CLK_TCK")
 
     @staticmethod
     def machine_busy() -> float:
@@ -132,9 +218,12 @@ class Sampler:
         return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
     def sample(self) -> dict[str, float]:
-        found = {"t": time.monotonic(), "upstream_cpu": self.cpu(self.upstream), "machine_busy": self.machine_busy()}
+        found = {"t": time.monotonic(), "machine_busy": self.machine_busy()}
+        for name, pid in (("upstream", self.upstream), ("client", os.getpid())) + ((("worker", self.worker),) if self.worker else ()):
+            user, system = self.cpu_split(pid)
+            found |= {f"{name}_cpu": user + system, f"{name}_sys": system}
         if self.worker:
-            found |= {"rss": self.rss(self.worker), "worker_cpu": self.cpu(self.worker)}
+            found["rss"] = self.rss(self.worker)
         return found
 
     def start(self) -> None:
@@ -208,7 +297,7 @@ def run_upstream(port: int, *, tokens: int, gap_ms: float, gate: int, gate_timeo
         print("ready", flush=True)
         await server.serve_forever()
 
-    asyncio.run(serve())
+    run(serve())
 
 
 # ---- Agora ----

@@ -42,9 +42,18 @@ def burst(server) -> Iterator[None]:
     server.app.state.chat_provider = None
 
 
-def test_tokens_waiting_together_reach_the_client_as_one_delta(chat, burst, database):
+def test_a_provider_that_never_waits_streams_every_token_and_stores_the_reply(chat, burst, database):
     conversation_id = chat.start(make_gpt(database))
     events = chat.send(conversation_id, "Count to three")
-    assert events[:-1] == [("delta", {"text": "One two three"})]
+    assert "".join(data["text"] for name, data in events[:-1] if name == "delta") == "One two three"
     assert events[-1][0] == "done" and events[-1][1]["status"] == "complete"
     assert chat.get(conversation_id)["messages"][-1]["content"] == "One two three"
+
+
+def test_tokens_that_arrive_together_reach_the_client_as_one_delta(chat, upstream, database):
+    """A worker that fell behind finds several of a stream's chunks in one read: they go out as one event, one write."""
+    conversation_id = chat.start(make_gpt(database))
+    upstream.next("burst")
+    events = chat.send(conversation_id, "hello")
+    assert events[:-1] == [("delta", {"text": "Hello from the stand-in."})]
+    assert events[-1][1]["status"] == "complete" and chat.get(conversation_id)["messages"][-1]["content"] == "Hello from the stand-in."

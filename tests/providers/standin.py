@@ -6,8 +6,12 @@ close mid-body, hang, send malformed events. Tests queue a mode per coming reque
 
 Modes: "ok", "status:<code>", "hang" (never answers), "hang_midway", "drop" (connection
 closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
-finish reason), "split" (CRLF line ends, each event's line cut across two reads), "slow" (a long reply, `slow_gap` seconds between tokens), "tool_calls"
+finish reason), "split" (CRLF line ends, each event's line cut across two reads), "slow" (a long reply, `slow_gap` seconds between tokens), "burst" (the whole
+stream in one write, as a reader that fell behind finds it), "tool_calls"
 (the model calls the tools in `tool_calls` instead of answering; finish reason "tool_calls").
+With `gap` set (the bench's upstream), "ok" streams are driven by one timer for all of them
+(`_Ticker`): each tick writes the next chunk to every open stream, already encoded, so 1,000
+streams cost the stand-in one loop iteration per tick rather than 1,000 sleeps and wake-ups.
 "ok" and "tool_calls" answer in OpenAI's wire format for the request: SSE chunks when it
 says `"stream": true`, else one `chat.completion` JSON body.
 GET .../models lists `listed_models`, refusing with 401 when `required_key` is set and not sent.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import socket
 import threading
@@ -40,6 +45,7 @@ class StandIn:
         self.authorizations: list[str] = []  # each request's Authorization header, "" when none
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._ticker: _Ticker | None = None
 
     @property
     def base_url(self) -> str:
@@ -111,12 +117,25 @@ class StandIn:
         if mode in ("ok", "tool_calls") and not body.get("stream"):
             await self._answer_json(mode, body, writer)
             return
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
+        head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        if mode == "burst":
+            words = _pieces(self.reply)
+            limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
+            writer.write(head + b"".join(_encoded_stream(body, words[:limit], limit < len(words))))
+            await writer.drain()
+            return
+        writer.write(head)
         if mode == "tool_calls":
             await self._stream_tool_calls(body, writer)
             return
         words = _pieces(self.reply * (40 if mode == "slow" else 1))
         limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
+        if mode == "ok" and self.gap:
+            if self._ticker is None:
+                self._ticker = _Ticker(self.gap)
+            if not await self._ticker.stream(_encoded_stream(body, words[:limit], limit < len(words)), writer):
+                self.aborted += 1
+            return
         gap = self.slow_gap if mode == "slow" else self.gap
         event = _split_event if mode == "split" else _event
         for index, word in enumerate(words[:limit]):
@@ -193,6 +212,78 @@ def _chunk(body: dict, delta: dict, finish: str | None) -> dict:
     }
 
 
+def _encoded_stream(body: dict, words: list[str], cut: bool) -> list[bytes]:
+    """A whole "ok" stream as the HTTP chunks to write, one per tick: the tokens, then the finish
+    reason, usage, [DONE] and the body's end together. Encoded once per distinct stream."""
+    key = (body.get("model"), _prompt_words(body), tuple(words), cut)
+    found = _ENCODED.get(key)
+    if found is None:
+        usage = {"prompt_tokens": _prompt_words(body), "completion_tokens": len(words), "total_tokens": 0}
+        tokens = [_chunk_bytes(b"data: " + json.dumps(_chunk(body, {"content": word}, None)).encode() + b"\n\n") for word in words]
+        end = b"".join([
+            _chunk_bytes(b"data: " + json.dumps(_chunk(body, {}, "length" if cut else "stop")).encode() + b"\n\n"),
+            _chunk_bytes(b"data: " + json.dumps({**_chunk(body, {}, None), "choices": [], "usage": usage}).encode() + b"\n\n"),
+            _chunk_bytes(b"data: [DONE]\n\n"), _chunk_bytes(b""),
+        ])
+        found = _ENCODED[key] = [*tokens, end]
+    return found
+
+
+_ENCODED: dict[tuple, list[bytes]] = {}  # prompts differ, usage by a word or two: a handful of entries
+
+
+class _Ticker:
+    """Writes the next chunk of every open stream on each tick, `gap` seconds apart.
+
+    A stream's first chunk goes out when it starts (no wait for the tick), the following ones
+    on the ticks after it. Ticks keep to a fixed grid; one that runs late is not caught up
+    (that would send two chunks at once), the grid restarts from it instead.
+    """
+
+    def __init__(self, gap: float) -> None:
+        self.gap = gap
+        self._streams: list[list] = []  # [chunks, next index, writer, future]
+        self._next_tick: float | None = None
+
+    async def stream(self, chunks: list[bytes], writer) -> bool:
+        """Write `chunks`, one per tick; False when the client went away first."""
+        loop = asyncio.get_running_loop()
+        ended = loop.create_future()
+        writer.write(chunks[0])
+        if len(chunks) == 1:
+            return True
+        self._streams.append([chunks, 1, writer, ended])
+        if self._next_tick is None:
+            self._next_tick = loop.time() + self.gap
+            loop.call_at(self._next_tick, self._tick)
+        return await ended
+
+    def _tick(self) -> None:
+        still = []
+        for entry in self._streams:
+            chunks, at, writer, ended = entry
+            if writer.is_closing():
+                ended.set_result(False)
+                continue
+            writer.write(chunks[at])
+            entry[1] = at + 1
+            if at + 1 == len(chunks):
+                ended.set_result(True)
+            else:
+                still.append(entry)
+        self._streams = still
+        if not still:
+            self._next_tick = None
+            return
+        loop = asyncio.get_running_loop()
+        self._next_tick = max(self._next_tick + self.gap, loop.time())
+        loop.call_at(self._next_tick, self._tick)
+
+
+def _chunk_bytes(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
 async def _event(writer, data: dict) -> None:
     await _send_chunk(writer, b"data: " + json.dumps(data).encode() + b"\n\n")
 
@@ -226,6 +317,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run(main):
+    """Run the coroutine `main` on uvloop when it is installed (it comes with uvicorn[standard]): a cheaper harness.
+
+    The garbage collector is tuned as Agora's workers tune it (agora.app): with 1,000 streams
+    open, the default thresholds pause the whole process for tens of milliseconds at a time,
+    which the bench would count as late tokens.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
+
+
 if __name__ == "__main__":  # the bench's upstream, in its own process
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -239,4 +346,4 @@ if __name__ == "__main__":  # the bench's upstream, in its own process
         print("ready", flush=True)
         await server.serve_forever()
 
-    asyncio.run(serve())
+    run(serve())

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from agora.providers.base import CompletionRequest, Finished, ProviderError, TextDelta
-from agora.providers.openai_compat import OpenAIProvider
+from agora.providers.openai_compat import OpenAIProvider, _body_reader, _Watchdog
 
 
 def provider(upstream, *, timeout: float = 5, retries: int = 0) -> OpenAIProvider:
@@ -122,3 +122,52 @@ def test_closing_the_stream_closes_the_upstream_connection(upstream):
     while upstream.aborted == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert upstream.aborted == 1
+
+
+def test_the_body_is_read_from_aiohttps_buffer_under_one_watchdog(upstream):
+    """The fast path (docs/benchmarks.md): no SDK byte iterators, no timer re-armed per read. A
+    transport change in the SDK would silently fall back to the slow path; this says so."""
+    upstream.next("slow")
+    client = provider(upstream)
+
+    async def open_and_read() -> tuple[bool, float | None, bytes]:
+        opened = client._client.chat.completions.with_streaming_response.create(model="standin", messages=[{"role": "user", "content": "x"}], stream=True)
+        response = await opened.__aenter__()
+        watchdog = _Watchdog(5)
+        try:
+            read = _body_reader(response, watchdog)
+            body = b"".join([await read() for _ in range(3)])
+            aiohttp_response = response.http_response.stream._stream._aiohttp_response
+            return read == aiohttp_response.content.readany, aiohttp_response.connection.protocol.read_timeout, body
+        finally:
+            watchdog.stop()
+            await opened.__aexit__(None, None, None)
+            await client.aclose()
+
+    raw, read_timeout, body = asyncio.run(open_and_read())
+    assert raw and read_timeout is None and b"Hello" in body
+
+
+def test_the_watchdog_fails_a_read_after_a_silent_timeout():
+    async def silent() -> tuple[float, BaseException | None]:
+        failed: list[BaseException] = []
+        watchdog = _Watchdog(0.2)
+        started = time.monotonic()
+        watchdog.start(failed.append)
+        while not failed and time.monotonic() - started < 2:
+            await asyncio.sleep(0.01)
+        return time.monotonic() - started, failed[0] if failed else None
+
+    async def busy() -> BaseException | None:
+        failed: list[BaseException] = []
+        watchdog = _Watchdog(0.2)
+        watchdog.start(failed.append)
+        for _ in range(60):  # reads keep coming for 0.6 s: never silent for 0.2 s
+            watchdog.reads += 1
+            await asyncio.sleep(0.01)
+        watchdog.stop()
+        return failed[0] if failed else None
+
+    after, failure = asyncio.run(silent())
+    assert isinstance(failure, TimeoutError) and 0.2 <= after < 1.5
+    assert asyncio.run(busy()) is None

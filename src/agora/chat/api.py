@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from agora.chat import access, service, sse, turns
 from agora.chat.deps import ChatProvider, Stops
-from agora.chat.runtime import run_reply
+from agora.chat.runtime import ReplyRun
 from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
 from agora.web.deps import AppSettings, CurrentUser, Db
 
@@ -72,7 +72,7 @@ async def _reply(begin, db, provider, stops):
             return begin(session)
 
     pending = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
-    return sse.response(run_reply(database=db, provider=provider, board=stops, pending=pending))
+    return sse.reply_response(ReplyRun(database=db, provider=provider, board=stops, pending=pending))
 
 
 @router.post("/conversations/{conversation_id}/messages", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})

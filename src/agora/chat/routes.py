@@ -68,8 +68,7 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
             return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": error.message})
 
         return await anyio.to_thread.run_sync(page)
-    async for _event in run_reply(database=db, provider=provider, board=stops, pending=pending):
-        pass
+    await run_reply(database=db, provider=provider, board=stops, pending=pending)
     return _back(conversation_id)
 
 

@@ -1,9 +1,11 @@
 """The runtime loop: stream a prepared reply from the provider, then store how it ended.
 
-The provider runs in its own task so that a stop (from this worker or, through the
-database, from another) can cancel it without tearing down the response: the browser
-still gets its `done` event with the partial text kept as `stopped`. When the client
-disconnects instead, the same clean-up runs: generation is cancelled and the partial
+One task reads the provider and writes each piece to the client itself: no queue and no
+second task between them, since at 50,000 tokens a second every hop per token is CPU the
+worker does not have (docs/benchmarks.md). That task is what a stop cancels (from this
+worker, or through the database from another); the reply is then stored with its partial
+text as `stopped` and the browser still gets its `done` event. When the client disconnects
+instead (`client_gone`), the same clean-up runs: generation is cancelled and the partial
 reply saved, so nothing keeps generating for nobody.
 """
 
@@ -13,8 +15,8 @@ import asyncio
 import logging
 import time
 import weakref
-from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -27,70 +29,99 @@ from agora.i18n import gettext as _
 from agora.providers.base import Finished, Provider, ProviderError, Queued, TextDelta, ToolCallDelta, Usage
 
 log = logging.getLogger("agora.chat")
-_ENDED, _CANCELLED = object(), object()
+
+# write(event name, data): sends one event to the client. Raises ClientGone when it cannot.
+Write = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
-async def run_reply(*, database: Database, provider: Provider, board: StopBoard, pending: PendingReply) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    """Yields ("queued", {"position"}), ("delta", {"text"}) ..., then one ("done", {...})."""
-    events: asyncio.Queue = asyncio.Queue()
+class ClientGone(Exception):
+    """The client's connection is closed: nobody reads the reply any more."""
 
-    async def produce() -> None:
+
+async def _nowhere(name: str, data: dict[str, Any]) -> None:
+    """The page without JavaScript reads the stored reply once it is finished."""
+
+
+class ReplyRun:
+    """One reply being generated: `run()` streams it through `write` and returns the `done` event's data."""
+
+    def __init__(self, *, database: Database, provider: Provider, board: StopBoard, pending: PendingReply) -> None:
+        self.database, self.provider, self.board, self.pending = database, provider, board, pending
+        self.pieces: list[str] = []
+        self.outcome: dict[str, Any] = {"status": "stopped", "error": "", "usage": None}
+        self._task: asyncio.Task | None = None
+        self._client_gone = False
+
+    def client_gone(self) -> None:
+        """The client disconnected: stop generating; the partial reply is stored as stopped, saying why."""
+        self._client_gone = True
+        if self._task is not None:
+            self._task.cancel()
+
+    async def run(self, write: Write = _nowhere) -> dict[str, Any]:
+        started = time.monotonic()
+        task = self._task = asyncio.create_task(self._produce(write))
+        self.board.register(self.pending.reply_id, task)
+        if self._client_gone:  # gone before the task existed
+            task.cancel()
         try:
-            async for event in provider.stream(pending.request):
-                events.put_nowait(event)
-        except ProviderError as error:
-            events.put_nowait(error)
-        except Exception:  # a provider bug: log it, tell the user something went wrong
-            log.exception("provider %s failed", provider.name)
-            events.put_nowait(ProviderError(_("The model failed unexpectedly. Try again.")))
-
-    started = time.monotonic()
-    task = asyncio.create_task(produce())
-    task.add_done_callback(lambda t: events.put_nowait(_CANCELLED if t.cancelled() else _ENDED))
-    board.register(pending.reply_id, task)
-    pieces: list[str] = []
-    outcome: dict[str, Any] = {"status": "stopped", "error": _("The connection closed before the reply finished."), "usage": None}
-    ready: deque = deque()
-    try:
-        while True:
-            if not ready:
-                ready.append(await events.get())
-                while not events.empty():
-                    ready.append(events.get_nowait())
-            item = ready.popleft()
-            if isinstance(item, TextDelta):
-                # Tokens that arrived while this stream waited for its turn go out as one event, in
-                # one write: a worker that fell behind catches up instead of falling further behind.
-                text = item.text
-                while ready and isinstance(ready[0], TextDelta):
-                    text += ready.popleft().text
-                pieces.append(text)
-                yield "delta", {"text": text}
-            elif isinstance(item, Queued):
-                yield "queued", {"position": item.position}
-            elif isinstance(item, ToolCallDelta) and item.name is not None:
-                # The chat gives the model no tools, so it cannot run one a model asks for: say so in the reply.
-                note = ("\n\n" if pieces else "") + _("(The model asked to use the tool “%(name)s”, which this chat cannot run.)", name=item.name)
-                pieces.append(note)
-                yield "delta", {"text": note}
-            elif isinstance(item, Finished):
-                outcome = {"status": "complete", "error": "", "usage": item.usage}
-            elif isinstance(item, ProviderError):
-                outcome = {"status": "failed", "error": item.message, "usage": None}
-            elif item is _CANCELLED:
-                outcome = {"status": "stopped", "error": "", "usage": None}
-                break
-            elif item is _ENDED:
-                break
-    finally:
-        board.unregister(pending.reply_id)
-        task.cancel()
-        with anyio.CancelScope(shield=True):  # a disconnect cancels us; saving must still happen
+            await task
+        except asyncio.CancelledError:  # this request itself is cancelled (the server shuts down): still store the reply
+            task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            latency_ms = int((time.monotonic() - started) * 1000)
-            reply = await anyio.to_thread.run_sync(lambda: _save(database, provider, pending, "".join(pieces), outcome, latency_ms),
-                                                   limiter=_savers())
-    yield "done", reply
+            self.outcome = {"status": "stopped", "error": _("The connection closed before the reply finished."), "usage": None}
+            await asyncio.shield(self._store(started))
+            raise
+        finally:
+            self.board.unregister(self.pending.reply_id)
+        return await self._store(started)
+
+    async def _produce(self, write: Write) -> None:
+        """Reads the provider to its end, writing as it goes; whatever ends it, says how in `outcome`."""
+        pieces = self.pieces
+        try:
+            async with aclosing(self.provider.stream(self.pending.request)) as events:  # closed however we leave: stops upstream
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        pieces.append(event.text)
+                        await write("delta", {"text": event.text})
+                    elif isinstance(event, Queued):
+                        await write("queued", {"position": event.position})
+                    elif isinstance(event, ToolCallDelta) and event.name is not None:
+                        # The chat gives the model no tools, so it cannot run one a model asks for: say so in the reply.
+                        note = ("\n\n" if pieces else "") + _("(The model asked to use the tool “%(name)s”, which this chat cannot run.)", name=event.name)
+                        pieces.append(note)
+                        await write("delta", {"text": note})
+                    elif isinstance(event, Finished):
+                        self.outcome = {"status": "complete", "error": "", "usage": event.usage}
+        except asyncio.CancelledError:  # a stop, or the client left
+            self._stopped()
+        except ClientGone:
+            self._client_gone = True
+            self._stopped()
+        except ProviderError as error:
+            self.outcome = {"status": "failed", "error": error.message, "usage": None}
+        except Exception:  # a provider bug: log it, tell the user something went wrong
+            log.exception("provider %s failed", self.provider.name)
+            self.outcome = {"status": "failed", "error": _("The model failed unexpectedly. Try again."), "usage": None}
+        else:
+            if self.outcome["status"] != "complete":  # the stream ended without Finished
+                self.outcome = {"status": "failed", "error": _("The model stopped without finishing."), "usage": None}
+
+    def _stopped(self) -> None:
+        error = _("The connection closed before the reply finished.") if self._client_gone else ""
+        self.outcome = {"status": "stopped", "error": error, "usage": None}
+
+    async def _store(self, started: float) -> dict[str, Any]:
+        latency_ms = int((time.monotonic() - started) * 1000)
+        text = "".join(self.pieces)
+        return await anyio.to_thread.run_sync(lambda: _save(self.database, self.provider, self.pending, text, self.outcome, latency_ms),
+                                              limiter=_savers())
+
+
+async def run_reply(*, database: Database, provider: Provider, board: StopBoard, pending: PendingReply, write: Write = _nowhere) -> dict[str, Any]:
+    """Generate and store the reply; `write` gets ("queued", {"position"}) and ("delta", {"text"}) events. Returns the `done` data."""
+    return await ReplyRun(database=database, provider=provider, board=board, pending=pending).run(write)
 
 
 # Replies are stored by at most this many threads of a worker at once. More do not store

@@ -12,7 +12,7 @@ import json
 import math
 import secrets
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import jiter
@@ -64,21 +64,27 @@ class OpenAIProvider:
         return sum(TOKENS_PER_MESSAGE + math.ceil(_characters(m) / CHARS_PER_TOKEN) for m in messages)
 
     async def stream(self, request: CompletionRequest) -> AsyncIterator[Event]:
+        # The messages and tools go in `extra_body`, which the SDK sends as they are: passed as
+        # typed parameters, the SDK walks every message against its TypedDict annotations
+        # first (for aliases and formats chat messages do not have), about 1 ms of CPU a
+        # request, so a third of what opening a stream cost a worker.
+        body: dict[str, Any] = {"messages": request.messages}
         arguments: dict[str, Any] = dict(
             model=request.model,
-            messages=request.messages,
+            messages=[],
             temperature=request.temperature,
             top_p=request.top_p,
             max_tokens=request.max_tokens,
             stream=True,
             stream_options={"include_usage": True},
+            extra_body=body,
         )
         if request.stop:
             arguments["stop"] = request.stop
         if request.tools:
-            arguments["tools"] = request.tools
+            body["tools"] = request.tools
             if request.tool_choice is not None:
-                arguments["tool_choice"] = request.tool_choice
+                body["tool_choice"] = request.tool_choice
             if request.parallel_tool_calls is not None:
                 arguments["parallel_tool_calls"] = request.parallel_tool_calls
         self._home.loop = self._home.loop or asyncio.get_running_loop()
@@ -91,9 +97,26 @@ class OpenAIProvider:
             response = await opened.__aenter__()
         except Exception as error:
             raise self._explain(error) from error
+        watchdog = _Watchdog(self.timeout)
         try:
-            async for payloads in _data_lines(response.iter_bytes()):
-                events, failure = reply.read(payloads)
+            read = _body_reader(response, watchdog)
+            rest = b""
+            while block := await read():
+                watchdog.reads += 1
+                # The `data:` payloads of the Server-Sent Events this read completed, split once per
+                # read rather than by the SDK's line iterator (three more generators a line). Blank
+                # lines, comments and `event:` lines carry nothing we need; `[DONE]` is skipped.
+                lines = (rest + block).split(b"\n")
+                rest = lines.pop()  # an unfinished line waits for the next read
+                payloads = [data for line in lines if line.startswith(b"data:") and (data := line[5:].strip()) != b"[DONE]"]
+                if payloads:
+                    events, failure = reply.read(payloads)
+                    for event in events:
+                        yield event
+                    if failure is not None:
+                        raise failure
+            if rest.startswith(b"data:") and (data := rest[5:].strip()) not in (b"", b"[DONE]"):
+                events, failure = reply.read([data])
                 for event in events:
                     yield event
                 if failure is not None:
@@ -103,6 +126,7 @@ class OpenAIProvider:
         except Exception as error:
             raise self._explain(error, midway=True) from error
         finally:
+            watchdog.stop()
             # On cancellation too: closing the response stops the upstream work.
             await opened.__aexit__(None, None, None)
         if reply.finish_reason is None:
@@ -157,7 +181,7 @@ class OpenAIProvider:
         url = self.base_url
         if not midway and isinstance(error, openai.APIConnectionError) and refused(error):
             return ProviderError(_("Could not reach the model server at %(url)s.") % {"url": url}, retryable=True)
-        if isinstance(error, openai.APITimeoutError) or timed_out(error):
+        if isinstance(error, openai.APITimeoutError) or timed_out(error) or (midway and isinstance(error, TimeoutError)):
             return ProviderError(
                 _("The model server at %(url)s did not answer in %(seconds)s s.") % {"url": url, "seconds": f"{self.timeout:g}"},
                 retryable=True,
@@ -201,24 +225,88 @@ class _Home:
             loop.call_soon_threadsafe(lambda: loop.create_task(self.client.close()))
 
 
-async def _data_lines(body: AsyncIterator[bytes]) -> AsyncIterator[list[bytes]]:
-    """The `data:` payloads of a Server-Sent Events body, those each read completes together.
+def _body_reader(response: Any, watchdog: _Watchdog) -> Callable[[], Awaitable[bytes]]:
+    """`read()`: the next bytes of the response body, b"" at its end.
 
-    Split here, once per read, rather than by the SDK's line iterator: that one walks every
-    line through three more generators, which at 50,000 tokens a second cost more than the
-    rest of the stream. `[DONE]` is skipped; the body is read to its end so the connection
-    goes back to the pool. Blank lines, comments and `event:` lines carry nothing we need.
+    With the SDK's aiohttp transport, straight from aiohttp's buffer: the SDK's, httpx's and
+    the transport's byte iterators in between cost a generator step each per read, and
+    aiohttp re-arms its read-timeout timer on every read (both measured at 1,000 streams,
+    docs/benchmarks.md). That timer is switched off for the body; `watchdog` keeps the
+    timeout instead, checking a few times per period whether anything was read. With any
+    other transport, the SDK's byte iterator and the transport's own read timeout.
     """
-    rest = b""
-    async for block in body:
-        lines = (rest + block).split(b"\n")
-        rest = lines.pop()  # an unfinished line waits for the next read
-        found = [line[5:].strip() for line in lines if line.startswith(b"data:")]
-        found = [data for data in found if data != b"[DONE]"]
-        if found:
-            yield found
-    if rest.startswith(b"data:") and rest[5:].strip() not in (b"", b"[DONE]"):
-        yield [rest[5:].strip()]
+    stream = getattr(getattr(response, "http_response", None), "stream", None)
+    for _layer in range(3):  # httpx wraps the transport's stream (BoundAsyncStream._stream)
+        if stream is None or hasattr(stream, "_aiohttp_response"):
+            break
+        stream = getattr(stream, "_stream", None)
+    aiohttp_response = getattr(stream, "_aiohttp_response", None)  # the SDK's vendored httpx_aiohttp stream
+    content = getattr(aiohttp_response, "content", None)
+    connection = getattr(aiohttp_response, "connection", None)
+    protocol = getattr(connection, "protocol", None)
+    if content is not None and hasattr(content, "readany"):
+        if hasattr(protocol, "read_timeout"):  # (no connection left when the whole body is in already: no timer either)
+            protocol.read_timeout = None  # not re-armed on the reads to come
+            drop = getattr(protocol, "_drop_timeout", None)  # and the one armed by the headers' read goes now
+            if drop is not None:
+                drop()
+        watchdog.start(lambda error: content.set_exception(error))
+        return content.readany
+    blocks = response.iter_bytes().__aiter__()  # its read timeout stays the transport's own
+
+    async def read() -> bytes:
+        try:
+            return await blocks.__anext__()
+        except StopAsyncIteration:
+            return b""
+
+    return read
+
+
+class _Silent(TimeoutError):
+    """The model server sent nothing for the whole timeout while streaming."""
+
+
+class _Watchdog:
+    """One timer per stream instead of one per read: fails the read when nothing came for `timeout` seconds.
+
+    It wakes four times per timeout; a stream that read anything since the last wake is
+    alive. So a silent server is noticed after 1 to 1.25 timeouts.
+    """
+
+    CHECKS_PER_TIMEOUT = 4
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.reads = 0
+        self.fired: _Silent | None = None
+        self._seen = -1
+        self._quiet = 0
+        self._handle: asyncio.TimerHandle | None = None
+        self._fail: Callable[[BaseException], None] | None = None
+
+    def start(self, fail: Callable[[BaseException], None]) -> None:
+        self._fail = fail
+        if self.timeout and self.timeout > 0:
+            self._handle = asyncio.get_running_loop().call_later(self.timeout / self.CHECKS_PER_TIMEOUT, self._check)
+
+    def _check(self) -> None:
+        if self.reads != self._seen:
+            self._seen, self._quiet = self.reads, 0
+        else:
+            self._quiet += 1
+            if self._quiet >= self.CHECKS_PER_TIMEOUT:
+                self._handle = None
+                self.fired = _Silent(f"nothing read for {self.timeout:g} s")
+                if self._fail is not None:
+                    self._fail(self.fired)
+                return
+        self._handle = asyncio.get_running_loop().call_later(self.timeout / self.CHECKS_PER_TIMEOUT, self._check)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
 
 
 class _Reply:
@@ -242,8 +330,8 @@ class _Reply:
                 # jiter (the SDK's own parser) reads a chunk in a sixth of json.loads' time.
                 self._chunk(jiter.from_json(data), events)
         except Exception as error:
-            return events, error
-        return events, None
+            return _joined(events), error
+        return _joined(events), None
 
     def _chunk(self, chunk: Any, events: list[Event]) -> None:
         if not isinstance(chunk, dict):
@@ -263,6 +351,20 @@ class _Reply:
                 events.append(self.calls.read(piece))
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
+
+
+def _joined(events: list[Event]) -> list[Event]:
+    """Text pieces that came in one read, as one TextDelta: a reader that fell behind catches up
+    with one event (one write to its client) instead of one per token."""
+    if len(events) < 2:
+        return events
+    joined: list[Event] = []
+    for event in events:
+        if type(event) is TextDelta and joined and type(joined[-1]) is TextDelta:
+            joined[-1] = TextDelta(joined[-1].text + event.text)
+        else:
+            joined.append(event)
+    return joined
 
 
 class _ToolCalls:

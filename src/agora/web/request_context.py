@@ -14,6 +14,7 @@ from agora.i18n import current_language, negotiate, normalize
 
 LANGUAGE_COOKIE = "agora_lang"
 CSRF_COOKIE = "agora_csrf"
+BODY_SEND = "body_send"
 
 
 def cookie_header(name: str, value: str, *, settings: Settings, max_age: int, http_only: bool = True) -> bytes:
@@ -52,16 +53,22 @@ class RequestContextMiddleware:
         state = scope.setdefault("state", {})
         state["language"] = language
         state["csrf_cookie"] = csrf_token
+        # The server's send as it reaches this middleware, for streamed bodies: the layers below
+        # (cookies, the exception handlers' "has the response started") act on the response's
+        # start only, yet each adds a coroutine to every write (agora.chat.sse.ReplyResponse).
+        state[BODY_SEND] = send
 
-        async def send_with_cookie(message) -> None:
-            if message["type"] == "http.response.start" and new_csrf:
+        def send_with_cookie(message):
+            # A plain function handing back send's awaitable, not a coroutine of its own: every
+            # token of a streamed reply passes here, and a coroutine layer per write is CPU.
+            if message["type"] == "http.response.start":
                 cookie = cookie_header(CSRF_COOKIE, csrf_token, settings=self.settings, max_age=365 * 86400)
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"set-cookie", cookie)]
-            await send(message)
+            return send(message)
 
         token = current_language.set(language)
         try:
-            await self.app(scope, receive, send_with_cookie)
+            await self.app(scope, receive, send_with_cookie if new_csrf else send)
         finally:
             current_language.reset(token)
