@@ -173,6 +173,16 @@ def test_batches_naming_unknown_users_or_gpts_are_refused_whole_and_write_nothin
         assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
 
 
+def test_a_batch_of_base_model_events_only_is_stored_without_rollups(database):
+    """/v1 calls to a base model carry no GPT: their events are kept, and there is nothing to roll up."""
+    [user] = _users(database, 1)
+    with database.session() as session:
+        assert batch.ingest(session, [_event("base1", user, None, utcnow()), _event("base2", user, None, utcnow())]) == 2
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(UsageRecord)) == 2
+        assert session.scalar(select(func.count()).select_from(DailyGptUsage)) == 0
+
+
 def test_a_reply_naming_an_unknown_gpt_is_refused(database):
     [user] = _users(database, 1)
     with pytest.raises(ValueError, match="unknown GPT 'g-nosuchgpt01'"), database.session() as session:
