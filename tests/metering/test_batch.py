@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -172,6 +173,16 @@ def test_batches_naming_unknown_users_or_gpts_are_refused_whole_and_write_nothin
         assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
 
 
+def test_a_batch_of_base_model_events_only_is_stored_without_rollups(database):
+    """/v1 calls to a base model carry no GPT: their events are kept, and there is nothing to roll up."""
+    [user] = _users(database, 1)
+    with database.session() as session:
+        assert batch.ingest(session, [_event("base1", user, None, utcnow()), _event("base2", user, None, utcnow())]) == 2
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(UsageRecord)) == 2
+        assert session.scalar(select(func.count()).select_from(DailyGptUsage)) == 0
+
+
 def test_a_reply_naming_an_unknown_gpt_is_refused(database):
     [user] = _users(database, 1)
     with pytest.raises(ValueError, match="unknown GPT 'g-nosuchgpt01'"), database.session() as session:
@@ -198,3 +209,28 @@ def test_one_batch_moves_every_listing_it_touches_by_its_own_points(database):
     expected = {gpt_ids[0]: 2 * (3.0 + 0.1) * weight(day.date()),
                 gpt_ids[1]: (3.0 + 0.1) * weight(day.date()) + (3.0 + 0.1) * weight(day.date() + timedelta(days=1)), gpt_ids[2]: 0.0}
     assert {g: after[g] - before[g] for g in gpt_ids} == pytest.approx(expected)
+
+
+def test_concurrent_batches_over_many_gpts_never_deadlock(database):
+    """Batches sharing listings lock them in one order (trending's set-based update).
+
+    Each worker meters its own day, so the batches share no rollup row (whose locks would
+    otherwise queue them up before trending) but all share the listings.
+    """
+    gpt_ids = [make_gpt(database, name=f"Helper {n}") for n in range(30)]
+    user_ids = _users(database, 20)
+    first_day = datetime(2026, 10, 5, 12, tzinfo=UTC)
+
+    def worker(n: int) -> int:
+        pairs = random.Random(n).sample([(u, g) for u in user_ids for g in gpt_ids], 300)
+        with database.session() as session:
+            return batch.ingest(session, [_event(f"w{n}:{u}:{g}", u, g, first_day + timedelta(days=n)) for u, g in pairs])
+
+    with ThreadPoolExecutor(6) as pool:
+        inserted = sum(pool.map(worker, range(12)))
+    with database.session() as session:
+        assert inserted == 12 * 300 == sum(session.scalars(select(DailyGptUsage.messages)))
+        expected = defaultdict(float)
+        for row in session.scalars(select(DailyGptUsage)):
+            expected[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
+        assert dict(session.execute(select(Listing.gpt_id, Listing.trending)).all()) == pytest.approx(expected)

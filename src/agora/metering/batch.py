@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from contextlib import closing
 from datetime import date, datetime
 from operator import itemgetter
 
@@ -167,8 +168,8 @@ def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
     stored events, so a replay still counts nothing twice.
     """
     session.execute(text(_temporary_table(session, _STAGING)))
-    cursor = session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
+    with session.connection().connection.driver_connection.cursor() as cursor, \
+            cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(_COPY_TYPES)
         for row in rows:
             copy.write_row(row)
@@ -204,11 +205,14 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
     written are exactly those above `max(id) - inserted`.
     """
     with session.begin_nested():
-        # Asking for the connection inside the block is what emits the SAVEPOINT.
-        cursor = session.connection().connection.driver_connection.cursor()
-        cursor.executemany(
-            f"INSERT INTO usage_records ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING", rows)
-        inserted = cursor.rowcount
+        # Asking for the connection inside the block is what emits the SAVEPOINT. The cursor
+        # is closed here, in this thread: left to the garbage collector (a refused batch's
+        # traceback keeps it alive) it would reset the connection's cached INSERT whenever
+        # collected, maybe while another thread runs it on the same pooled connection.
+        with closing(session.connection().connection.driver_connection.cursor()) as cursor:
+            cursor.executemany(
+                f"INSERT INTO usage_records ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING", rows)
+            inserted = cursor.rowcount
         users = json.dumps(sorted({row[_USER] for row in rows}))
         gpts = json.dumps(sorted({row[_GPT] for row in rows if row[_GPT] is not None}))
         _refuse_unknown(session.execute(_UNKNOWN_LISTED, {"users": users, "gpts": gpts}).all())

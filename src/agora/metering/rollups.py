@@ -80,5 +80,6 @@ def add(session: Session, source) -> list:
         return session.execute(select(totals).add_cte(per_gpt.cte("per_gpt"))).all()
     added = session.execute(totals.order_by(source.c.day, source.c.gpt_id)).all()
     per_gpt = per_gpt.on_conflict_do_update(index_elements=["day", "gpt_id"], set_={c: gpts.c[c] + per_gpt.excluded[c] for c in GPT_COUNTERS})
-    session.execute(per_gpt, [row._asdict() for row in added])
+    if added:  # an empty executemany would run the INSERT once with no values at all
+        session.execute(per_gpt, [row._asdict() for row in added])
     return added
