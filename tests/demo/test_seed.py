@@ -87,7 +87,7 @@ def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
     home_fr = french.get("/").text
     assert "505 assistants créés par des créateurs comme vous." in home_fr and ">Programmation</h2>" in home_fr
     gpt_page = french.get(f"/g/{accountant.id}").text
-    assert "Assistant Expert en Comptabilité" in gpt_page and "Pour commencer la conversation" in gpt_page
+    assert "Assistant Expert en Comptabilité" in gpt_page and "Ou commencez par :" in gpt_page  # its starters, in French
     assert english.get("/store/programmation").status_code == 200  # French slugs work too
 
     # Search: either language, accents and case ignored.
