@@ -230,12 +230,17 @@ def private_cluster(directory: Path, shared_buffers: str, port: int) -> str:
         "max_wal_size": "16GB", "checkpoint_timeout": "30min", "wal_compression": "on",
         "shared_preload_libraries": "'pg_prewarm'",
     }
-    (data / "postgresql.auto.conf").write_text("".join(f"{k} = {v}\n" for k, v in settings.items()))
+    conf = data / "postgresql.auto.conf"
+    wanted = "".join(f"{k} = {v}\n" for k, v in settings.items())
+    changed = not conf.exists() or conf.read_text() != wanted
+    conf.write_text(wanted)
     status = subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(data), "status"],
                             capture_output=True)
-    # (Re)start so the settings above are the ones in force (shared_buffers needs a restart).
-    action = "restart" if status.returncode == 0 else "start"
-    as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-m", "fast", "-w", action)
+    # Restart only when the settings changed (shared_buffers needs it): a restart empties
+    # the cache, and a --keep run should measure the server as it runs, not just booted.
+    if status.returncode != 0 or changed:
+        action = "restart" if status.returncode == 0 else "start"
+        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"), "-m", "fast", "-w", action)
     subprocess.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port),
                     "agora_bench_store"], capture_output=True)  # already there on a second run
     return f"postgresql+psycopg://postgres@127.0.0.1:{port}/agora_bench_store"

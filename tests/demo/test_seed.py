@@ -87,7 +87,7 @@ def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
     home_fr = french.get("/").text
     assert "505 assistants créés par des créateurs comme vous." in home_fr and ">Programmation</h2>" in home_fr
     gpt_page = french.get(f"/g/{accountant.id}").text
-    assert "Assistant Expert en Comptabilité" in gpt_page and "Ou commencez par :" in gpt_page
+    assert "Assistant Expert en Comptabilité" in gpt_page and "Ou commencez par :" in gpt_page  # its starters, in French
     assert english.get("/store/programmation").status_code == 200  # French slugs work too
 
     # Search: either language, accents and case ignored.
@@ -116,17 +116,3 @@ def test_the_demo_store_front_shows_featured_picks_for_weeks_ahead_and_keeps_adm
         featured.pick(session, curator, gpt_id=chosen, year=year, week=week)  # as an admin would
         assert feature_demo_picks(session, today + timedelta(weeks=1)) == 0  # the admin's week is kept as it is
         assert [listing.gpt_id for listing in featured.picks(session, year, week)] == [chosen]
-
-
-def test_a_demo_store_started_again_weeks_later_gets_picks_for_the_coming_weeks(database):
-    from agora.demo.seed import top_up_featured
-
-    assert top_up_featured(database, date(2026, 3, 2)) is None  # a store the demo did not seed: left alone
-    seed_demo(database)
-    later = date.today() + timedelta(weeks=FEATURED_WEEKS + 3)  # past the weeks the first seed picked
-    with database.session() as session:
-        assert featured.picks(session, *featured.current_week(later)) == []
-    assert top_up_featured(database, later) == FEATURED_WEEKS
-    with database.session() as session:
-        assert len(featured.picks(session, *featured.current_week(later))) == FEATURED_PER_WEEK
-    assert top_up_featured(database, later) == 0  # once

@@ -170,10 +170,14 @@ class PostgresIndex:
             # Within one tier popularity is equal: any matches will do, and the scan stops
             # after `limit`. A group of sparse tiers is ordered, but holds few matches.
             order = " ORDER BY l.search_key + 0" if len(tiers) > 1 else ""
-            lexemes = tier_query(tiers).replace("'", "''")  # '~7' | '~8': digits and quotes only
+            matching = matcher
+            if tiers not in WHOLE_BANDS:  # a whole band is its own index: the lexeme would only cost
+                # (GIN would check it at every candidate, walking a list as long as the band)
+                lexemes = tier_query(tiers).replace("'", "''")  # '~7' | '~8': digits and quotes only
+                matching = f"({matcher} && CAST('{lexemes}' AS tsquery))"
             return (
                 f"(SELECT l.id, l.search_key FROM store_listings l WHERE l.{column} @@ "
-                f"({matcher} && CAST('{lexemes}' AS tsquery)) AND {band_of(tiers)}{where}{order} LIMIT :limit)"
+                f"{matching} AND {band_of(tiers)}{where}{order} LIMIT :limit)"
             )
 
         union = " UNION ALL ".join(branch(tiers) for tiers in tier_groups(session))
@@ -216,6 +220,7 @@ class PostgresIndex:
 # (a three-word query of common words read it once per tier group). The bands, by
 # conversations: 15 or more, 3 to 14, 1 or 2, none. Kept in step with the migration.
 BANDS = ((0, 27), (28, 29), (30, 30), (31, 31))
+WHOLE_BANDS = {tuple(range(low, high + 1)) for low, high in BANDS}
 
 
 def band_of(tiers: tuple[int, ...]) -> str:
