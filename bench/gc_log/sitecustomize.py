@@ -1,7 +1,7 @@
 """Loaded by the Agora worker the bench starts (bench/gc_log on its PYTHONPATH): times every
-garbage collection and writes them to $BENCH_GC_LOG when the process exits. Bench only."""
+garbage collection and writes them to $BENCH_GC_LOG as they come (at most every half
+second: uvicorn ends on the SIGTERM it received, so no exit hook runs). Bench only."""
 
-import atexit
 import gc
 import json
 import os
@@ -10,18 +10,17 @@ import time
 _path = os.environ.get("BENCH_GC_LOG")
 if _path:
     _pauses: list[tuple[float, int, float]] = []  # (start, generation, milliseconds)
-    _started = [0.0]
+    _state = {"started": 0.0, "written": 0.0}
 
     def _timed(phase: str, info: dict) -> None:
         now = time.monotonic()
         if phase == "start":
-            _started[0] = now
-        else:
-            _pauses.append((_started[0], info["generation"], (now - _started[0]) * 1000))
+            _state["started"] = now
+            return
+        _pauses.append((_state["started"], info["generation"], (now - _state["started"]) * 1000))
+        if now - _state["written"] > 0.5:
+            _state["written"] = now
+            with open(_path, "w") as out:
+                json.dump(_pauses, out)
 
     gc.callbacks.append(_timed)
-
-    @atexit.register
-    def _write() -> None:
-        with open(_path, "w") as out:
-            json.dump(_pauses, out)
