@@ -44,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_support import (ROOT, WARM_UP, Naps, Sampler, Stream, Tokens, free_port, prepare_database, run_upstream, start_agora,
+from chat_support import (ROOT, WARM_UP, Naps, Sampler, Stream, Tokens, free_port, gc_pauses, prepare_database, run_upstream, start_agora,
                           run, start_conversations, stop, stream_post)
 
 RESULTS = ROOT / "bench" / "results"
@@ -273,6 +273,8 @@ def streams_part(args, home: Path) -> dict:
         if (home / "agora.log").exists():  # the worker's warnings and errors, kept with the results
             (RESULTS / f"{streams_name(args)}-agora.log").write_text((home / "agora.log").read_text())
     open_rss = sampler.at(agora_release, "rss")
+    last_token = max((s.token_times[-1] for s in through if s.token_times), default=agora_release)
+    collections = gc_pauses(home, agora_release, last_token)  # written when the worker exited
     return {
         "part": "streams", "streams": args.streams, "tokens": args.tokens, "gap_ms": args.gap_ms, "users": args.users, "opening": args.opening, "client_nap_ms": args.client_nap_ms,
         "database": "postgresql" if url.startswith("postgresql") else "sqlite",
@@ -281,7 +283,8 @@ def streams_part(args, home: Path) -> dict:
         "agora": {**summarize(through, agora_release, tokens=args.tokens, gap_ms=args.gap_ms, agora=True), "open_at_release": agora_open,
                   **cpu_use(sampler, through, agora_release, tokens=args.tokens),
                   "rss_idle_mb": idle_rss / 2**20, "rss_at_release_mb": open_rss / 2**20, "rss_peak_mb": max(s["rss"] for s in sampler.samples) / 2**20,
-                  "rss_per_open_stream_kb": (open_rss - idle_rss) / agora_open / 1024},
+                  "rss_per_open_stream_kb": (open_rss - idle_rss) / agora_open / 1024,
+                  "worker_gc_while_streaming": collections},
     }
 
 
@@ -326,6 +329,10 @@ def print_streams(r: dict) -> None:
           f"{a['worker_cpu_share_while_streaming']:.2f} of a core while streaming")
     print(f"worker RSS: idle {a['rss_idle_mb']:.1f} MB, {a['open_at_release']} streams open {a['rss_at_release_mb']:.1f} MB, "
           f"peak {a['rss_peak_mb']:.1f} MB: {a['rss_per_open_stream_kb']:.1f} KB per open stream; errors: {a['error_kinds'] or 'none'}")
+    gc = a.get("worker_gc_while_streaming") or {}
+    if gc:
+        print("worker garbage collections while streaming: " + ", ".join(
+            f"gen{g} {gc[f'gc{g}_count']} (longest {gc[f'gc{g}_max_ms']:.1f} ms, {gc[f'gc{g}_total_ms']:.0f} ms in all)" for g in (0, 1, 2)))
 
 
 def main() -> None:

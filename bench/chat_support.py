@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -338,6 +337,8 @@ def start_agora(home: Path, database_url: str, log, **settings: str) -> tuple[su
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
     env.update(AGORA_HOME=str(home), AGORA_DATABASE_URL=database_url, AGORA_LOG_LEVEL="warning")
     env.update({f"AGORA_{name.upper()}": value for name, value in settings.items()})
+    # The worker's garbage collections, timed (bench/gc_log/sitecustomize.py; see GcLog).
+    env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "bench" / "gc_log"), env.get("PYTHONPATH")])), BENCH_GC_LOG=str(home / "gc.json"))
     process = subprocess.Popen([AGORA, "serve", "--workers", "1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -351,6 +352,21 @@ def start_agora(home: Path, database_url: str, log, **settings: str) -> tuple[su
         time.sleep(0.3)
     process.kill()
     raise RuntimeError("agora serve did not become ready")
+
+
+def gc_pauses(home: Path, start: float, end: float) -> dict:
+    """The worker's garbage collections between `start` and `end` (monotonic): how many of each generation, the longest."""
+    path = home / "gc.json"
+    if not path.exists():
+        return {}
+    pauses = [(g, ms) for at, g, ms in json.loads(path.read_text()) if start <= at <= end]
+    found = {}
+    for generation in (0, 1, 2):
+        times = [ms for g, ms in pauses if g == generation]
+        found[f"gc{generation}_count"] = len(times)
+        found[f"gc{generation}_max_ms"] = max(times, default=0.0)
+        found[f"gc{generation}_total_ms"] = sum(times)
+    return found
 
 
 def start_conversations(port: int, keys: list[str], gpt_id: str, count: int) -> list[tuple[str, str]]:
