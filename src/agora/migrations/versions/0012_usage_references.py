@@ -12,7 +12,7 @@ The keys go on SQLite too, so both databases keep one schema and one reference c
 (SQLite rebuilds the table to drop them: a one-off copy of the events).
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 from collections.abc import Sequence
