@@ -68,25 +68,9 @@ class OpenAIProvider:
         # typed parameters, the SDK walks every message against its TypedDict annotations
         # first (for aliases and formats chat messages do not have), about 1 ms of CPU a
         # request, so a third of what opening a stream cost a worker.
-        body: dict[str, Any] = {"messages": request.messages}
-        arguments: dict[str, Any] = dict(
-            model=request.model,
-            messages=[],
-            temperature=request.temperature,
-            top_p=request.top_p,
-            max_tokens=request.max_tokens,
-            stream=True,
-            stream_options={"include_usage": True},
-            extra_body=body,
-        )
-        if request.stop:
-            arguments["stop"] = request.stop
-        if request.tools:
-            body["tools"] = request.tools
-            if request.tool_choice is not None:
-                body["tool_choice"] = request.tool_choice
-            if request.parallel_tool_calls is not None:
-                arguments["parallel_tool_calls"] = request.parallel_tool_calls
+        arguments = _arguments(request)
+        body: dict[str, Any] = {key: arguments.pop(key) for key in ("messages", "tools", "tool_choice") if key in arguments}
+        arguments.update(messages=[], stream=True, stream_options={"include_usage": True}, extra_body=body)
         self._home.loop = self._home.loop or asyncio.get_running_loop()
         reply = _Reply(self.base_url)
         # The SDK's raw streaming response: its retries, timeouts and status errors, but each
@@ -402,7 +386,7 @@ class _ToolCalls:
 
 
 def _arguments(request: CompletionRequest) -> dict[str, Any]:
-    """`complete`'s request (`stream` builds its own, with its stream options)."""
+    """The request's parameters as the SDK names them (`stream` moves the messages and tools to `extra_body`)."""
     arguments: dict[str, Any] = dict(model=request.model, messages=request.messages, temperature=request.temperature,
                                      top_p=request.top_p, max_tokens=request.max_tokens)
     if request.stop:
