@@ -32,9 +32,9 @@ templates = Jinja2Templates(env=_env)
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     if "user" not in context:
-        from agora.web.deps import optional_user  # error pages render before any dependency ran
+        from agora.web.deps import signed_in_user  # error pages render before any dependency ran
 
-        context["user"] = optional_user(request, request.app.state.database)
+        context["user"] = signed_in_user(request, request.app.state.database)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.update(
