@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from agora import i18n
+from agora.store.cards import store_card, store_shelf
 from agora.store.ranking import conversation_bucket
 from agora.web import csrf
 
@@ -27,6 +28,8 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 _env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
 _env.globals["bucket"] = conversation_bucket
+_env.globals["store_card"] = store_card
+_env.globals["store_shelf"] = store_shelf
 templates = Jinja2Templates(env=_env)
 
 
