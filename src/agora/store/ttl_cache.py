@@ -1,9 +1,13 @@
-"""A tiny per-process cache whose entries are never older than their time to live."""
+"""Tiny per-process caches whose entries are recomputed once they reach their time to live."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from threading import Lock
+
+log = logging.getLogger(__name__)
 
 
 class TtlCache:
@@ -28,3 +32,62 @@ class TtlCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+class RefreshingCache:
+    """Entries computed once on a miss, then recomputed by a background thread when a read
+    finds them `seconds` old; reads meanwhile get the previous value at once.
+
+    For values that are slow to build and fine a little stale (the type-ahead's names: a
+    rebuild costs 80-230 ms, which one unlucky request per minute used to pay). `compute`
+    runs on another thread, so it must not use the caller's session or connection. At most
+    one refresh per key runs at a time; one that fails keeps the old value and is retried
+    by the next read.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[object, tuple[float, object]] = {}
+        self._refreshing: dict[object, int] = {}  # key -> the generation its refresh began in
+        self._generation = 0  # bumped by clear(), so a refresh begun before it stores nothing
+        self._lock = Lock()
+
+    def get(self, key, compute):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            stale = hit is not None and now - hit[0] >= self.seconds and key not in self._refreshing
+            generation = self._generation
+            if stale:
+                self._refreshing[key] = generation
+        if hit is None:  # nothing to serve yet: this read builds it
+            value = compute()
+            with self._lock:
+                self._entries[key] = (now, value)
+            return value
+        if stale:
+            threading.Thread(target=self._refresh, args=(key, compute, generation), daemon=True,
+                             name="agora-cache-refresh").start()
+        return hit[1]
+
+    def _refresh(self, key, compute, generation: int) -> None:
+        started = time.monotonic()
+        try:
+            value = compute()
+        except Exception:  # noqa: BLE001 - the old value stays; the next stale read retries
+            log.warning("could not refresh a cached value", exc_info=True)
+            with self._lock:
+                if self._refreshing.get(key) == generation:
+                    del self._refreshing[key]
+            return
+        with self._lock:
+            if self._refreshing.get(key) == generation:
+                del self._refreshing[key]
+            if generation == self._generation:
+                self._entries[key] = (started, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._refreshing.clear()
+            self._generation += 1

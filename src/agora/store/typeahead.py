@@ -7,8 +7,10 @@ eight suggestions among the few thousand busiest GPTs, so their names are kept p
 as a word -> positions map over a sorted vocabulary, and a prefix is a bisect and a merge of
 short lists. Only prefixes too rare there go on to the full index (store.search.suggest).
 
-The map is rebuilt at most once a minute (TTL), so a GPT whose usage just jumped may take
-a minute to be suggested from it. Ids found here are read back from the listings, so a GPT
+The map is rebuilt once a minute by a background thread while requests go on using the
+previous one (ttl_cache.RefreshingCache: no suggest request pays the 80-230 ms rebuild but
+a worker's first), so a GPT whose usage just jumped may take a minute or two to be
+suggested from it. Ids found here are read back from the listings, so a GPT
 that left the store (or was renamed) is never shown as it was.
 """
 
@@ -24,13 +26,13 @@ from sqlalchemy.orm import Session
 
 from agora.store.models import Listing
 from agora.store.query import Query
-from agora.store.ttl_cache import TtlCache
+from agora.store.ttl_cache import RefreshingCache
 from agora.text import fold
 
 BUSIEST = 5000
 REFRESH_SECONDS = 60
 _WORD = re.compile(r"\w+", re.UNICODE)  # as store.query splits what is typed
-_names = TtlCache(REFRESH_SECONDS)
+_names = RefreshingCache(REFRESH_SECONDS)
 
 
 class Names:
@@ -86,13 +88,17 @@ def _distinct(ordered):
 
 
 def busiest_names(session: Session) -> Names:
+    engine = session.get_bind()
+
     def read() -> Names:
-        rows = session.execute(
-            select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
-        ).all()
+        # Its own session: a refresh runs on another thread, after this request has ended.
+        with Session(engine) as own:
+            rows = own.execute(
+                select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
+            ).all()
         return Names([tuple(row) for row in rows])
 
-    return _names.get(str(session.get_bind().url), read)
+    return _names.get(str(engine.url), read)
 
 
 def forget() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from agora.accounts import api_keys, sessions
 from agora.accounts.models import User
@@ -24,17 +25,33 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def optional_user(request: Request, database: Annotated[Database, Depends(get_database)]) -> User | None:
+async def optional_user(request: Request, database: Annotated[Database, Depends(get_database)]) -> User | None:
     """The signed-in user, or None for a visitor. Also kept on request.state for templates.
 
     On the JSON API an `Authorization: Bearer agora-sk-...` header signs in as the key's
     owner instead, within the key's scopes (request.state.api_key holds the key).
+    Async so a visitor (no session cookie, no key) costs no hop to the thread pool; the
+    database is read in the pool only when there is someone to look up.
     """
+    if hasattr(request.state, "user"):
+        return request.state.user
+    if not request.cookies.get(sessions.COOKIE) and not _bearer(request):
+        request.state.user = None
+        return None
+    return await run_in_threadpool(signed_in_user, request, database)
+
+
+def _bearer(request: Request) -> bool:
+    # Bearer only: a proxy's Basic auth in front of Agora must not turn browsers into key callers.
+    return request.url.path.startswith("/api/") and request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
+def signed_in_user(request: Request, database: Database) -> User | None:
+    """optional_user's lookup, blocking (error pages call it before any dependency ran)."""
     if not hasattr(request.state, "user"):
         cookie = request.cookies.get(sessions.COOKIE)
         user = None
-        # Bearer only: a proxy's Basic auth in front of Agora must not turn browsers into key callers.
-        if request.url.path.startswith("/api/") and request.headers.get("authorization", "").lower().startswith("bearer "):
+        if _bearer(request):
             user = _key_holder(request, database).user
         elif cookie:
             with database.session() as session:

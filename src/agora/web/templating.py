@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from agora import i18n
+from agora.store.cards import store_card, store_shelf
 from agora.store.ranking import conversation_bucket
 from agora.web import csrf
 
@@ -27,14 +28,16 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]
 )
 _env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
 _env.globals["bucket"] = conversation_bucket
+_env.globals["store_card"] = store_card
+_env.globals["store_shelf"] = store_shelf
 templates = Jinja2Templates(env=_env)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     if "user" not in context:
-        from agora.web.deps import optional_user  # error pages render before any dependency ran
+        from agora.web.deps import signed_in_user  # error pages render before any dependency ran
 
-        context["user"] = optional_user(request, request.app.state.database)
+        context["user"] = signed_in_user(request, request.app.state.database)
     context.setdefault("errors", {})
     context.setdefault("values", {})
     context.update(
