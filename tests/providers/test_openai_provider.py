@@ -8,7 +8,8 @@ import time
 import pytest
 
 from agora.providers.base import CompletionRequest, Finished, ProviderError, TextDelta
-from agora.providers.openai_compat import OpenAIProvider, _body_reader, _Watchdog
+from agora.providers.openai_compat import OpenAIProvider
+from agora.providers.openai_stream import Watchdog, body_reader
 
 
 def provider(upstream, *, timeout: float = 5, retries: int = 0) -> OpenAIProvider:
@@ -133,9 +134,9 @@ def test_the_body_is_read_from_aiohttps_buffer_under_one_watchdog(upstream):
     async def open_and_read() -> tuple[bool, float | None, bytes]:
         opened = client._client.chat.completions.with_streaming_response.create(model="standin", messages=[{"role": "user", "content": "x"}], stream=True)
         response = await opened.__aenter__()
-        watchdog = _Watchdog(5)
+        watchdog = Watchdog(5)
         try:
-            read = _body_reader(response, watchdog)
+            read = body_reader(response, watchdog)
             body = b"".join([await read() for _ in range(3)])
             aiohttp_response = response.http_response.stream._stream._aiohttp_response
             return read == aiohttp_response.content.readany, aiohttp_response.connection.protocol.read_timeout, body
@@ -151,7 +152,7 @@ def test_the_body_is_read_from_aiohttps_buffer_under_one_watchdog(upstream):
 def test_the_watchdog_fails_a_read_after_a_silent_timeout():
     async def silent() -> tuple[float, BaseException | None]:
         failed: list[BaseException] = []
-        watchdog = _Watchdog(0.2)
+        watchdog = Watchdog(0.2)
         started = time.monotonic()
         watchdog.start(failed.append)
         while not failed and time.monotonic() - started < 2:
@@ -160,7 +161,7 @@ def test_the_watchdog_fails_a_read_after_a_silent_timeout():
 
     async def busy() -> BaseException | None:
         failed: list[BaseException] = []
-        watchdog = _Watchdog(0.2)
+        watchdog = Watchdog(0.2)
         watchdog.start(failed.append)
         for _ in range(60):  # reads keep coming for 0.6 s: never silent for 0.2 s
             watchdog.reads += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agora.providers.base import Finished, ToolCallDelta, supports_tools
-from agora.providers.openai_compat import _ToolCalls
+from agora.providers.openai_stream import ToolCalls
 from tests.providers.test_openai_provider import collect, provider
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}}}]
@@ -28,7 +28,7 @@ def test_tool_choice_is_not_sent_without_tools(upstream):
 
 
 def test_calls_get_an_id_and_name_once_even_from_servers_that_omit_or_repeat_them():
-    calls = _ToolCalls()
+    calls = ToolCalls()
     first = calls.read({"index": 0, "function": {"name": "lookup", "arguments": '{"q"'}})
     again = calls.read({"index": 0, "id": "call_x", "function": {"name": "lookup", "arguments": ': 1}'}})
     assert first.id.startswith("call_") and first.name == "lookup" and (again.id, again.name, again.arguments) == (None, None, ": 1}")
