@@ -72,21 +72,19 @@ class SqliteIndex:
     TABLES = (("store_fts", FTS_COLUMNS), ("store_names_fts", NAME_COLUMNS))
 
     def add(self, session: Session, listing: Listing) -> None:
-        values = _values(listing, folded=False)
-        for table, columns in self.TABLES:
-            names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
-            session.execute(
-                text(f"INSERT INTO {table}(rowid, {names}) VALUES (:rowid, {marks})"),
-                {"rowid": listing.search_key, **{c: values[c] for c in columns}},
-            )
+        self._write(session, listing, delete=False)
 
     def remove(self, session: Session, listing: Listing) -> None:
         """Remove with the values that were indexed (FTS5 external content needs them)."""
+        self._write(session, listing, delete=True)
+
+    def _write(self, session: Session, listing: Listing, *, delete: bool) -> None:
         values = _values(listing, folded=False)
         for table, columns in self.TABLES:
             names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
+            command = (f"{table}, ", "'delete', ") if delete else ("", "")  # FTS5's delete command row
             session.execute(
-                text(f"INSERT INTO {table}({table}, rowid, {names}) VALUES ('delete', :rowid, {marks})"),
+                text(f"INSERT INTO {table}({command[0]}rowid, {names}) VALUES ({command[1]}:rowid, {marks})"),
                 {"rowid": listing.search_key, **{c: values[c] for c in columns}},
             )
 
