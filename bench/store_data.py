@@ -21,8 +21,6 @@ from agora.demo.catalogue import entries
 from agora.gpts.ids import ALPHABET
 from agora.store import ranking
 from agora.store.categories import DEFAULT_CATEGORIES
-from agora.store.search_index import FTS_COLUMNS
-from agora.text import fold
 
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 BATCH = 20_000
@@ -176,7 +174,7 @@ def load(database, count: int, progress=lambda n: None) -> None:
             write("gpts", gpt_columns, gpts)
             write("gpt_versions", version_columns, versions)
             if pg:
-                write("bench_listing_stage", [*LISTING_COLUMNS, *(f"f_{c}" for c in FTS_COLUMNS)], listings)
+                write("bench_listing_stage", list(LISTING_COLUMNS), listings)
                 _index_stage(cursor)
             else:
                 write("store_listings", list(LISTING_COLUMNS), listings)
@@ -208,7 +206,7 @@ class Shapes:
 
 
 def prepare(batch: list[dict], shapes: Shapes) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """Rows for gpts, gpt_versions and store_listings (plus, on PostgreSQL, folded texts)."""
+    """Rows for gpts, gpt_versions and store_listings."""
     gpts, versions, listings = [], [], []
     for r in batch:
         content = content_json(r, shapes.slug_of[r["category"]])
@@ -222,10 +220,7 @@ def prepare(batch: list[dict], shapes: Shapes) -> tuple[list[tuple], list[tuple]
                                "author_id": r["builder"], "created_at": published}[c] for c in shapes.version_columns))
         listing = {**r, "gpt_id": r["id"], "id": r["n"], "category_id": r["category"], "builder_id": r["builder"],
                    "builder_name": f"Builder {r['builder']}", "avatar": "🤖", "has_en": True, "published_at": published}
-        row = tuple(listing[c] for c in LISTING_COLUMNS)
-        if shapes.pg:  # the accent-folded texts the search vectors are built from, as the service folds them
-            row += tuple(fold(listing[c] or "") for c in FTS_COLUMNS)
-        listings.append(row)
+        listings.append(tuple(listing[c] for c in LISTING_COLUMNS))
     return gpts, versions, listings
 
 
@@ -290,22 +285,18 @@ def _create_listing_stage(cursor) -> None:
     cursor.execute(
         f"CREATE TEMP TABLE bench_listing_stage AS SELECT {', '.join(LISTING_COLUMNS)} FROM store_listings WITH NO DATA"
     )
-    cursor.execute(f"ALTER TABLE bench_listing_stage {', '.join(f'ADD COLUMN f_{c} text' for c in FTS_COLUMNS)}")
 
 
 def _index_stage(cursor) -> None:
     """Move a staged batch into store_listings with its search vectors, in one statement
-    (computing them by UPDATE afterwards would write every row twice)."""
+    (computing them by UPDATE afterwards, as the service does one listing at a time, would
+    write every row twice). The vectors' expressions read the staged row's columns."""
     from agora.store.search_index import PostgresIndex
 
-    def columns_of(expression: str) -> str:  # the service binds values; here they are the staged columns
-        return re.sub(r"(?<!:):(\w+)(?!:)", lambda m: m[1] if m[1] == "search_key" else f"f_{m[1]}", expression)
-
-    vector, name_vector = columns_of(PostgresIndex.VECTOR), columns_of(PostgresIndex.NAME_VECTOR)
     columns = ", ".join(LISTING_COLUMNS)
     cursor.execute(
         f"INSERT INTO store_listings ({columns}, search_vector, name_vector) "
-        f"SELECT {columns}, {vector}, {name_vector} FROM bench_listing_stage"
+        f"SELECT {columns}, {PostgresIndex.VECTOR}, {PostgresIndex.NAME_VECTOR} FROM bench_listing_stage"
     )
     cursor.execute("TRUNCATE bench_listing_stage")
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
-from agora.store import cursors, ranking, typeahead
+from agora.store import cursors, ranking, relevance, typeahead
 from agora.store.models import Category, Listing
 from agora.store.query import parse
 from agora.store.search_index import Candidate, index_for
@@ -53,19 +53,15 @@ def search(
     index = index_for(session)
     pool = max(POOL, offset + limit + 1)
     narrowing = {"category_id": category.id if category else None, "language": language}
-    best: dict[int, Candidate] = {}
     matches = index.candidates(session, query, limit=pool, **narrowing)
-    # Names matching every word join the pool whatever their popularity: the best hits for a
+    # Names holding every word join the pool whatever their popularity: the best hits for a
     # common word can be too little used to be among its most used matches. When the pool
     # is not full it already holds every match, names included: reading them again would
     # double the cost of the queries that cost most (several words that rarely meet).
     if len(matches) >= pool:
         matches += index.candidates(session, query, limit=NAME_POOL, names_only=True, **narrowing)
-    for candidate in matches:
-        known = best.get(candidate.listing_id)
-        if known is None or candidate.relevance > known.relevance:
-            best[candidate.listing_id] = candidate
-    ranked = _rank(list(best.values()), sort)
+    unique = list({candidate.listing_id: candidate for candidate in matches}.values())
+    ranked = _rank(unique, sort, query.terms)
     page = _listings(session, ranked[offset : offset + limit])
     more = len(ranked) > offset + limit
     return Results(page, _encode(offset + limit) if more else None)
@@ -87,15 +83,16 @@ def suggest(session: Session, text: str) -> list[Listing]:
     return _listings(session, index_for(session).suggestions(session, query, limit=SUGGESTIONS))
 
 
-def _rank(candidates: list[Candidate], sort: str) -> list[int]:
+def _rank(candidates: list[Candidate], sort: str, terms: tuple[str, ...]) -> list[int]:
     """Listing ids, best first. Ties fall back to the id so pages are stable."""
     if sort == "relevance":
-        top = max((c.relevance for c in candidates), default=1.0) or 1.0
+        scores = relevance.Scorer(terms).scores([c.texts for c in candidates])
+        top = max(scores, default=1.0) or 1.0
         blend = ranking.blend
         scored = [
-            (blend(c.relevance / top, rating_score=c.rating_score, rating_count=c.rating_count,
+            (blend(score / top, rating_score=c.rating_score, rating_count=c.rating_count,
                    conversations=c.conversations), c.listing_id)
-            for c in candidates
+            for score, c in zip(scores, candidates)
         ]
     else:
         field = {"trending": "trending", "top_rated": "rating_score", "most_used": "conversations", "newest": "published_at"}[sort]

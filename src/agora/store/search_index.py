@@ -13,17 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from agora.store import ranking
+from agora.store import ranking, relevance
 from agora.store.models import Listing
 from agora.store.ttl_cache import TtlCache
 from agora.store.query import Query, fts5_match, tsquery_terms
-from agora.text import fold
 
 FTS_COLUMNS = ("name", "name_fr", "description", "description_fr", "tags", "builder_name")
-NAME_COLUMNS = ("name", "name_fr")
-# bm25 weights per FTS column: names count most, then tags, then descriptions.
-BM25_WEIGHTS = "10.0, 10.0, 3.0, 3.0, 5.0, 2.0"
-
 
 
 @dataclass(frozen=True)
@@ -31,16 +26,23 @@ class Candidate:
     """A matching listing with what ranking needs, read in the same query as the match."""
 
     listing_id: int
-    relevance: float  # larger is better; only comparable within one query
     rating_score: float
     rating_count: int
     conversations: int
     trending: float
     published_at: object  # a datetime, or SQLite's sortable ISO text
+    texts: tuple[str, ...]  # the fields relevance scores (store.relevance.FIELDS), as stored
 
 
-# Columns read with every candidate, and the filters a search may add.
-RANK_COLUMNS = "l.id, {relevance}, l.rating_score, l.rating_count, l.conversations, l.trending, l.published_at"
+# Columns read with every candidate (its texts last: store.relevance scores them), and the
+# filters a search may add.
+RANK_COLUMNS = "l.id, l.rating_score, l.rating_count, l.conversations, l.trending, l.published_at, " + ", ".join(
+    f"l.{field}" for field, _, _ in relevance.FIELDS
+)
+
+
+def _candidate(row) -> Candidate:
+    return Candidate(*row[:6], texts=tuple(row[6:]))
 
 
 def filters(category_id: int | None, language: str | None) -> tuple[str, dict]:
@@ -53,8 +55,8 @@ def filters(category_id: int | None, language: str | None) -> tuple[str, dict]:
     return sql, params
 
 
-def _values(listing: Listing, *, folded: bool) -> dict[str, str]:
-    return {column: (fold if folded else str)(getattr(listing, column) or "") for column in FTS_COLUMNS}
+def _values(listing: Listing) -> dict[str, str]:
+    return {column: getattr(listing, column) or "" for column in FTS_COLUMNS}
 
 
 class SqliteIndex:
@@ -63,13 +65,16 @@ class SqliteIndex:
 
     - `store_fts` (migration 0004) over every searched column, with the porter stemmer;
     - `store_names_fts` (migration 0011) over the names alone, without stemming, for
-      type-ahead: a prefix then reads the short lists of names that contain it, not the
-      whole-document lists of every word it starts filtered down to names.
+      type-ahead and the names pass of search: a prefix or a word then reads the short
+      lists of names that contain it, not the whole-document lists filtered down to names
+      (a column filter walks those to their end).
 
     FTS5's tokenizer folds case and accents itself, so both index the stored text as is
-    (and `INSERT INTO t(t) VALUES('rebuild')` rebuilds the same index)."""
+    (and `INSERT INTO t(t) VALUES('rebuild')` rebuilds the same index). Both keep row ids
+    only (`detail=none`, migration 0013): search needs which listings hold every word, in
+    search-key order, and nothing else from them."""
 
-    TABLES = (("store_fts", FTS_COLUMNS), ("store_names_fts", NAME_COLUMNS))
+    TABLES = (("store_fts", FTS_COLUMNS), ("store_names_fts", ("name", "name_fr")))
 
     def add(self, session: Session, listing: Listing) -> None:
         self._write(session, listing, delete=False)
@@ -79,7 +84,7 @@ class SqliteIndex:
         self._write(session, listing, delete=True)
 
     def _write(self, session: Session, listing: Listing, *, delete: bool) -> None:
-        values = _values(listing, folded=False)
+        values = _values(listing)
         for table, columns in self.TABLES:
             names, marks = ", ".join(columns), ", ".join(f":{c}" for c in columns)
             command = (f"{table}, ", "'delete', ") if delete else ("", "")  # FTS5's delete command row
@@ -92,17 +97,18 @@ class SqliteIndex:
         self, session: Session, query: Query, *, limit: int, names_only: bool = False,
         category_id: int | None = None, language: str | None = None,
     ) -> list[Candidate]:
-        match = fts5_match(query, NAME_COLUMNS if names_only else None)
+        # No bm25(): it counts every document holding each word to weigh it, a walk of each
+        # word's whole list on every query (store.relevance scores the candidates instead).
+        table = "store_names_fts" if names_only else "store_fts"
         where, params = filters(category_id, language)
-        columns = RANK_COLUMNS.format(relevance=f"-bm25(store_fts, {BM25_WEIGHTS})")
         rows = session.execute(
             text(
-                f"SELECT {columns} FROM store_fts JOIN store_listings l ON l.search_key = store_fts.rowid "
-                f"WHERE store_fts MATCH :match{where} ORDER BY store_fts.rowid LIMIT :limit"
+                f"SELECT {RANK_COLUMNS} FROM {table} JOIN store_listings l ON l.search_key = {table}.rowid "
+                f"WHERE {table} MATCH :match{where} ORDER BY {table}.rowid LIMIT :limit"
             ),
-            {"match": match, "limit": limit, **params},
+            {"match": fts5_match(query), "limit": limit, **params},
         ).all()
-        return [Candidate(*row) for row in rows]
+        return [_candidate(row) for row in rows]
 
     def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
         """Ids of listings whose name matches, the most used first."""
@@ -118,30 +124,34 @@ class SqliteIndex:
 
 # Both vectors also carry the listing's popularity tier as a lexeme no text can produce
 # ("~7"), so GIN itself can intersect a word's matches with a tier (see candidates).
-TIER_LEXEME = f"array_to_tsvector(ARRAY['~' || (:search_key >> {ranking.TIER_BITS})::text])"
+TIER_LEXEME = f"array_to_tsvector(ARRAY['~' || (search_key >> {ranking.TIER_BITS})::text])"
 
 
 class PostgresIndex:
-    """Weighted tsvector (A names, B tags, C descriptions, D builder) with a GIN index.
+    """Two tsvectors per listing, each with GIN indexes (partial, per popularity band):
 
-    Texts are accent-folded in Python first, so no extension (unaccent) is needed, and each
-    language goes through its own stemmer; 'simple' keeps exact words for names and tags.
+    - `search_vector`: every searched column through `agora_search` (migration 0013):
+      accents removed by `unaccent`, English Snowball stems, no stop words, so each query
+      word is one lexeme (as SQLite's porter tokenizer matches), and GIN walks only the
+      rarest word's list to intersect them;
+    - `name_vector`: the names through `agora_names` (accents removed, words as typed), for
+      type-ahead prefixes and the names pass of search.
+
+    Both are computed in SQL from the listing's stored columns (the migration rebuilds
+    them the same way); queries go through the same configurations.
     """
 
     VECTOR = (
-        "setweight(to_tsvector('english', :name), 'A') || setweight(to_tsvector('french', :name_fr), 'A') || "
-        "setweight(to_tsvector('simple', :name || ' ' || :name_fr), 'A') || "
-        "setweight(to_tsvector('simple', :tags), 'B') || "
-        "setweight(to_tsvector('english', :description), 'C') || "
-        "setweight(to_tsvector('french', :description_fr), 'C') || "
-        "setweight(to_tsvector('simple', :builder_name), 'D') || " + TIER_LEXEME
+        "to_tsvector('agora_search', concat_ws(' ', name, name_fr, tags, description, description_fr, builder_name)) || "
+        + TIER_LEXEME
     )
-    NAME_VECTOR = "to_tsvector('simple', :name || ' ' || :name_fr) || " + TIER_LEXEME
+    NAME_VECTOR = "to_tsvector('agora_names', concat_ws(' ', name, name_fr)) || " + TIER_LEXEME
 
     def add(self, session: Session, listing: Listing) -> None:
+        """Index the listing as flushed (its texts and search key are read from its row)."""
         session.execute(
             text(f"UPDATE store_listings SET search_vector = {self.VECTOR}, name_vector = {self.NAME_VECTOR} WHERE id = :id"),
-            {"id": listing.id, "search_key": listing.search_key, **_values(listing, folded=True)},
+            {"id": listing.id},
         )
 
     def remove(self, session: Session, listing: Listing) -> None:
@@ -151,11 +161,9 @@ class PostgresIndex:
         self, session: Session, query: Query, *, limit: int, names_only: bool = False,
         category_id: int | None = None, language: str | None = None,
     ) -> list[Candidate]:
-        # Relevance is always ranked on the whole document, whichever vector filtered it.
-        full, params = self._tsquery(query, ("english", "french", "simple"))
-        matcher, column = (self._tsquery(query, ("simple",))[0], "name_vector") if names_only else (full, "search_vector")
+        matcher, params = self._tsquery(query, "agora_names" if names_only else "agora_search")
+        column = "name_vector" if names_only else "search_vector"
         where, filter_params = filters(category_id, language)
-        columns = RANK_COLUMNS.format(relevance=f"ts_rank_cd('{{0.1, 0.2, 0.5, 1.0}}', l.search_vector, {full})")
         # GIN cannot return matches in search-key order and stop early as FTS5 does: it
         # finds every match, and reading each from the table is what costs. So matches are
         # read tier group by tier group, most used first (GIN intersects the words with the
@@ -179,37 +187,43 @@ class PostgresIndex:
             )
 
         union = " UNION ALL ".join(branch(tiers) for tiers in tier_groups(session))
-        parallel = session.execute(text(
-            "SELECT current_setting('max_parallel_workers_per_gather'), set_config('enable_seqscan', 'off', true), "
-            "set_config('max_parallel_workers_per_gather', '0', true)"  # no full scans; branches run in order
-        )).scalar()
-        try:
-            rows = session.execute(
-                text(
-                    # Ranking runs on the rows kept, not on every match (it reads the whole vector).
-                    f"SELECT {columns} FROM (SELECT * FROM ({union}) u LIMIT :limit) hit "
-                    f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
-                ),
-                {**params, **filter_params, "limit": limit},
-            ).all()
-        finally:
-            session.execute(text("SELECT set_config('enable_seqscan', 'on', true), "
-                                 "set_config('max_parallel_workers_per_gather', :parallel, true)"), {"parallel": parallel})
-        return [Candidate(*row) for row in rows]
+        _plan_for_search(session)
+        rows = session.execute(
+            text(
+                # The rows kept are read once, for ranking (store.relevance scores their texts).
+                f"SELECT {RANK_COLUMNS} FROM (SELECT * FROM ({union}) u LIMIT :limit) hit "
+                f"JOIN store_listings l ON l.id = hit.id ORDER BY hit.search_key"
+            ),
+            {**params, **filter_params, "limit": limit},
+        ).all()
+        return [_candidate(row) for row in rows]
 
     def suggestions(self, session: Session, query: Query, *, limit: int) -> list[int]:
         """Ids of listings whose name matches, the most used first (name_vector)."""
         return [c.listing_id for c in self.candidates(session, query, limit=limit, names_only=True)]
 
     @staticmethod
-    def _tsquery(query: Query, configs: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    def _tsquery(query: Query, config: str) -> tuple[str, dict[str, str]]:
         parts, params = [], {}
         for i, (term, prefix) in enumerate(tsquery_terms(query)):
             # Terms are \w+ words (store.query), bound as parameters; ':*' makes a prefix match.
             params[f"t{i}"] = term + (":*" if prefix else "")
-            alternatives = " || ".join(f"to_tsquery('{config}', :t{i})" for config in configs)
-            parts.append(f"({alternatives})")
+            parts.append(f"to_tsquery('{config}', :t{i})")
         return "(" + " && ".join(parts) + ")", params
+
+
+def _plan_for_search(session: Session) -> None:
+    """Plan the tier reads as written, for the rest of this transaction: no full scans, and
+    no parallel workers (a parallel append would not run the UNION ALL's branches in order).
+
+    Set once per transaction (set_config's `true`: it ends with it) rather than set and
+    restored around each read, which cost four round trips a search. What else a search
+    request reads afterwards is primary-key and small-table lookups, planned the same."""
+    planned = session.info.get("search_planned")
+    if planned is None or planned is not session.get_transaction():
+        session.execute(text("SELECT set_config('enable_seqscan', 'off', true), "
+                             "set_config('max_parallel_workers_per_gather', '0', true)"))
+        session.info["search_planned"] = session.get_transaction()
 
 
 # The search vectors' GIN indexes are partial, one per band of popularity tiers (migration
