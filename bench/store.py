@@ -32,7 +32,7 @@ import store_data  # noqa: E402
 
 from agora import migrate  # noqa: E402
 from agora.db import Database  # noqa: E402
-from agora.store import browse, details, front, search  # noqa: E402
+from agora.store import browse, front, gpt_page, search  # noqa: E402
 from agora.store.models import Category  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +88,7 @@ def service_layer(database: Database, queries: list[str], prefixes: list[str], g
         front.forget()
         results["store front (uncached)"] = timed([lambda: (front.forget(), front.front(session)) for _ in range(20)])
         results["store front"] = timed([lambda: front.front(session) for _ in range(500)])
-        results["gpt page"] = timed([lambda g=g: details.neighbours(session, g) for g in gpt_ids])
+        results["gpt page"] = timed([lambda g=g: gpt_page.read(session, g, None, language="en") for g in gpt_ids])
         results["naive LIKE search (baseline)"] = timed([lambda q=q: naive(session, q) for q in queries[:20]])
     return results
 

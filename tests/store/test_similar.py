@@ -23,3 +23,35 @@ def test_similar_prefers_a_shared_tag_then_fills_with_the_category_trending(data
     assert shown[1:3] == [busy, quiet]  # then the category's trending
     assert subject not in shown and elsewhere not in shown
     assert len(shown) == 3
+
+
+def test_gpt_page_reads_its_listing_and_both_shelves(database):
+    from agora.store import gpt_page
+
+    subject = publish(database, "Tax Helper", tags=["taxes"], category="productivity")
+    others = [publish(database, f"Helper {n}", tags=["calendar"], category="writing") for n in range(7)]
+    twin = publish(database, "Tax Twin", tags=["taxes"], category="productivity")  # the builder's least used
+    rival = publish(database, "Tax Rival", tags=["taxes"], category="productivity", owner_email="rival@example.com")
+    with database.session() as session:
+        for uses, gpt_id in enumerate(others, start=2):
+            trending.add_activity(session, gpt_id, day=trending.EPOCH, new_users=1, new_conversations=uses, messages=1)
+        trending.add_activity(session, rival, day=trending.EPOCH, new_users=9, new_conversations=9, messages=9)
+    details.forget()
+    with database.session() as session:
+        shown = gpt_page.read(session, subject, None, language="en")
+    assert shown.store_listing.gpt_id == subject
+    # The builder's six busiest other GPTs, busiest first: neither the GPT itself nor Tax Twin.
+    assert [l.gpt_id for l in shown.more_by_builder] == others[::-1][:6]
+    # Sharing a tag first, most trending first; never the GPT itself.
+    assert [l.gpt_id for l in shown.similar] == [rival, twin]
+
+
+def test_a_gpt_outside_the_store_has_no_shelves(database):
+    from agora.store import gpt_page
+
+    publish(database, "Listed Sibling", tags=["taxes"], category="productivity")
+    hidden = publish(database, "Link Only", tags=["taxes"], category="productivity", visibility="link")
+    with database.session() as session:
+        shown = gpt_page.read(session, hidden, None, language="en")
+    assert shown.content.name == "Link Only"
+    assert shown.store_listing is None and shown.more_by_builder == [] and shown.similar == []

@@ -69,7 +69,12 @@ def find(session: Session, gpt_id: str, viewer: User | None, action: Action = "v
         return gpt
     if action == "edit" and session.scalar(select(true()).where(Gpt.id == gpt_id, allowed(viewer, "view"))):
         raise Forbidden(_("Only the builder of this GPT and their workspace admins can change it."))
-    raise NotFound(_("There is no GPT %(id)s, or it is not shared with you.", id=gpt_id))
+    raise not_found(gpt_id)
+
+
+def not_found(gpt_id: str) -> NotFound:
+    """The one answer for a GPT someone may not see, whether or not it exists."""
+    return NotFound(_("There is no GPT %(id)s, or it is not shared with you.", id=gpt_id))
 
 
 def shows_instructions(session: Session, gpt: Gpt, viewer: User | None, content: GptContent) -> bool:

@@ -7,6 +7,7 @@ so every function here receives a GPT the caller is already allowed to act on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -156,6 +157,34 @@ def fork(session: Session, source: Gpt, *, user: User) -> Gpt:
     if not is_editor and content.hide_instructions:
         raise Forbidden(_("The builder of this GPT keeps its instructions hidden, so it cannot be forked."))
     return create_gpt(session, owner=user, content=content, forked_from_id=source.id)
+
+
+@dataclass(frozen=True)
+class PublishedView:
+    """A GPT as its page shows it: the GPT, its published content (None when it has none
+    yet), its builder and its category."""
+
+    gpt: Gpt
+    content: GptContent | None
+    builder: User
+    category: Category | None
+
+
+def published_view(session: Session, gpt_id: str, viewer: User | None) -> PublishedView:
+    """What a GPT page shows of the GPT, read in one statement, for a viewer allowed to see
+    it (access.find's rule: NotFound for anyone it is not shared with)."""
+    row = session.execute(
+        select(Gpt, GptVersion.content, User, Category)
+        .join(User, User.id == Gpt.owner_id)
+        .outerjoin(GptVersion, (GptVersion.gpt_id == Gpt.id) & (GptVersion.number == Gpt.published_version))
+        .outerjoin(Category, Category.id == Gpt.category_id)
+        .where(Gpt.id == gpt_id, access.allowed(viewer, "view"))
+    ).first()
+    if row is None:
+        raise access.not_found(gpt_id)
+    gpt, content, builder, category = row
+    parsed = GptContent.model_validate(content) if content is not None and gpt.published_version is not None else None
+    return PublishedView(gpt, parsed, builder, category)
 
 
 def published_content(session: Session, gpt: Gpt) -> GptContent | None:

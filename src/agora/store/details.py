@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from heapq import merge
+from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from agora.store import browse
 from agora.store.models import Listing
 from agora.store.ttl_cache import TtlCache
 
 SIMILAR = 6
 NEIGHBOURHOOD = 500  # the category's most trending GPTs that "similar" picks from
 MAX_TAGS = 8
-# A category's neighbourhood (ids and tags of its most trending GPTs) is shared by every GPT
+# A category's neighbourhood (its most trending GPTs and their tags) is shared by every GPT
 # page of the category, so it is read once a minute per worker and category rather than on
 # each page. The shelf may therefore lag trending and new publications by up to a minute;
 # the GPTs on it are read fresh by id, so one that left the store is never shown.
@@ -29,12 +30,51 @@ class Neighbours:
     similar: list[Listing]
 
 
-def neighbours(session: Session, gpt_id: str) -> Neighbours:
-    listing = session.scalar(select(Listing).where(Listing.gpt_id == gpt_id))
-    if listing is None:  # not in the store (link-shared, private, ...): no shelves to show
+@dataclass(frozen=True)
+class Neighbourhood:
+    """A category's most trending listings: their ids in that order, and for each tag the
+    places (in that order) of the listings that carry it."""
+
+    ids: list[int]
+    places_by_tag: dict[str, list[int]]
+
+    def similar_ids(self, tags: list[str], *, count: int, exclude: int | None = None) -> list[int]:
+        """The `count` most trending ids sharing a tag, then the most trending of the rest.
+        A page of the category costs a few list merges, not a pass over its 500 listings."""
+        places = merge(*(self.places_by_tag.get(tag, ()) for tag in set(tags[:MAX_TAGS])))
+        chosen = list(islice(dict.fromkeys(i for i in (self.ids[p] for p in places) if i != exclude), count))
+        if len(chosen) < count:
+            taken = set(chosen)
+            chosen += islice((i for i in self.ids if i != exclude and i not in taken), count - len(chosen))
+        return chosen
+
+
+def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: int | None, tags: list[str]) -> Neighbours:
+    """The GPT's listing and its two shelves, in one statement: the page knows the GPT's
+    builder, category and tags, which are what its listing holds (store.listings.sync).
+    A GPT that is not in the store (link-shared, private, ...) has no shelves."""
+    # One more similar id than shown: the GPT itself may be among them (its id is unknown yet).
+    similar_ids = _neighbourhood(session, category_id).similar_ids(tags, count=SIMILAR + 1) if category_id else []
+    by_builder = (
+        select(Listing.id)
+        .where(Listing.builder_id == builder_id, Listing.gpt_id != gpt_id)
+        .order_by(Listing.conversations.desc(), Listing.id.desc())
+        .limit(SIMILAR)
+    )
+    rows = session.scalars(
+        select(Listing).where(or_(Listing.gpt_id == gpt_id, Listing.id.in_(by_builder.scalar_subquery()),
+                                  Listing.id.in_(similar_ids)))
+    ).all()
+    listing = next((row for row in rows if row.gpt_id == gpt_id), None)
+    if listing is None:
         return Neighbours(None, [], [])
-    more = browse.by_builder(session, listing.builder_id, exclude=gpt_id, limit=SIMILAR)
-    return Neighbours(listing, more, similar(session, listing))
+    # The builder's six busiest are exactly the six busiest of the builder's rows read: any
+    # other row of theirs came in as a similar GPT, and is less used than those six.
+    mine = sorted((r for r in rows if r.builder_id == builder_id and r is not listing),
+                  key=lambda r: (r.conversations, r.id), reverse=True)[:SIMILAR]
+    by_id = {row.id: row for row in rows}
+    similar = [by_id[i] for i in similar_ids if i in by_id and i != listing.id][:SIMILAR]
+    return Neighbours(listing, mine, similar)
 
 
 def similar(session: Session, listing: Listing) -> list[Listing]:
@@ -47,26 +87,27 @@ def similar(session: Session, listing: Listing) -> list[Listing]:
     """
     if listing.category_id is None:
         return []
-    wanted = set(listing.tags.split()[:MAX_TAGS])
-    around = [(i, tags) for i, tags in _neighbourhood(session, listing.category_id) if i != listing.id]
-    ids = [i for i, tags in around if wanted & tags][:SIMILAR] if wanted else []
-    ids += [i for i, _ in around if i not in ids][: SIMILAR - len(ids)]
+    ids = _neighbourhood(session, listing.category_id).similar_ids(listing.tags.split(), count=SIMILAR, exclude=listing.id)
     by_id = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _neighbourhood(session: Session, category_id: int) -> list[tuple[int, frozenset[str]]]:
-    """(id, tags) of the category's most trending listings, most trending first (one
-    extra, so excluding the GPT being shown still leaves NEIGHBOURHOOD)."""
+def _neighbourhood(session: Session, category_id: int) -> Neighbourhood:
+    """The category's most trending listings (one extra, so excluding the GPT being shown
+    still leaves NEIGHBOURHOOD)."""
 
-    def read() -> list[tuple[int, frozenset[str]]]:
+    def read() -> Neighbourhood:
         rows = session.execute(
             select(Listing.id, Listing.tags)
             .where(Listing.category_id == category_id)
             .order_by(Listing.trending.desc(), Listing.id.desc())
             .limit(NEIGHBOURHOOD + 1)
-        )
-        return [(i, frozenset(tags.split())) for i, tags in rows]
+        ).all()
+        places: dict[str, list[int]] = {}
+        for place, (_, tags) in enumerate(rows):
+            for tag in set(tags.split()):
+                places.setdefault(tag, []).append(place)
+        return Neighbourhood([i for i, _ in rows], places)
 
     return _neighbourhoods.get((str(session.get_bind().url), category_id), read)
 
