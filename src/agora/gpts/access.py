@@ -13,9 +13,9 @@ GPT shared beyond its owner, the admins of its workspace; they also see drafts.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Protocol
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, Integer, bindparam, false, select, true
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import Membership, User
@@ -29,14 +29,32 @@ Action = Literal["list", "view", "use", "edit"]
 WORKSPACE_EDITOR_ROLES = ("owner", "admin")
 
 
-def _in_workspace_of(viewer: User, roles: tuple[str, ...] | None = None) -> ColumnElement[bool]:
+class Someone(Protocol):
+    """Whom allowed() decides for: a user, or SIGNED_IN in a statement built once."""
+
+    @property
+    def id(self) -> object: ...
+
+
+class _SignedIn:
+    """Any signed-in viewer, in a statement built once and run for many: its id is the
+    bound parameter `viewer_id`. Building a statement costs far more than running it (at a
+    GPT page's pace, SQLAlchemy's construction was 20 times the SQLite lookup)."""
+
+    id = bindparam("viewer_id", type_=Integer)
+
+
+SIGNED_IN = _SignedIn()
+
+
+def _in_workspace_of(viewer: Someone, roles: tuple[str, ...] | None = None) -> ColumnElement[bool]:
     memberships = select(Membership.workspace_id).where(Membership.user_id == viewer.id)
     if roles:
         memberships = memberships.where(Membership.role.in_(roles))
     return Gpt.workspace_id.in_(memberships)
 
 
-def allowed(viewer: User | None, action: Action) -> ColumnElement[bool]:
+def allowed(viewer: Someone | None, action: Action) -> ColumnElement[bool]:
     """The condition on `Gpt` rows under which `viewer` may perform `action`."""
     live = Gpt.deleted_at.is_(None)
     if action == "edit":

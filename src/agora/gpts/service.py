@@ -6,11 +6,12 @@ so every function here receives a GPT the caller is already allowed to act on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from agora.accounts import service as accounts
@@ -173,18 +174,25 @@ class PublishedView:
 def published_view(session: Session, gpt_id: str, viewer: User | None) -> PublishedView:
     """What a GPT page shows of the GPT, read in one statement, for a viewer allowed to see
     it (access.find's rule: NotFound for anyone it is not shared with)."""
-    row = session.execute(
-        select(Gpt, GptVersion.content, User, Category)
-        .join(User, User.id == Gpt.owner_id)
-        .outerjoin(GptVersion, (GptVersion.gpt_id == Gpt.id) & (GptVersion.number == Gpt.published_version))
-        .outerjoin(Category, Category.id == Gpt.category_id)
-        .where(Gpt.id == gpt_id, access.allowed(viewer, "view"))
-    ).first()
+    parameters = {"gpt_id": gpt_id} | ({"viewer_id": viewer.id} if viewer else {})
+    row = session.execute(_published_view_statement(viewer is not None), parameters).first()
     if row is None:
         raise access.not_found(gpt_id)
     gpt, content, builder, category = row
     parsed = GptContent.model_validate(content) if content is not None and gpt.published_version is not None else None
     return PublishedView(gpt, parsed, builder, category)
+
+
+@functools.cache
+def _published_view_statement(signed_in: bool) -> Select:
+    # Built once (for visitors, and for any signed-in viewer): see access.SIGNED_IN.
+    return (
+        select(Gpt, GptVersion.content, User, Category)
+        .join(User, User.id == Gpt.owner_id)
+        .outerjoin(GptVersion, (GptVersion.gpt_id == Gpt.id) & (GptVersion.number == Gpt.published_version))
+        .outerjoin(Category, Category.id == Gpt.category_id)
+        .where(Gpt.id == bindparam("gpt_id"), access.allowed(access.SIGNED_IN if signed_in else None, "view"))
+    )
 
 
 def published_content(session: Session, gpt: Gpt) -> GptContent | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from heapq import merge
 from itertools import islice
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from agora.store.models import Listing
@@ -55,16 +55,7 @@ def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: i
     A GPT that is not in the store (link-shared, private, ...) has no shelves."""
     # One more similar id than shown: the GPT itself may be among them (its id is unknown yet).
     similar_ids = _neighbourhood(session, category_id).similar_ids(tags, count=SIMILAR + 1) if category_id else []
-    by_builder = (
-        select(Listing.id)
-        .where(Listing.builder_id == builder_id, Listing.gpt_id != gpt_id)
-        .order_by(Listing.conversations.desc(), Listing.id.desc())
-        .limit(SIMILAR)
-    )
-    rows = session.scalars(
-        select(Listing).where(or_(Listing.gpt_id == gpt_id, Listing.id.in_(by_builder.scalar_subquery()),
-                                  Listing.id.in_(similar_ids)))
-    ).all()
+    rows = session.scalars(_NEIGHBOURS, {"gpt_id": gpt_id, "builder_id": builder_id, "similar_ids": similar_ids}).all()
     listing = next((row for row in rows if row.gpt_id == gpt_id), None)
     if listing is None:
         return Neighbours(None, [], [])
@@ -75,6 +66,22 @@ def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: i
     by_id = {row.id: row for row in rows}
     similar = [by_id[i] for i in similar_ids if i in by_id and i != listing.id][:SIMILAR]
     return Neighbours(listing, mine, similar)
+
+
+# Built once: constructing it cost more than running it (SQLAlchemy, at a page's pace).
+_NEIGHBOURS = select(Listing).where(
+    or_(
+        Listing.gpt_id == bindparam("gpt_id"),
+        Listing.id.in_(
+            select(Listing.id)
+            .where(Listing.builder_id == bindparam("builder_id"), Listing.gpt_id != bindparam("gpt_id"))
+            .order_by(Listing.conversations.desc(), Listing.id.desc())
+            .limit(SIMILAR)
+            .scalar_subquery()
+        ),
+        Listing.id.in_(bindparam("similar_ids", expanding=True)),
+    )
+)
 
 
 def similar(session: Session, listing: Listing) -> list[Listing]:

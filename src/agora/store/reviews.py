@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,15 +91,29 @@ def reply(session: Session, builder: User, review_id: int, *, body: str) -> Revi
 
 def page(session: Session, gpt_id: str, *, cursor: str | None = None, limit: int = PAGE) -> tuple[list[tuple[Review, User]], str | None]:
     """Reviews newest first, with their authors; keyset pagination like the store's."""
-    statement = select(Review, User).join(User, User.id == Review.user_id).where(Review.gpt_id == gpt_id)
+    statement, parameters = _FIRST_PAGE, {"gpt_id": gpt_id, "limit": limit + 1}
     if cursor:
         created, last_id = _decode(cursor)
-        statement = statement.where(tuple_(Review.created_at, Review.id) < tuple_(created, last_id))
-    rows = [tuple(row) for row in session.execute(statement.order_by(Review.created_at.desc(), Review.id.desc()).limit(limit + 1))]
+        statement = _page(cursor=True)
+        parameters |= {"created": created, "last_id": last_id}
+    rows = [tuple(row) for row in session.execute(statement, parameters)]
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = _encode(rows[-1][0]) if more else None
     return rows, next_cursor
+
+
+def _page(*, cursor: bool):
+    # Built once per shape: constructing a statement costs more than running it.
+    statement = select(Review, User).join(User, User.id == Review.user_id).where(Review.gpt_id == bindparam("gpt_id"))
+    if cursor:
+        statement = statement.where(
+            tuple_(Review.created_at, Review.id) < tuple_(bindparam("created", type_=Review.created_at.type), bindparam("last_id"))
+        )
+    return statement.order_by(Review.created_at.desc(), Review.id.desc()).limit(bindparam("limit"))
+
+
+_FIRST_PAGE = _page(cursor=False)
 
 
 def _move_rating(session: Session, gpt_id: str, *, delta: int, votes: int) -> None:
