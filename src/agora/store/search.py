@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from agora.errors import InvalidInput
@@ -102,8 +102,12 @@ def _rank(candidates: list[Candidate], sort: str, terms: tuple[str, ...]) -> lis
 
 
 def _listings(session: Session, ids: list[int]) -> list[Listing]:
-    by_id = {listing.id: listing for listing in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    by_id = {listing.id: listing for listing in session.scalars(_BY_IDS, {"ids": ids})}
     return [by_id[i] for i in ids if i in by_id]
+
+
+# Built once: every search and suggestion reads its page this way.
+_BY_IDS = select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True)))
 
 
 def _encode(offset: int) -> str:

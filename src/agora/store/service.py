@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from agora.store.categories import DEFAULT_CATEGORIES
@@ -18,8 +18,13 @@ def ensure_default_categories(session: Session) -> None:
 
 
 def visible_categories(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).where(Category.hidden.is_(False)).order_by(Category.position)))
+    return list(session.scalars(_VISIBLE))
 
 
 def category_by_slug(session: Session, slug: str) -> Category | None:
-    return session.scalar(select(Category).where(or_(Category.slug == slug, Category.slug_fr == slug)))
+    return session.scalar(_BY_SLUG, {"slug": slug})
+
+
+# Built once: store pages and the search API ask on every request.
+_VISIBLE = select(Category).where(Category.hidden.is_(False)).order_by(Category.position)
+_BY_SLUG = select(Category).where(or_(Category.slug == bindparam("slug"), Category.slug_fr == bindparam("slug")))
