@@ -291,7 +291,7 @@ def _index_stage(cursor) -> None:
     """Move a staged batch into store_listings with its search vectors, in one statement
     (computing them by UPDATE afterwards, as the service does one listing at a time, would
     write every row twice). The vectors' expressions read the staged row's columns."""
-    from agora.store.search_index import PostgresIndex
+    from agora.store.search_postgres import PostgresIndex
 
     columns = ", ".join(LISTING_COLUMNS)
     cursor.execute(

@@ -33,6 +33,7 @@ from agora.models import Base
 from agora.billing.plans import ensure_default_plans
 from agora.store import details as store_details
 from agora.store import front as store_front
+from agora.store import search_postgres
 from agora.store import typeahead as store_typeahead
 from agora.store.service import ensure_default_categories
 
@@ -96,6 +97,7 @@ def wipe(database: Database) -> None:
     store_front.forget()  # the store front is cached per process for up to 60 s
     store_details.forget()  # and so are the similar shelves' neighbourhoods
     store_typeahead.forget()  # and the busiest GPTs' names
+    search_postgres.forget()  # and the statistics PostgreSQL searches are planned with
 
 
 AGORA = str(Path(sys.executable).parent / "agora")

@@ -1,14 +1,18 @@
 """Search reads matches in popularity order (by tier), whichever way the index gets them there."""
 
+import pytest
 from sqlalchemy import select, text
 
-from agora.store import listings, ranking, search_index
+from agora.store import listings, ranking, search_index, search_postgres
 from agora.store.models import Listing
 from agora.store.query import parse
 from tests.store.helpers import publish
 
 
-def test_candidates_come_most_used_first_across_popularity_slices(database):
+@pytest.mark.parametrize("whole_read", [0, search_postgres.WHOLE_READ])
+def test_candidates_come_most_used_first_across_popularity_slices(database, monkeypatch, whole_read):
+    # PostgreSQL reads a band whole when few matches are expected, else tier by tier: both.
+    monkeypatch.setattr(search_postgres, "WHOLE_READ", whole_read)
     ids = [publish(database, f"Zebrafinch {n}", description="a zebrafinch helper") for n in range(60)]
     with database.session() as session:
         for n, gpt_id in enumerate(ids):  # usage unrelated to publishing order
@@ -17,8 +21,8 @@ def test_candidates_come_most_used_first_across_popularity_slices(database):
     with database.session() as session:
         if database.dialect == "postgresql":
             session.execute(text("ANALYZE store_listings"))
-            search_index._groups.clear()
-            assert len(search_index.tier_groups(session)) > 1  # the statistics split the tiers
+            search_postgres.forget()
+            assert len(search_postgres.tier_groups(session)) > 1  # the statistics split the tiers
         keys = dict(session.execute(select(Listing.id, Listing.search_key)).all())
         tier_order = sorted(keys[i] >> ranking.TIER_BITS for i in keys)
         index = search_index.index_for(session)
@@ -31,3 +35,27 @@ def test_candidates_come_most_used_first_across_popularity_slices(database):
 
 def test_a_query_reads_each_word_once():
     assert parse("Agent agent détaillé AGENT", prefix_last=True).terms == ("agent", "detaille")
+
+
+def test_postgresql_reads_a_band_whole_when_few_matches_are_expected():
+    stats = search_postgres.Statistics(
+        listings=3_000_000,
+        tier_share={20: 0.01, 27: 0.01, 28: 0.1, 29: 0.1, 30: 0.2, 31: 0.58},
+        word_share={"design": 0.12, "assist": 0.09, "english": 0.05, "languag": 0.07},
+        name_share={"design": 0.01},
+        unlisted_share=0.01,
+    )
+
+    def reads(q):
+        return stats.plan(parse(q), names_only=False)
+
+    # A common word: the busy bands tier by tier (stop once the pool is full), the one-tier bands whole.
+    busy = [(tuple(range(20)), False), ((20,), False), (tuple(range(21, 27)), False), ((27,), False)]
+    assert reads("design") == [*busy, ((28,), False), ((29,), False), ((30,), True), ((31,), True)]
+    # Common words that rarely meet (3 M x 0.09 x 0.05 x 0.07 = 945, 32 in the busiest band): every band whole.
+    assert reads("assistant english language") == [(tuple(range(28)), True), ((28, 29), True), ((30,), True), ((31,), True)]
+    # A prefix (type-ahead) has no known frequency: tier by tier.
+    assert ((28,), False) in stats.plan(parse("desi", prefix_last=True), names_only=True)
+    # Before the first ANALYZE, every band is read whole.
+    empty = search_postgres.Statistics(0.0, {}, {}, {}, 1.0)
+    assert [whole for _, whole in empty.plan(parse("design"), names_only=False)] == [True] * 4

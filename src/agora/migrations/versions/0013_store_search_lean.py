@@ -37,10 +37,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TIER_BITS = 40  # agora.store.ranking.TIER_BITS
-BANDS = ((0, 27), (28, 29), (30, 30), (31, 31))  # agora.store.search_index.BANDS
+BANDS = ((0, 27), (28, 29), (30, 30), (31, 31))  # agora.store.search_postgres.BANDS
 VECTORS = ("search_vector", "name_vector")
 
-# Kept in step with agora.store.search_index (a migration must not import app code).
+# Kept in step with agora.store.search_index and search_postgres (a migration must not import app code).
 WORD_TOKENS = "asciiword, asciihword, hword_asciipart, word, hword, hword_part, numword, numhword, hword_numpart"
 POSTGRES_CONFIGURATION = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
