@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from heapq import merge
 from itertools import islice
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from agora.store.models import Listing
@@ -68,18 +68,23 @@ def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: i
     return Neighbours(listing, mine, similar)
 
 
-# Built once: constructing it cost more than running it (SQLAlchemy, at a page's pace).
+# Built once: constructing it cost more than running it (SQLAlchemy, at a page's pace). A
+# UNION of the three id lists, not an OR of three conditions: PostgreSQL planned the OR as
+# a pass over every listing (2 s at 3 M GPTs).
+_BUSIEST_BY_BUILDER = (
+    select(Listing.id)
+    .where(Listing.builder_id == bindparam("builder_id"), Listing.gpt_id != bindparam("gpt_id"))
+    .order_by(Listing.conversations.desc(), Listing.id.desc())
+    .limit(SIMILAR)
+    .subquery()
+)
 _NEIGHBOURS = select(Listing).where(
-    or_(
-        Listing.gpt_id == bindparam("gpt_id"),
-        Listing.id.in_(
-            select(Listing.id)
-            .where(Listing.builder_id == bindparam("builder_id"), Listing.gpt_id != bindparam("gpt_id"))
-            .order_by(Listing.conversations.desc(), Listing.id.desc())
-            .limit(SIMILAR)
-            .scalar_subquery()
-        ),
-        Listing.id.in_(bindparam("similar_ids", expanding=True)),
+    Listing.id.in_(
+        union_all(
+            select(Listing.id).where(Listing.gpt_id == bindparam("gpt_id")),
+            select(_BUSIEST_BY_BUILDER.c.id),
+            select(Listing.id).where(Listing.id.in_(bindparam("similar_ids", expanding=True))),
+        )
     )
 )
 
