@@ -70,9 +70,13 @@ def service_layer(database: Database, queries: list[str], prefixes: list[str], g
     with database.session() as session:
         categories = list(session.query(Category).filter(Category.hidden.is_(False)))
     results = {}
+    # A session (one transaction) per operation, as each request has its own: what one
+    # sets for its transaction (a search's planner settings) must not reach the others.
     with database.session() as session:
         results["search"] = timed([lambda q=q: search.search(session, q) for q in queries])
+    with database.session() as session:
         results["suggest"] = timed([lambda p=p: search.suggest(session, p) for p in prefixes])
+    with database.session() as session:
         results["category page 1"] = timed(
             [lambda c=c: browse.category_page(session, c, sort="trending") for c in categories * 10]
         )
