@@ -311,6 +311,11 @@ def _when(moment: datetime, pg: bool):
 
 def _sqlite_writer(cursor):
     def write(table: str, columns: list[str], rows: list[tuple]) -> None:
+        # Agora's connections leave transactions to SQLAlchemy (pysqlite's autocommit mode):
+        # without this BEGIN every row would be a transaction of its own. The batch's
+        # raw.commit() ends it.
+        if not cursor.connection.in_transaction:
+            cursor.execute("BEGIN")
         marks = ", ".join("?" for _ in columns)
         cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
