@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import random
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -166,24 +167,19 @@ def load(database, count: int, progress=lambda n: None) -> None:
         write("workspaces", ["id", "name", "kind", "owner_id", "created_at"],
               [(i, f"Builder {i}", "personal", i, _when(START, pg)) for i in range(1, builders + 1)])
         write("memberships", ["workspace_id", "user_id", "role"], [(i, i, "owner") for i in range(1, builders + 1)])
-        if pg:
-            _create_listing_stage(cursor)
         raw.commit()
         shapes = Shapes(slug_of, gpt_columns, version_columns, pg)
-        for gpts, versions, listings in in_background(lambda: (prepare(b, shapes) for b in batches(rows(count, builders, categories)))):
-            write("gpts", gpt_columns, gpts)
-            write("gpt_versions", version_columns, versions)
-            if pg:
-                write("bench_listing_stage", list(LISTING_COLUMNS), listings)
-                _index_stage(cursor)
-            else:
-                write("store_listings", list(LISTING_COLUMNS), listings)
-            raw.commit()
-            progress(len(listings))
+        generated = in_background(lambda: (prepare(b, shapes) for b in batches(rows(count, builders, categories))))
         if pg:
-            raw.commit()
+            _write_in_parallel(database, generated, shapes, progress)
             _build_in_parallel(database, indexes)
         else:
+            for gpts, versions, listings in generated:
+                write("gpts", gpt_columns, gpts)
+                write("gpt_versions", version_columns, versions)
+                write("store_listings", list(LISTING_COLUMNS), listings)
+                raw.commit()
+                progress(len(listings))
             for statement in indexes:
                 cursor.execute(statement)
         if pg:
@@ -261,6 +257,40 @@ def _drop_indexes(cursor, pg: bool, tables: tuple[str, ...]) -> list[str]:
     for name, _ in found:
         cursor.execute(f'DROP INDEX "{name}"')
     return [definition for _, definition in found]
+
+
+def _write_in_parallel(database, generated, shapes: Shapes, progress, writers: int = 2) -> None:
+    """Write PostgreSQL's batches on two connections at once: computing the search vectors
+    keeps a server process busy, and the generator needs only part of the other core."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock = threading.Lock()
+
+    def work() -> None:
+        raw = database.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            write = _copy_writer(cursor)
+            _create_listing_stage(cursor)
+            while True:
+                with lock:
+                    batch = next(generated, None)
+                if batch is None:
+                    return
+                gpts, versions, listings = batch
+                write("gpts", shapes.gpt_columns, gpts)
+                write("gpt_versions", shapes.version_columns, versions)
+                write("bench_listing_stage", list(LISTING_COLUMNS), listings)
+                _index_stage(cursor)
+                raw.commit()
+                with lock:
+                    progress(len(listings))
+        finally:
+            raw.close()
+
+    with ThreadPoolExecutor(writers) as pool:
+        for done in [pool.submit(work) for _ in range(writers)]:
+            done.result()  # a writer's error ends the load
 
 
 def _build_in_parallel(database, statements: list[str], workers: int = 2) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from agora.gpts import routes as gpts_pages
 from agora.providers import admin_pages as provider_admin_pages
 from agora.store import api as store_api
 from agora.store import admin_pages as store_admin_pages
+from agora.store import details as store_details
 from agora.store import pages as store_pages
 from agora.store import profile_pages as store_profile_pages
 from agora.store import review_pages as store_review_pages
@@ -100,6 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         _tune_garbage_collector()
+        # Caches a GPT page needs, read while the worker starts taking requests.
+        threading.Thread(target=store_details.warm_up, args=(app.state.database,), daemon=True,
+                         name="agora-warm-up").start()
         log.info("agora started", extra={"database": app.state.database.dialect})
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.

@@ -85,3 +85,11 @@ def test_type_ahead_names_are_refreshed_off_the_request_path(database, browser, 
     names = {s["name"] for s in browser.get("/api/store/suggest", params={"q": "quok"}).json()}
     assert names == {"Quokka Planner", "Quokka Tracker"}
     assert refreshed.wait(5)  # the stale names were rebuilt by the background thread
+
+
+def test_an_entry_past_its_maximum_age_is_never_served():
+    cache = RefreshingCache(0, max_age=0.05)
+    assert cache.get("k", lambda: "first") == "first"
+    time.sleep(0.06)  # a quiet spell longer than max_age: the read recomputes it itself
+    assert cache.get("k", lambda: "second") == "second"
+    assert cache.get("k", lambda: "third") == "second"  # young again: served, refreshed behind

@@ -55,3 +55,25 @@ def test_a_gpt_outside_the_store_has_no_shelves(database):
         shown = gpt_page.read(session, hidden, None, language="en")
     assert shown.content.name == "Link Only"
     assert shown.store_listing is None and shown.more_by_builder == [] and shown.similar == []
+
+
+def test_a_visitors_gpt_page_is_four_statements_once_the_worker_warmed_up(database):
+    from sqlalchemy import event
+
+    from agora.store import gpt_page
+
+    subject = publish(database, "Tax Helper", tags=["taxes"], category="productivity")
+    publish(database, "Tax Twin", tags=["taxes"], category="productivity")
+    details.forget()
+    details.warm_up(database)  # what the app does as it starts: every category's neighbourhood
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        with database.session() as session:
+            shown = gpt_page.read(session, subject, None, language="en")
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listener)
+    assert [l.name for l in shown.similar] == ["Tax Twin"]
+    # The GPT with its content, builder and category; its listing and shelves; reviews; badges.
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4

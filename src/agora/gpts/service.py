@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from agora.accounts import service as accounts
 from agora.accounts.models import User
@@ -192,6 +192,7 @@ def _published_view_statement(signed_in: bool) -> Select:
         .outerjoin(GptVersion, (GptVersion.gpt_id == Gpt.id) & (GptVersion.number == Gpt.published_version))
         .outerjoin(Category, Category.id == Gpt.category_id)
         .where(Gpt.id == bindparam("gpt_id"), access.allowed(access.SIGNED_IN if signed_in else None, "view"))
+        .options(defer(Gpt.draft), defer(Gpt.search_text))  # the page shows neither: no JSON to parse
     )
 
 

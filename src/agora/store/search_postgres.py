@@ -9,9 +9,10 @@ band it plans each read from the words' frequencies (the statistics ANALYZE keep
   read whole, its matches sorted by search key: one walk of the words' lists;
 - a band expected to hold many is read tier by tier, most used first (each listing's
   vector carries its tier as a lexeme no text can produce, `~7`), so a common word is
-  answered from its busiest matches without reading the rest. Each such read walks the
-  words' lists of the band again, and intersecting with a tier's own long list can cost
-  more than the words (20 ms for no match at 3 M GPTs): the reason not to do it always.
+  answered from its busiest matches without reading the rest; neighbouring tiers expected
+  to hold few matches are read together. Each such read walks the words' lists of the
+  band again, and intersecting with a tier's own long list can cost more than the words
+  (20 ms for no match at 3 M GPTs): the reason not to do it always.
 
 Bands of one tier (1 or 2 conversations; none) are always read whole: their listings are
 equally used, and any matches will do.
@@ -30,16 +31,17 @@ from agora.store import ranking
 from agora.store.models import Listing
 from agora.store.candidates import RANK_COLUMNS, Candidate, candidate, filters
 from agora.store.query import Query, tsquery_terms
-from agora.store.ttl_cache import TtlCache
+from agora.store.ttl_cache import RefreshingCache
 
 # The search vectors' GIN indexes are partial, one per band of popularity tiers (migration
 # 0011): a read within a band intersects only that band's share of each word's matches.
 # The bands, by conversations: 15 or more, 3 to 14, 1 or 2, none. Kept in step with the
 # migrations (0011, 0013).
 BANDS = ((0, 27), (28, 29), (30, 30), (31, 31))
-# A tier holding at least this share of the listings is read on its own; sparser tiers
-# (the most used GPTs) are read together.
-OWN_GROUP_SHARE = 0.005
+# Tiers read together (their matches sorted by search key) are expected to hold at most
+# this many matches; a tier expected to hold more is read alone, and the read stops as soon
+# as the pool is full (within a tier, any matches will do).
+GROUP_MATCHES = 250
 # A band expected to hold at most this many matches is read whole. Should the words meet
 # far more often than their frequencies predict, at most WHOLE_READ_CAP of its matches are
 # read (its first ones on disk: the order within the band is then approximate).
@@ -187,7 +189,7 @@ class Statistics:
             if low == high or rows * share <= WHOLE_READ:
                 reads.append((tiers, True))
             else:
-                reads += [(group, False) for group in self.groups(tiers)]
+                reads += [(group, False) for group in self.groups(tiers, share)]
         return reads
 
     def _query_share(self, query: Query, names_only: bool) -> float:
@@ -204,51 +206,62 @@ class Statistics:
             share *= shares.get(lexeme, self.unlisted_share)
         return share
 
-    def groups(self, tiers: tuple[int, ...]) -> list[tuple[int, ...]]:
-        """A band's tiers grouped so that each read has matches worth it: a tier of its own
-        when it holds OWN_GROUP_SHARE of the listings, sparser ones (the busiest) together."""
+    def groups(self, tiers: tuple[int, ...], share: float) -> list[tuple[int, ...]]:
+        """Consecutive tiers grouped while their expected matches stay under GROUP_MATCHES
+        (a group's matches are all read, to be sorted); a busier tier is a group alone."""
         groups: list[tuple[int, ...]] = []
-        sparse: list[int] = []
+        current: list[int] = []
+        expected = 0.0
         for tier in tiers:
-            if self.tier_share.get(tier, 0.0) >= OWN_GROUP_SHARE:
-                if sparse:
-                    groups.append(tuple(sparse))
-                    sparse = []
-                groups.append((tier,))
-            else:
-                sparse.append(tier)
-        return groups + ([tuple(sparse)] if sparse else [])
+            matches = self.listings * self.tier_share.get(tier, 0.0) * share
+            if current and expected + matches > GROUP_MATCHES:
+                groups.append(tuple(current))
+                current, expected = [], 0.0
+            current.append(tier)
+            expected += matches
+        return groups + ([tuple(current)] if current else [])
 
 
-_statistics = TtlCache(STATISTICS_SECONDS)
+_statistics = RefreshingCache(STATISTICS_SECONDS)
 
 
 def statistics(session: Session) -> Statistics:
-    """The store's statistics, read from pg_stats once every ten minutes per worker. Before
-    the first ANALYZE there are none: each band is then read whole, in order."""
+    """The store's statistics, read once every ten minutes per worker by a background thread
+    (searches meanwhile plan with the previous ones). Before the first ANALYZE there are
+    none: each band is then read whole, in order.
+
+    Word frequencies and tier sizes come from what ANALYZE keeps: the most common lexemes
+    of each vector, and the search_key histogram, whose statistics target is 1,000
+    (migration 0013) so that the busiest band's tiers, 2.5 % of the listings, are seen."""
+    engine = session.get_bind()
 
     def read() -> Statistics:
-        rows = dict(
-            (attname, (bounds, elements, frequencies))
-            for attname, bounds, elements, frequencies in session.execute(
-                text(
-                    "SELECT attname, histogram_bounds::text::bigint[], most_common_elems::text::text[], "
-                    "most_common_elem_freqs FROM pg_stats WHERE schemaname = current_schema() "
-                    "AND tablename = 'store_listings' AND attname IN ('search_key', 'search_vector', 'name_vector')"
-                )
+        # Its own session: a refresh runs on another thread, after this request has ended.
+        with Session(engine) as own:
+            return _read_statistics(own)
+
+    return _statistics.get(str(engine.url), read)
+
+
+def _read_statistics(session: Session) -> Statistics:
+    rows = {
+        attname: (bounds, elements, frequencies)
+        for attname, bounds, elements, frequencies in session.execute(
+            text(
+                "SELECT attname, histogram_bounds::text::bigint[], most_common_elems::text::text[], "
+                "most_common_elem_freqs FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = 'store_listings' AND attname IN ('search_key', 'search_vector', 'name_vector')"
             )
         )
-        bounds = (rows.get("search_key") or (None,))[0]
-        if not bounds or len(bounds) < 11:
-            return Statistics(0.0, {}, {}, {}, 1.0)
-        listings = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'store_listings'::regclass"))
-        share = Counter(bound >> ranking.TIER_BITS for bound in bounds)
-        words, unlisted = _element_shares(rows.get("search_vector"))
-        names, _ = _element_shares(rows.get("name_vector"))
-        return Statistics(max(float(listings or 0), 1.0), {t: n / len(bounds) for t, n in share.items()},
-                          words, names, unlisted)
-
-    return _statistics.get(str(session.get_bind().url), read)
+    }
+    bounds = (rows.get("search_key") or (None,))[0]
+    if not bounds or len(bounds) < 11:
+        return Statistics(0.0, {}, {}, {}, 1.0)
+    listings = max(float(session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'store_listings'::regclass")) or 0), 1.0)
+    tier_share = {tier: n / len(bounds) for tier, n in Counter(bound >> ranking.TIER_BITS for bound in bounds).items()}
+    words, unlisted = _element_shares(rows.get("search_vector"))
+    names, _ = _element_shares(rows.get("name_vector"))
+    return Statistics(listings, tier_share, words, names, unlisted)
 
 
 def _element_shares(row) -> tuple[dict[str, float], float]:
@@ -264,12 +277,3 @@ def _element_shares(row) -> tuple[dict[str, float], float]:
 def forget() -> None:
     """Drop the cached statistics (tests, after ANALYZE)."""
     _statistics.clear()
-
-
-def tier_groups(session: Session) -> list[tuple[int, ...]]:
-    """Every band's tier groups in reading order (what a read of common words walks)."""
-    stats = statistics(session)
-    if not stats.tier_share:
-        return [tuple(range(low, high + 1)) for low, high in BANDS]
-    return [group for low, high in BANDS for group in stats.groups(tuple(range(low, high + 1)))]
-

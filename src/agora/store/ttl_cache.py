@@ -45,8 +45,11 @@ class RefreshingCache:
     by the next read.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, *, max_age: float | None = None) -> None:
         self.seconds = seconds
+        # An entry older than this is never served: after a quiet spell, the first read
+        # recomputes it itself rather than show something that old.
+        self.max_age = max_age
         self._entries: dict[object, tuple[float, object]] = {}
         self._refreshing: dict[object, int] = {}  # key -> the generation its refresh began in
         self._generation = 0  # bumped by clear(), so a refresh begun before it stores nothing
@@ -56,6 +59,8 @@ class RefreshingCache:
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
+            if hit is not None and self.max_age is not None and now - hit[0] >= self.max_age:
+                hit = None
             stale = hit is not None and now - hit[0] >= self.seconds and key not in self._refreshing
             generation = self._generation
             if stale:
