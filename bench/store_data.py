@@ -265,6 +265,7 @@ def _write_in_parallel(database, generated, shapes: Shapes, progress, writers: i
     from concurrent.futures import ThreadPoolExecutor
 
     lock = threading.Lock()
+    failed = threading.Event()  # one writer's error stops the other: no point loading on
 
     def work() -> None:
         raw = database.engine.raw_connection()
@@ -272,7 +273,7 @@ def _write_in_parallel(database, generated, shapes: Shapes, progress, writers: i
             cursor = raw.cursor()
             write = _copy_writer(cursor)
             _create_listing_stage(cursor)
-            while True:
+            while not failed.is_set():
                 with lock:
                     batch = next(generated, None)
                 if batch is None:
@@ -285,6 +286,9 @@ def _write_in_parallel(database, generated, shapes: Shapes, progress, writers: i
                 raw.commit()
                 with lock:
                     progress(len(listings))
+        except BaseException:
+            failed.set()
+            raise
         finally:
             raw.close()
 
