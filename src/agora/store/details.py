@@ -59,7 +59,7 @@ def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: i
     builder, category and tags, which are what its listing holds (store.listings.sync).
     A GPT that is not in the store (link-shared, private, ...) has no shelves."""
     # One more similar id than shown: the GPT itself may be among them (its id is unknown yet).
-    similar_ids = _neighbourhood(session.get_bind(), category_id).similar_ids(tags, count=SIMILAR + 1) if category_id else []
+    similar_ids = _neighbourhood(session, category_id).similar_ids(tags, count=SIMILAR + 1) if category_id else []
     rows = session.scalars(_NEIGHBOURS, {"gpt_id": gpt_id, "builder_id": builder_id, "similar_ids": similar_ids}).all()
     listing = next((row for row in rows if row.gpt_id == gpt_id), None)
     if listing is None:
@@ -104,33 +104,39 @@ def similar(session: Session, listing: Listing) -> list[Listing]:
     """
     if listing.category_id is None:
         return []
-    ids = _neighbourhood(session.get_bind(), listing.category_id).similar_ids(
+    ids = _neighbourhood(session, listing.category_id).similar_ids(
         listing.tags.split(), count=SIMILAR, exclude=listing.id
     )
     by_id = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _neighbourhood(engine: Engine, category_id: int) -> Neighbourhood:
+def _neighbourhood(source: Session | Engine, category_id: int) -> Neighbourhood:
     """The category's most trending listings (one extra, so excluding the GPT being shown
-    still leaves NEIGHBOURHOOD)."""
+    still leaves NEIGHBOURHOOD). `source` is the request's session, or at start the engine."""
 
-    def read() -> Neighbourhood:
-        # Its own session: a refresh runs on another thread, after the request has ended.
-        with Session(engine) as own:
-            rows = own.execute(
-                select(Listing.id, Listing.tags)
-                .where(Listing.category_id == category_id)
-                .order_by(Listing.trending.desc(), Listing.id.desc())
-                .limit(NEIGHBOURHOOD + 1)
-            ).all()
+    def read(session: Session) -> Neighbourhood:
+        rows = session.execute(
+            select(Listing.id, Listing.tags)
+            .where(Listing.category_id == category_id)
+            .order_by(Listing.trending.desc(), Listing.id.desc())
+            .limit(NEIGHBOURHOOD + 1)
+        ).all()
         places: dict[str, list[int]] = {}
         for place, (_, tags) in enumerate(rows):
             for tag in set(tags.split()):
                 places.setdefault(tag, []).append(place)
         return Neighbourhood([i for i, _ in rows], places)
 
-    return _neighbourhoods.get((str(engine.url), category_id), read)
+    engine = source.get_bind() if isinstance(source, Session) else source
+
+    def in_background() -> Neighbourhood:
+        # Its own session: a refresh runs on another thread, after the request has ended.
+        with Session(engine) as own:
+            return read(own)
+
+    inline = (lambda: read(source)) if isinstance(source, Session) else None
+    return _neighbourhoods.get((str(engine.url), category_id), in_background, inline=inline)
 
 
 def warm_up(database) -> None:

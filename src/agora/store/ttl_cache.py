@@ -43,6 +43,12 @@ class RefreshingCache:
     runs on another thread, so it must not use the caller's session or connection. At most
     one refresh per key runs at a time; one that fails keeps the old value and is retried
     by the next read.
+
+    A read that finds nothing to serve builds the value itself, with `inline` when given:
+    the caller's own session. On a second connection, that read could wait for ever: its
+    lock request queues behind a schema change (a migration's ALTER TABLE) that is itself
+    waiting for the caller's transaction to end. The caller's transaction already holds
+    the lock, so on its session the read goes through.
     """
 
     def __init__(self, seconds: float, *, max_age: float | None = None) -> None:
@@ -55,7 +61,7 @@ class RefreshingCache:
         self._generation = 0  # bumped by clear(), so a refresh begun before it stores nothing
         self._lock = Lock()
 
-    def get(self, key, compute):
+    def get(self, key, compute, *, inline=None):
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
@@ -66,7 +72,7 @@ class RefreshingCache:
             if stale:
                 self._refreshing[key] = generation
         if hit is None:  # nothing to serve yet: this read builds it
-            value = compute()
+            value = (inline or compute)()
             with self._lock:
                 self._entries[key] = (now, value)
             return value

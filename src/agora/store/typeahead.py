@@ -90,15 +90,18 @@ def _distinct(ordered):
 def busiest_names(session: Session) -> Names:
     engine = session.get_bind()
 
-    def read() -> Names:
-        # Its own session: a refresh runs on another thread, after this request has ended.
-        with Session(engine) as own:
-            rows = own.execute(
-                select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
-            ).all()
+    def read(source: Session) -> Names:
+        rows = source.execute(
+            select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
+        ).all()
         return Names([tuple(row) for row in rows])
 
-    return _names.get(str(engine.url), read)
+    def in_background() -> Names:
+        # Its own session: a refresh runs on another thread, after this request has ended.
+        with Session(engine) as own:
+            return read(own)
+
+    return _names.get(str(engine.url), in_background, inline=lambda: read(session))
 
 
 def forget() -> None:
