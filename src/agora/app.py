@@ -102,12 +102,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         _tune_garbage_collector()
-        # Caches a GPT page needs, read while the worker starts taking requests.
-        threading.Thread(target=store_details.warm_up, args=(app.state.database,), daemon=True,
-                         name="agora-warm-up").start()
+        # Caches a GPT page needs, read while the worker starts taking requests and kept fresh.
+        stop_refreshing = threading.Event()
+        threading.Thread(target=store_details.keep_fresh, args=(app.state.database, stop_refreshing), daemon=True,
+                         name="agora-keep-fresh").start()
         log.info("agora started", extra={"database": app.state.database.dialect})
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
+        stop_refreshing.set()
         if (writer := getattr(app.state, "api_usage_writer", None)) is not None:
             await anyio.to_thread.run_sync(writer.close)  # /v1's queued usage, before the database goes
         app.state.database.dispose()

@@ -93,3 +93,18 @@ def test_an_entry_past_its_maximum_age_is_never_served():
     time.sleep(0.06)  # a quiet spell longer than max_age: the read recomputes it itself
     assert cache.get("k", lambda: "second") == "second"
     assert cache.get("k", lambda: "third") == "second"  # young again: served, refreshed behind
+
+
+def test_a_background_caller_refreshes_now_and_a_read_that_must_wait_uses_inline():
+    cache = RefreshingCache(60)
+    assert cache.get("k", lambda: "background", inline=lambda: "inline") == "inline"  # the caller's own way
+    cache.refresh_now("k", lambda: "renewed")  # on this thread, though the entry is fresh
+    assert cache.get("k", lambda: "unused") == "renewed"
+    release = threading.Event()
+    cache_stale = RefreshingCache(0)
+    cache_stale.get("k", lambda: 1)
+    cache_stale.get("k", lambda: release.wait(5) and 2)  # a refresh under way on another thread
+    cache_stale.refresh_now("k", lambda: 3)  # so this one is skipped, not run twice
+    assert cache_stale.get("k", lambda: 4) == 1
+    release.set()
+    _wait_for(lambda: cache_stale.get("k", lambda: 4) == 2)

@@ -1,5 +1,8 @@
 """The GPT page's "similar" shelf: same category, a shared tag first, busiest first."""
 
+import threading
+import time
+
 from sqlalchemy import select
 
 from agora.store import details, trending
@@ -16,6 +19,7 @@ def test_similar_prefers_a_shared_tag_then_fills_with_the_category_trending(data
     with database.session() as session:
         trending.add_activity(session, busy, day=trending.EPOCH, new_users=40, new_conversations=40, messages=90)
         trending.add_activity(session, quiet, day=trending.EPOCH, new_users=1, new_conversations=1, messages=2)
+    details.forget()  # the worker keeps neighbourhoods up to a minute: read them now
     with database.session() as session:
         listing = session.scalar(select(Listing).where(Listing.gpt_id == subject))
         shown = [l.gpt_id for l in details.similar(session, listing)]
@@ -67,13 +71,46 @@ def test_a_visitors_gpt_page_is_four_statements_once_the_worker_warmed_up(databa
     details.forget()
     details.warm_up(database)  # what the app does as it starts: every category's neighbourhood
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
-    event.listen(database.engine, "before_cursor_execute", listener)
-    try:
-        with database.session() as session:
+    with database.session() as session:
+        mine = session.connection()  # the server's own threads use the engine meanwhile
+
+        def listener(connection, cursor, statement, *_):
+            if connection is mine:
+                statements.append(statement)
+
+        event.listen(database.engine, "before_cursor_execute", listener)
+        try:
             shown = gpt_page.read(session, subject, None, language="en")
-    finally:
-        event.remove(database.engine, "before_cursor_execute", listener)
+        finally:
+            event.remove(database.engine, "before_cursor_execute", listener)
     assert [l.name for l in shown.similar] == ["Tax Twin"]
     # The GPT with its content, builder and category; its listing and shelves; reviews; badges.
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
+
+
+def test_the_worker_keeps_every_category_s_neighbourhood_fresh_without_a_page_asking(database, monkeypatch):
+    monkeypatch.setattr(details, "NEIGHBOURHOOD_SECONDS", 0.1)  # the worker's round, 30 s when serving
+    subject = publish(database, "Tax Helper", tags=["taxes"], category="productivity")
+    details.forget()
+    stop = threading.Event()
+    worker = threading.Thread(target=details.keep_fresh, args=(database, stop), daemon=True)
+    worker.start()
+
+    def shelf() -> list[str]:
+        with database.session() as session:
+            listing = session.scalar(select(Listing).where(Listing.gpt_id == subject))
+            return [l.gpt_id for l in details.similar(session, listing)]
+
+    try:
+        assert shelf() == []  # cached now, for 30 s before a page would ask for it again
+        twin = publish(database, "Tax Twin", tags=["taxes"], category="productivity")
+        deadline = time.monotonic() + 10
+        shown: list[str] = []
+        while twin not in shown:  # only the worker renews the neighbourhood this soon
+            assert time.monotonic() < deadline, "the new GPT never reached the similar shelf"
+            time.sleep(0.05)
+            shown = shelf()
+    finally:
+        stop.set()
+        worker.join(5)
+    assert not worker.is_alive()  # it stops when the app does

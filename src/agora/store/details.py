@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from heapq import merge
 from itertools import islice
@@ -18,11 +19,11 @@ SIMILAR = 6
 NEIGHBOURHOOD = 500  # the category's most trending GPTs that "similar" picks from
 MAX_TAGS = 8
 # A category's neighbourhood (its most trending GPTs and their tags) is shared by every GPT
-# page of the category, so it is read per worker and category every 30 seconds, by a
-# background thread while pages go on using the previous one (reading it cost a page ~15 ms
-# at 3 M GPTs), and never served older than a minute. The shelf may therefore lag trending
-# and new publications by up to a minute; the GPTs on it are read fresh by id, so one that
-# left the store is never shown.
+# page of the category, so it is read per worker and category every 30 seconds by a
+# background thread (keep_fresh) while pages go on using the previous one (reading it cost
+# a page ~15 ms at 3 M GPTs), and never served older than a minute. The shelf may therefore
+# lag trending and new publications by up to a minute; the GPTs on it are read fresh by id,
+# so one that left the store is never shown.
 NEIGHBOURHOOD_SECONDS = 30
 NEIGHBOURHOOD_MAX_AGE = 60
 _neighbourhoods = RefreshingCache(NEIGHBOURHOOD_SECONDS, max_age=NEIGHBOURHOOD_MAX_AGE)
@@ -111,46 +112,61 @@ def similar(session: Session, listing: Listing) -> list[Listing]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _neighbourhood(source: Session | Engine, category_id: int) -> Neighbourhood:
+def _neighbourhood(session: Session, category_id: int) -> Neighbourhood:
     """The category's most trending listings (one extra, so excluding the GPT being shown
-    still leaves NEIGHBOURHOOD). `source` is the request's session, or at start the engine."""
+    still leaves NEIGHBOURHOOD), as cached; read on the request's session if not there."""
+    engine = session.get_bind()
+    return _neighbourhoods.get((str(engine.url), category_id), _reader(engine, category_id),
+                               inline=lambda: _read_neighbourhood(session, category_id))
 
-    def read(session: Session) -> Neighbourhood:
-        rows = session.execute(
-            select(Listing.id, Listing.tags)
-            .where(Listing.category_id == category_id)
-            .order_by(Listing.trending.desc(), Listing.id.desc())
-            .limit(NEIGHBOURHOOD + 1)
-        ).all()
-        places: dict[str, list[int]] = {}
-        for place, (_, tags) in enumerate(rows):
-            for tag in set(tags.split()):
-                places.setdefault(tag, []).append(place)
-        return Neighbourhood([i for i, _ in rows], places)
 
-    engine = source.get_bind() if isinstance(source, Session) else source
-
-    def in_background() -> Neighbourhood:
-        # Its own session: a refresh runs on another thread, after the request has ended.
+def _reader(engine: Engine, category_id: int):
+    def read() -> Neighbourhood:
+        # Its own session: it runs on a background thread, outside any request.
         with Session(engine) as own:
-            return read(own)
+            return _read_neighbourhood(own, category_id)
 
-    inline = (lambda: read(source)) if isinstance(source, Session) else None
-    return _neighbourhoods.get((str(engine.url), category_id), in_background, inline=inline)
+    return read
+
+
+def _read_neighbourhood(session: Session, category_id: int) -> Neighbourhood:
+    rows = session.execute(
+        select(Listing.id, Listing.tags)
+        .where(Listing.category_id == category_id)
+        .order_by(Listing.trending.desc(), Listing.id.desc())
+        .limit(NEIGHBOURHOOD + 1)
+    ).all()
+    places: dict[str, list[int]] = {}
+    for place, (_, tags) in enumerate(rows):
+        for tag in set(tags.split()):
+            places.setdefault(tag, []).append(place)
+    return Neighbourhood([i for i, _ in rows], places)
 
 
 def warm_up(database) -> None:
-    """Read every category's neighbourhood, so that a new worker's first page of each
-    category does not wait for it (run by the app on a background thread at start)."""
+    """Read every visible category's neighbourhood into the cache, one after the other."""
     from agora.store.service import visible_categories
 
-    try:
-        with database.session() as session:  # closed before reading: no lock held meanwhile
-            category_ids = [category.id for category in visible_categories(session)]
-        for category_id in category_ids:
-            _neighbourhood(database.engine, category_id)
-    except Exception:  # noqa: BLE001 - a warm-up that fails leaves the pages to read them
-        log.warning("could not read the categories' neighbourhoods ahead", exc_info=True)
+    with database.session() as session:  # closed before reading: no lock held meanwhile
+        category_ids = [category.id for category in visible_categories(session)]
+    for category_id in category_ids:
+        _neighbourhoods.refresh_now((str(database.engine.url), category_id), _reader(database.engine, category_id))
+
+
+def keep_fresh(database, stop: threading.Event) -> None:
+    """Warm every category's neighbourhood up as the worker starts, then again every
+    NEIGHBOURHOOD_SECONDS until `stop` is set (run by the app on a thread of its own).
+
+    Pages then never wait for one: without this, the first page of a category nobody opened for
+    a minute would read it itself (~15 ms at 3 M GPTs), and a new worker's first page of
+    each category too."""
+    while True:
+        try:
+            warm_up(database)
+        except Exception:  # noqa: BLE001 - pages read what is missing; the next round retries
+            log.warning("could not read the categories' neighbourhoods ahead", exc_info=True)
+        if stop.wait(NEIGHBOURHOOD_SECONDS):
+            return
 
 
 def forget() -> None:

@@ -81,6 +81,15 @@ class RefreshingCache:
                              name="agora-cache-refresh").start()
         return hit[1]
 
+    def refresh_now(self, key, compute) -> None:
+        """Recompute the entry on this thread, unless a refresh of it is under way: for a
+        caller that is itself in the background, keeping entries fresh ahead of reads."""
+        with self._lock:
+            if key in self._refreshing:
+                return
+            generation = self._refreshing[key] = self._generation
+        self._refresh(key, compute, generation)
+
     def _refresh(self, key, compute, generation: int) -> None:
         started = time.monotonic()
         try:
