@@ -5,8 +5,8 @@ A request's transaction holds a share lock on what it read; a migration's ALTER 
 queues behind it; any later lock request on the table from another connection queues
 behind the ALTER. A cache filled on a second connection while the request waits for it
 would never finish. Filled on the request's own session, whose transaction already holds
-the lock, it does. (PostgreSQL's search statistics come from pg_stats, which locks no
-table: they are read on a connection of their own without that risk.)
+the lock, it does. (PostgreSQL's search statistics are cached the same way, but from
+pg_stats, which locks no table: no test could tell the two connections apart there.)
 """
 
 import threading

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from heapq import merge
 from itertools import islice
 
-from sqlalchemy import Engine, bindparam, select, union_all
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
 from agora.store.models import Listing
@@ -115,18 +115,8 @@ def similar(session: Session, listing: Listing) -> list[Listing]:
 def _neighbourhood(session: Session, category_id: int) -> Neighbourhood:
     """The category's most trending listings (one extra, so excluding the GPT being shown
     still leaves NEIGHBOURHOOD), as cached; read on the request's session if not there."""
-    engine = session.get_bind()
-    return _neighbourhoods.get((str(engine.url), category_id), _reader(engine, category_id),
-                               inline=lambda: _read_neighbourhood(session, category_id))
-
-
-def _reader(engine: Engine, category_id: int):
-    def read() -> Neighbourhood:
-        # Its own session: it runs on a background thread, outside any request.
-        with Session(engine) as own:
-            return _read_neighbourhood(own, category_id)
-
-    return read
+    return _neighbourhoods.read((str(session.get_bind().url), category_id), session,
+                                lambda own: _read_neighbourhood(own, category_id))
 
 
 def _read_neighbourhood(session: Session, category_id: int) -> Neighbourhood:
@@ -150,16 +140,17 @@ def warm_up(database) -> None:
     with database.session() as session:  # closed before reading: no lock held meanwhile
         category_ids = [category.id for category in visible_categories(session)]
     for category_id in category_ids:
-        _neighbourhoods.refresh_now((str(database.engine.url), category_id), _reader(database.engine, category_id))
+        _neighbourhoods.refresh_read_now((str(database.engine.url), category_id), database.engine,
+                                         lambda own, category_id=category_id: _read_neighbourhood(own, category_id))
 
 
 def keep_fresh(database, stop: threading.Event) -> None:
     """Warm every category's neighbourhood up as the worker starts, then again every
     NEIGHBOURHOOD_SECONDS until `stop` is set (run by the app on a thread of its own).
 
-    Pages then never wait for one: without this, the first page of a category nobody opened for
-    a minute would read it itself (~15 ms at 3 M GPTs), and a new worker's first page of
-    each category too."""
+    Pages then never wait for one: without this, the first page of a category nobody opened
+    for a minute would read it itself (~15 ms at 3 M GPTs), and a new worker's first page
+    of each category too."""
     while True:
         try:
             warm_up(database)

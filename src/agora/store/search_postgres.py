@@ -233,14 +233,7 @@ def statistics(session: Session) -> Statistics:
     Word frequencies and tier sizes come from what ANALYZE keeps: the most common lexemes
     of each vector, and the search_key histogram, whose statistics target is 1,000
     (migration 0013) so that the busiest band's tiers, 2.5 % of the listings, are seen."""
-    engine = session.get_bind()
-
-    def read() -> Statistics:
-        # Its own session: a refresh runs on another thread, after this request has ended.
-        with Session(engine) as own:
-            return _read_statistics(own)
-
-    return _statistics.get(str(engine.url), read)
+    return _statistics.read(str(session.get_bind().url), session, _read_statistics)
 
 
 def _read_statistics(session: Session) -> Statistics:

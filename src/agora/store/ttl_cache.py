@@ -7,6 +7,9 @@ import threading
 import time
 from threading import Lock
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
 log = logging.getLogger(__name__)
 
 
@@ -81,6 +84,16 @@ class RefreshingCache:
                              name="agora-cache-refresh").start()
         return hit[1]
 
+    def read(self, key, session: Session, read):
+        """get() for a value that `read(session)` reads from the database: on the caller's
+        session when the caller must wait for it (see above), on a session of its own when
+        a background thread refreshes it."""
+        return self.get(key, _on_own_session(session.get_bind(), read), inline=lambda: read(session))
+
+    def refresh_read_now(self, key, engine: Engine, read) -> None:
+        """refresh_now() for such a value, read on a session of its own."""
+        self.refresh_now(key, _on_own_session(engine, read))
+
     def refresh_now(self, key, compute) -> None:
         """Recompute the entry on this thread, unless a refresh of it is under way: for a
         caller that is itself in the background, keeping entries fresh ahead of reads."""
@@ -111,3 +124,11 @@ class RefreshingCache:
             self._entries.clear()
             self._refreshing.clear()
             self._generation += 1
+
+
+def _on_own_session(engine: Engine, read):
+    def run():
+        with Session(engine) as own:  # outside any request: another thread's, or none
+            return read(own)
+
+    return run

@@ -88,20 +88,14 @@ def _distinct(ordered):
 
 
 def busiest_names(session: Session) -> Names:
-    engine = session.get_bind()
+    return _names.read(str(session.get_bind().url), session, _read_busiest_names)
 
-    def read(source: Session) -> Names:
-        rows = source.execute(
-            select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
-        ).all()
-        return Names([tuple(row) for row in rows])
 
-    def in_background() -> Names:
-        # Its own session: a refresh runs on another thread, after this request has ended.
-        with Session(engine) as own:
-            return read(own)
-
-    return _names.get(str(engine.url), in_background, inline=lambda: read(session))
+def _read_busiest_names(session: Session) -> Names:
+    rows = session.execute(
+        select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
+    ).all()
+    return Names([tuple(row) for row in rows])
 
 
 def forget() -> None:
