@@ -3,7 +3,9 @@
 The browser holds a random token in an HttpOnly cookie; forms carry an HMAC of it keyed
 with the secret key (a cross-site page can neither read the cookie nor forge the HMAC).
 JSON calls made with a session cookie send the same value in ``X-CSRF-Token``.
-Calls authenticated by an API key carry no ambient credentials and need neither.
+Calls authenticated by a valid API key, and carrying no session cookie, hold no ambient
+credential a cross-site page could borrow and need neither; an Authorization header alone
+proves nothing (a junk one must not excuse a cookie-signed request).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import hashlib
 import hmac
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
+from agora.accounts import sessions
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
+from agora.web.deps import bearer_on_api, signed_in_user
 
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -30,7 +35,7 @@ async def csrf_protect(request: Request) -> None:
     """Router dependency: refuse unsafe requests without a valid token."""
     if request.method in SAFE_METHODS:
         return
-    if request.headers.get("authorization", "").lower().startswith("bearer "):
+    if await _signed_by_api_key_alone(request):
         return
     sent = request.headers.get(HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(
@@ -45,3 +50,11 @@ async def csrf_protect(request: Request) -> None:
             code="csrf_failed",
             field=FORM_FIELD,
         )
+
+
+async def _signed_by_api_key_alone(request: Request) -> bool:
+    """A valid API key and no session cookie. An invalid key is refused here (401), not waved through."""
+    if request.cookies.get(sessions.COOKIE) or not bearer_on_api(request):
+        return False
+    await run_in_threadpool(signed_in_user, request, request.app.state.database)  # checks the key; remembered for the endpoint
+    return getattr(request.state, "api_key", None) is not None

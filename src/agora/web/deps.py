@@ -35,13 +35,13 @@ async def optional_user(request: Request, database: Annotated[Database, Depends(
     """
     if hasattr(request.state, "user"):
         return request.state.user
-    if not request.cookies.get(sessions.COOKIE) and not _bearer(request):
+    if not request.cookies.get(sessions.COOKIE) and not bearer_on_api(request):
         request.state.user = None
         return None
     return await run_in_threadpool(signed_in_user, request, database)
 
 
-def _bearer(request: Request) -> bool:
+def bearer_on_api(request: Request) -> bool:
     # Bearer only: a proxy's Basic auth in front of Agora must not turn browsers into key callers.
     return request.url.path.startswith("/api/") and request.headers.get("authorization", "").lower().startswith("bearer ")
 
@@ -51,7 +51,7 @@ def signed_in_user(request: Request, database: Database) -> User | None:
     if not hasattr(request.state, "user"):
         cookie = request.cookies.get(sessions.COOKIE)
         user = None
-        if _bearer(request):
+        if bearer_on_api(request):
             user = _key_holder(request, database).user
         elif cookie:
             with database.session() as session:
