@@ -169,6 +169,16 @@ def test_upstream_failures_are_502_and_timeouts_504(upstream, client, database):
     assert [r.status for r in usage_records(database)] == ["failed"] * 3
 
 
+def test_an_upstream_429_is_429_with_its_retry_after(upstream, client, database):
+    upstream.next("status:429:7", "status:429")
+    for stream, retry_after in ((False, "7"), (True, None)):
+        with pytest.raises(openai.RateLimitError) as limited:
+            client.chat.completions.create(model="standin", messages=MESSAGES, stream=stream)
+        assert limited.value.body["code"] == "upstream_rate_limited" and "busy" in limited.value.message
+        assert limited.value.response.headers.get("retry-after") == retry_after
+    assert [r.status for r in usage_records(database)] == ["failed"] * 2
+
+
 def test_a_stream_that_breaks_midway_ends_with_an_error_event(upstream, client, database):
     upstream.next("drop")
     stream = client.chat.completions.create(model="standin", messages=MESSAGES, stream=True)

@@ -4,7 +4,7 @@ Raw asyncio rather than a web framework, so it can misbehave exactly like a brok
 close mid-body, hang, send malformed events. Tests queue a mode per coming request with
 ``next(...)``; the bench runs it as its own process (``python tests/providers/standin.py``).
 
-Modes: "ok", "status:<code>", "hang" (never answers), "hang_midway", "drop" (connection
+Modes: "ok", "status:<code>" (with "status:<code>:<seconds>", a Retry-After header too), "hang" (never answers), "hang_midway", "drop" (connection
 closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
 finish reason), "split" (CRLF line ends, each event's line cut across two reads), "slow" (a long reply, `slow_gap` seconds between tokens), "burst" (the whole
 stream in one write, as a reader that fell behind finds it), "tool_calls"
@@ -105,9 +105,11 @@ class StandIn:
 
     async def _answer(self, mode: str, body: dict, reader, writer) -> None:
         if mode.startswith("status:"):
-            code = int(mode.split(":")[1])
+            code, *wait = mode.split(":")[1:]
             payload = json.dumps({"error": {"message": f"stand-in refused with {code}", "type": "server_error"}}).encode()
-            writer.write(f"HTTP/1.1 {code} Refused\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
+            retry_after = f"retry-after: {wait[0]}\r\n" if wait else ""
+            writer.write(f"HTTP/1.1 {code} Refused\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\n{retry_after}"
+                         f"connection: close\r\n\r\n".encode() + payload)
             await writer.drain()
             return
         if mode == "hang":

@@ -53,7 +53,7 @@ def test_server_errors_are_retried_then_a_refusal_is_clear(upstream):
     with pytest.raises(ProviderError) as raised:
         complete(provider(upstream, retries=1))
     assert "refused the request (HTTP 500)" in raised.value.message and "stand-in refused with 500" in raised.value.message
-    assert upstream_error(raised.value).status == 502
+    assert raised.value.kind == "refused" and upstream_error(raised.value).status == 502
     upstream.reset()
     upstream.next("status:400")
     with pytest.raises(ProviderError):
@@ -65,8 +65,8 @@ def test_a_silent_server_times_out_as_504_and_an_absent_one_is_unreachable(upstr
     upstream.next("hang")
     with pytest.raises(ProviderError) as raised:
         complete(provider(upstream, timeout=0.5))
-    assert "did not answer in 0.5 s" in raised.value.message and upstream_error(raised.value).status == 504
+    assert raised.value.kind == "timeout" and "did not answer in 0.5 s" in raised.value.message and upstream_error(raised.value).status == 504
     nobody = type("Nobody", (), {"base_url": f"http://127.0.0.1:{free_port()}/v1"})()
     with pytest.raises(ProviderError) as raised:
         complete(provider(nobody))
-    assert "Could not reach" in raised.value.message and upstream_error(raised.value).status == 502
+    assert raised.value.kind == "unreachable" and "Could not reach" in raised.value.message and upstream_error(raised.value).status == 502

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -83,13 +83,33 @@ class Completion:
     usage: Usage
 
 
-class ProviderError(Exception):
-    """The backend failed; `message` is written for the person chatting (and the operator)."""
+# What went wrong with the model server, for callers that answer each differently (/v1: 504, 429, 502):
+# - timeout: it did not answer, or fell silent mid-reply, for the whole timeout;
+# - unreachable: no connection could be made or kept before a reply (refused, unknown host, dropped),
+#   or nothing is there to ask (no provider for the model, no local model file);
+# - refused: it answered the request with an error (an HTTP error status other than 429, an error
+#   event in the stream, the local model failing on the request);
+# - bad_reply: its reply could not be read (not JSON, cut off, a stream ending without a finish);
+# - rate_limited: it said too many requests (HTTP 429); `retry_after` says when to come back, if it said.
+ProviderErrorKind = Literal["timeout", "unreachable", "refused", "bad_reply", "rate_limited"]
+PROVIDER_ERROR_KINDS: frozenset[str] = frozenset(get_args(ProviderErrorKind))
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+
+class ProviderError(Exception):
+    """The backend failed; `message` is written for the person chatting (and the operator) and names the server.
+
+    `retryable`: the same request may succeed if sent again (it is not retried after a reply began).
+    `retry_after`: seconds the server asked us to wait (a 429's Retry-After), when it said.
+    """
+
+    def __init__(self, message: str, *, kind: ProviderErrorKind, retryable: bool = False, retry_after: float | None = None) -> None:
+        if kind not in PROVIDER_ERROR_KINDS:
+            raise ValueError(f"ProviderError kind must be one of {sorted(PROVIDER_ERROR_KINDS)}, not {kind!r}")
         super().__init__(message)
         self.message = message
+        self.kind: ProviderErrorKind = kind
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 @runtime_checkable

@@ -224,7 +224,8 @@ class Catalog:
     def _route(self, snapshot: Snapshot, model: str) -> Provider:
         provider = snapshot.routes.get(model) or snapshot.fallback
         if provider is None:
-            raise ProviderError(_("No provider offers the model %(model)s; an administrator can add one in /admin/providers.", model=model))
+            raise ProviderError(_("No provider offers the model %(model)s; an administrator can add one in /admin/providers.", model=model),
+                                kind="unreachable")
         return provider
 
 

@@ -67,7 +67,7 @@ class _Engine:
         with self._load_lock:
             if self._llama is None:
                 if not self.path.is_file():
-                    raise ProviderError(f"The local model file {self.path} does not exist; check AGORA_LOCAL_MODEL_PATH.")
+                    raise ProviderError(f"The local model file {self.path} does not exist; check AGORA_LOCAL_MODEL_PATH.", kind="unreachable")
                 self._llama = open_model(self.path, self.context_tokens, self.threads)
             return self._llama
 
@@ -138,7 +138,7 @@ class _Engine:
         except ProviderError as error:
             return error
         except Exception as error:  # llama.cpp failures (e.g. prompt longer than the context)
-            return ProviderError(f"The local model failed: {error}")
+            return ProviderError(f"The local model failed: {error}", kind="refused")
 
     def count(self, messages: list[dict[str, Any]]) -> int:
         llama = self.llama()

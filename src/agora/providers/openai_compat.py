@@ -21,6 +21,7 @@ from agora.config import Settings
 from agora.i18n import gettext as _
 from agora.providers.base import Completion, CompletionRequest, Event, Finished, ProviderError, Usage
 from agora.providers.openai_json import JsonClient
+from agora.providers.openai_json import _retry_after as retry_after
 from agora.providers.openai_stream import Reply, Watchdog, body_reader
 
 # No tokenizer for a remote model: estimate high (3 characters a token, plus the per-message
@@ -115,7 +116,7 @@ class OpenAIProvider:
             await opened.__aexit__(None, None, None)
         if reply.finish_reason is None:
             raise ProviderError(
-                _("The model server at %(url)s ended the reply before finishing it.") % {"url": self.base_url}, retryable=True
+                _("The model server at %(url)s ended the reply before finishing it.") % {"url": self.base_url}, kind="bad_reply", retryable=True
             )
         usage = reply.usage
         if usage is None:  # servers that ignore include_usage: estimate rather than record nothing
@@ -140,7 +141,8 @@ class OpenAIProvider:
         try:
             return self._completion(reply, request)
         except (ValueError, TypeError, AttributeError) as error:
-            raise ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": self.base_url}, retryable=True) from error
+            raise ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": self.base_url}, kind="bad_reply",
+                                retryable=True) from error
 
     def _completion(self, body: Any, request: CompletionRequest) -> Completion:
         choice = (body.get("choices") or [None])[0] if isinstance(body, dict) else None
@@ -164,27 +166,29 @@ class OpenAIProvider:
     def _explain(self, error: Exception, *, midway: bool = False) -> ProviderError:
         url = self.base_url
         if not midway and isinstance(error, openai.APIConnectionError) and refused(error):
-            return ProviderError(_("Could not reach the model server at %(url)s.") % {"url": url}, retryable=True)
+            return ProviderError(_("Could not reach the model server at %(url)s.") % {"url": url}, kind="unreachable", retryable=True)
         if isinstance(error, openai.APITimeoutError) or timed_out(error) or (midway and isinstance(error, TimeoutError)):
             return ProviderError(
                 _("The model server at %(url)s did not answer in %(seconds)s s.") % {"url": url, "seconds": f"{self.timeout:g}"},
-                retryable=True,
+                kind="timeout", retryable=True,
             )
         if isinstance(error, openai.RateLimitError):
-            return ProviderError(_("The model server at %(url)s is busy (too many requests). Try again in a moment.") % {"url": url}, retryable=True)
+            return ProviderError(_("The model server at %(url)s is busy (too many requests). Try again in a moment.") % {"url": url},
+                                 kind="rate_limited", retryable=True, retry_after=retry_after(error.response.headers.get("retry-after")))
         if isinstance(error, openai.APIStatusError):
             detail = _server_message(error)
             return ProviderError(
                 _("The model server at %(url)s refused the request (HTTP %(status)s): %(detail)s")
                 % {"url": url, "status": error.status_code, "detail": detail},
-                retryable=error.status_code >= 500,
+                kind="refused", retryable=error.status_code >= 500,
             )
         if isinstance(error, openai.APIConnectionError) and not midway:
-            return ProviderError(_("Could not reach the model server at %(url)s.") % {"url": url}, retryable=True)
+            return ProviderError(_("Could not reach the model server at %(url)s.") % {"url": url}, kind="unreachable", retryable=True)
         if isinstance(error, (json.JSONDecodeError, ValueError, openai.APIResponseValidationError)):
-            return ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": url}, retryable=True)
+            return ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": url}, kind="bad_reply", retryable=True)
         # httpx errors raised while reading the body (connection dropped mid-stream) land here.
-        return ProviderError(_("The connection to the model server at %(url)s broke during the reply.") % {"url": url}, retryable=True)
+        return ProviderError(_("The connection to the model server at %(url)s broke during the reply.") % {"url": url}, kind="bad_reply",
+                             retryable=True)
 
     async def aclose(self) -> None:
         await self._client.close()

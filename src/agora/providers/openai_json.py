@@ -48,26 +48,28 @@ class JsonClient:
                     if response.status < 400:
                         return jiter.from_json(raw)
                     if last or not (response.status in RETRIED or response.status >= 500):
-                        raise self._refused(response.status, raw)
+                        raise self._refused(response.status, raw, response.headers.get("retry-after"))
                     delay = _retry_after(response.headers.get("retry-after")) or _backoff(attempt)
             except ProviderError:
                 raise
             except TimeoutError as error:  # aiohttp's timeouts are TimeoutErrors: /v1 answers them 504
                 if last:
                     raise ProviderError(_("The model server at %(url)s did not answer in %(seconds)s s.")
-                                        % {"url": self.base_url, "seconds": f"{self.timeout:g}"}, retryable=True) from error
+                                        % {"url": self.base_url, "seconds": f"{self.timeout:g}"}, kind="timeout", retryable=True) from error
                 delay = _backoff(attempt)
             except aiohttp.ClientConnectorError as error:
                 if last:
-                    raise ProviderError(_("Could not reach the model server at %(url)s.") % {"url": self.base_url}, retryable=True) from error
+                    raise ProviderError(_("Could not reach the model server at %(url)s.") % {"url": self.base_url}, kind="unreachable",
+                                        retryable=True) from error
                 delay = _backoff(attempt)
             except (aiohttp.ClientError, OSError) as error:
                 if last:
                     raise ProviderError(_("The connection to the model server at %(url)s broke during the reply.") % {"url": self.base_url},
-                                        retryable=True) from error
+                                        kind="unreachable", retryable=True) from error
                 delay = _backoff(attempt)
             except ValueError as error:  # not JSON
-                raise ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": self.base_url}, retryable=True) from error
+                raise ProviderError(_("The model server at %(url)s sent a malformed reply.") % {"url": self.base_url}, kind="bad_reply",
+                                    retryable=True) from error
             await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -78,14 +80,14 @@ class JsonClient:
             self.session = aiohttp.ClientSession()
         return self.session
 
-    def _refused(self, status: int, raw: bytes) -> ProviderError:
+    def _refused(self, status: int, raw: bytes, retry_after: str | None) -> ProviderError:
         if status == 429:
             return ProviderError(_("The model server at %(url)s is busy (too many requests). Try again in a moment.") % {"url": self.base_url},
-                                 retryable=True)
+                                 kind="rate_limited", retryable=True, retry_after=_retry_after(retry_after))
         return ProviderError(
             _("The model server at %(url)s refused the request (HTTP %(status)s): %(detail)s")
             % {"url": self.base_url, "status": status, "detail": _detail(raw)},
-            retryable=status >= 500,
+            kind="refused", retryable=status >= 500,
         )
 
     async def aclose(self) -> None:

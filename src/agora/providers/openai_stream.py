@@ -132,7 +132,7 @@ class Reply:
             raise ValueError("an event that is not a JSON object")
         if "error" in chunk:
             raise ProviderError(_("The model server at %(url)s failed during the reply: %(detail)s")
-                                % {"url": self.base_url, "detail": str(chunk["error"])[:300]}, retryable=True)
+                                % {"url": self.base_url, "detail": str(chunk["error"])[:300]}, kind="refused", retryable=True)
         if chunk.get("usage"):
             self.usage = Usage(chunk["usage"].get("prompt_tokens") or 0, chunk["usage"].get("completion_tokens") or 0)
         for choice in chunk.get("choices") or ():

@@ -8,6 +8,7 @@ the provider's own count when it gave one, else an estimate of the text produced
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -125,15 +126,11 @@ class WholeReply:
 
 
 def upstream_error(error: ProviderError) -> OpenAIError:
-    """502 when the model server failed or refused; 504 when it did not answer in time."""
-    # Imported here: the SDK takes long to import, and workers must start fast (the process
-    # manager kills a worker that is slow to answer its health checks).
-    import openai
-
-    from agora.providers.openai_compat import timed_out
-
-    cause = error.__cause__
-    # TimeoutError: a whole reply's timeout (providers.openai_json), which aiohttp raises as one.
-    if isinstance(cause, (openai.APITimeoutError, TimeoutError)) or (cause is not None and timed_out(cause)):
+    """What /v1 answers when the model server failed: 504 when it did not answer in time, 429 when it
+    said too many requests (with its Retry-After, when it gave one), 502 for every other failure."""
+    if error.kind == "timeout":
         return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
+    if error.kind == "rate_limited":
+        headers = {"Retry-After": str(math.ceil(error.retry_after))} if error.retry_after is not None else None
+        return OpenAIError(429, f"The model server is busy: {error.message}", code="upstream_rate_limited", headers=headers)
     return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")
