@@ -7,8 +7,9 @@ from fastapi import APIRouter, Request, Response
 from agora.accounts import cookies, service, sessions
 from agora.accounts.schemas import LoginIn, PasswordChangeIn, SignupIn, UserOut
 from agora.web.deps import AppSettings, CurrentUser, Db, client_ip
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["accounts"])
+router = APIRouter(prefix="/api", tags=["accounts"], route_class=JsonRoute)
 
 
 @router.post("/auth/signup", status_code=201, response_model=UserOut)

@@ -9,8 +9,9 @@ from agora.billing.schemas import PlanEdit, PlanOut, UsageOut
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
 from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["billing"])
+router = APIRouter(prefix="/api", tags=["billing"], route_class=JsonRoute)
 
 
 @router.get("/plans", response_model=list[PlanOut])

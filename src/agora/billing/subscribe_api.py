@@ -14,8 +14,9 @@ from agora.db import utcnow
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
 from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["billing"])
+router = APIRouter(prefix="/api", tags=["billing"], route_class=JsonRoute)
 
 
 class SubscribeIn(BaseModel):

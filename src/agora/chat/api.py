@@ -11,8 +11,9 @@ from agora.chat.deps import ChatProvider, Stops
 from agora.chat.runtime import ReplyRun
 from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
 from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["chat"])
+router = APIRouter(prefix="/api", tags=["chat"], route_class=JsonRoute)
 
 
 def _out(conversation) -> ConversationOut:

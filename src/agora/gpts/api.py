@@ -31,8 +31,9 @@ from agora.gpts.schemas import (
 )
 from agora.gpts.validation import parse_content
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["gpts"])
+router = APIRouter(prefix="/api", tags=["gpts"], route_class=JsonRoute)
 
 
 def _split(body) -> tuple[dict, str | None, bool | None]:

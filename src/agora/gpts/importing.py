@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from agora.gpts.export import FORMAT, FORMAT_VERSION
 from agora.gpts.models import Gpt
 from agora.gpts.validation import invalid, parse_content
 from agora.i18n import gettext as _
+from agora.inputs import parse_json
 from agora.store.models import Category
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -51,15 +51,7 @@ class Parsed:
 def load_json(raw: bytes) -> Any:
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(_("The file is larger than 16 MB."), field="/")
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InvalidInput(_("The file is not UTF-8 text; export it again as JSON."), field="/") from None
-    except json.JSONDecodeError as error:
-        raise InvalidInput(
-            _("The file is not valid JSON: %(reason)s at line %(line)d, column %(column)d.", reason=error.msg, line=error.lineno, column=error.colno),
-            field="/",
-        ) from None
+    return parse_json(raw, field="/")
 
 
 def parse(data: Any) -> list[Parsed]:

@@ -8,8 +8,9 @@ from agora.chat import sse
 from agora.chat.deps import ChatProvider
 from agora.gpts import preview
 from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api/gpts", tags=["gpts"])
+router = APIRouter(prefix="/api/gpts", tags=["gpts"], route_class=JsonRoute)
 
 
 @router.post("/{gpt_id}/preview")

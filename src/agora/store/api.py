@@ -16,8 +16,9 @@ from agora.store.models import Listing
 from agora.store.ranking import conversation_bucket
 from agora.store.schemas import CategoryOut, SearchPage, StoreItem, Suggestion
 from agora.web.deps import Db
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api/store", tags=["store"])
+router = APIRouter(prefix="/api/store", tags=["store"], route_class=JsonRoute)
 
 
 def item(listing: Listing, language: str, category_slugs: dict[int, str]) -> StoreItem:

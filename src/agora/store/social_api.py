@@ -11,8 +11,9 @@ from agora.accounts.models import User
 from agora.gpts import access
 from agora.store import builders, reviews
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["store"])
+router = APIRouter(prefix="/api", tags=["store"], route_class=JsonRoute)
 
 
 class ReviewIn(BaseModel):

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from agora.accounts import validation
 from agora.workspaces import invite_mail, members, service
 from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.json_route import JsonRoute
 
-router = APIRouter(prefix="/api", tags=["workspaces"])
+router = APIRouter(prefix="/api", tags=["workspaces"], route_class=JsonRoute)
 
 
 class WorkspaceIn(BaseModel):

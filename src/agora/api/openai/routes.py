@@ -9,7 +9,6 @@ from the per-process cache (callers.py), its usage is queued for the batched wri
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 import anyio
@@ -19,12 +18,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from agora.accounts.api_keys import KeyHolder
 from agora.api.openai import replies, service
 from agora.api.openai.callers import Caller
-from agora.api.openai.errors import OpenAIError, invalid
+from agora.api.openai.errors import OpenAIError
 from agora.api.openai.generation import Generation, Outcome, WholeReply, upstream_error
 from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State
 from agora.billing import guard
 from agora.i18n import negotiate
+from agora.inputs import parse_json
 from agora.providers.base import ProviderError
 from agora.ratelimit.buckets import Decision, Limits
 from agora.ratelimit.policy import KeyPlan, limits_for
@@ -63,7 +63,7 @@ async def chat_completions(request: Request, state: V1State) -> Response:
     raw = await _read_body(request, state.settings.api_max_body_bytes)
     caller = await _caller(request, state, "chat")
     holder = caller.holder
-    body = parse(_json(raw))
+    body = parse(parse_json(raw))
     if service.needs_session(body):
         language = negotiate(request.headers.get("accept-language"), state.settings.default_language)
         call = await anyio.to_thread.run_sync(_prepare, state, holder, caller.plan, body, language)
@@ -211,10 +211,3 @@ async def _read_body(request: Request, limit: int) -> bytes:
             raise too_large
         chunks.append(piece)
     return b"".join(chunks)
-
-
-def _json(raw: bytes):
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid("We could not parse the JSON body of your request. It must be a JSON object.", code="invalid_json") from None
