@@ -32,6 +32,7 @@ from itertools import accumulate
 
 import snowballstemmer
 
+from agora.store.query import WORD_CHARACTER
 from agora.text import fold
 
 # The fields scored, in the order candidates carry them: (column, weight, typical words).
@@ -62,7 +63,7 @@ class Scorer:
         # each a plain literal, which the regex engine finds by fast search; an alternation
         # of them, or a leading \b, made it try the pattern at every position instead.
         self.patterns = [
-            re.compile(re.escape(start) + r"\w*")
+            re.compile(re.escape(start) + WORD_CHARACTER + "*")
             for start in sorted(starts)
             if not any(start != other and start.startswith(other) for other in starts)
         ]
@@ -98,8 +99,7 @@ class Scorer:
         return totals
 
 
-def _is_word_character(character: str) -> bool:
-    return character.isalnum() or character == "_"
+_is_word_character = re.compile(WORD_CHARACTER).fullmatch  # words end where the indexes end them
 
 
 class _Word:

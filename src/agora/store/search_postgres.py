@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from agora.store import ranking
 from agora.store.models import Listing
 from agora.store.candidates import RANK_COLUMNS, Candidate, candidate, filters
-from agora.store.query import Query, tsquery_terms
+from agora.store.query import Query, index_words
 from agora.store.ttl_cache import RefreshingCache
 
 # The search vectors' GIN indexes are partial, one per band of popularity tiers (migration
@@ -116,9 +116,10 @@ class PostgresIndex:
 
 def _tsquery(query: Query, config: str) -> tuple[str, dict[str, str]]:
     parts, params = [], {}
-    for i, (term, prefix) in enumerate(tsquery_terms(query)):
-        # Terms are \w+ words (store.query), bound as parameters; ':*' makes a prefix match.
-        params[f"t{i}"] = term + (":*" if prefix else "")
+    for i, (word, prefix) in enumerate(index_words(query)):
+        # Words as typed (store.query.WORD: nothing to_tsquery reads as syntax), bound as
+        # parameters and folded by the configuration as the text was; ':*' makes a prefix match.
+        params[f"t{i}"] = word + (":*" if prefix else "")
         parts.append(f"to_tsquery('{config}', :t{i})")
     return "(" + " && ".join(parts) + ")", params
 
@@ -195,13 +196,11 @@ class Statistics:
     def _query_share(self, query: Query, names_only: bool) -> float:
         """The expected share of listings matching every word (as if words were independent;
         1 when unknown: a prefix, or before the first ANALYZE)."""
-        if not self.tier_share:
+        if not self.tier_share or query.prefix_last:
             return 1.0
         shares = self.name_share if names_only else self.word_share
         share = 1.0
-        for term, prefix in tsquery_terms(query):
-            if prefix:
-                return 1.0
+        for term in query.terms:
             lexeme = term if names_only else _ENGLISH.stemWord(term)
             share *= shares.get(lexeme, self.unlisted_share)
         return share

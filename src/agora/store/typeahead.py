@@ -17,7 +17,6 @@ that left the store (or was renamed) is never shown as it was.
 from __future__ import annotations
 
 import heapq
-import re
 from bisect import bisect_left
 from itertools import islice
 
@@ -25,13 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.store.models import Listing
-from agora.store.query import Query
+from agora.store.query import WORD, Query
 from agora.store.ttl_cache import RefreshingCache
 from agora.text import fold
 
 BUSIEST = 5000
 REFRESH_SECONDS = 60
-_WORD = re.compile(r"\w+", re.UNICODE)  # as store.query splits what is typed
 _names = RefreshingCache(REFRESH_SECONDS)
 
 
@@ -43,7 +41,7 @@ class Names:
         self.ids = [listing_id for listing_id, _, _ in rows]
         words: dict[str, list[int]] = {}
         for position, (_, name, name_fr) in enumerate(rows):
-            for word in set(_WORD.findall(fold(f"{name} {name_fr}"))):
+            for word in set(WORD.findall(fold(f"{name} {name_fr}"))):
                 words.setdefault(word, []).append(position)
         self.vocabulary = sorted(words)
         self.positions = [words[w] for w in self.vocabulary]
