@@ -35,7 +35,8 @@ def test_candidates_come_most_used_first_across_popularity_slices(database, monk
 
 
 def test_a_query_reads_each_word_once():
-    assert parse("Agent agent détaillé AGENT", prefix_last=True).terms == ("agent", "detaille")
+    query = parse("Agent agent détaillé AGENT", prefix_last=True)
+    assert query.terms == ("agent", "detaille") and query.words == ("Agent", "détaillé")
 
 
 def test_postgresql_reads_a_band_whole_when_few_matches_are_expected():
