@@ -23,6 +23,7 @@ def signup(body: SignupIn, request: Request, response: Response, db: Db, setting
             password=body.password,
             handle=body.handle,
             language=body.language or request.state.language,
+            ip=client_ip(request),
         )
         cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
     cookies.sign_in(response, cookie, user, settings)

@@ -74,7 +74,7 @@ class LoginSession(Base):
 
 
 class LoginAttempt(Base):
-    """Failed logins, counted per email and per IP to slow down password guessing."""
+    """Failed logins, and those being checked, counted per email and per IP to slow down password guessing."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (
@@ -86,6 +86,18 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str] = mapped_column(String(45))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginAddress(Base):
+    """An address a user has logged in from: the per-email login limit does not shut them out of it."""
+
+    __tablename__ = "login_addresses"
+    __table_args__ = (UniqueConstraint("user_id", "ip"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    ip: Mapped[str] = mapped_column(String(45))
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiKey(Base):

@@ -45,6 +45,7 @@ def signup(
                 handle=handle,
                 password=password,
                 language=request.state.language,
+                ip=client_ip(request),
             )
             cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
     except AgoraError as error:

@@ -29,8 +29,12 @@ def create_user(
     language: str | None = None,
     website: str = "",
     bio: str = "",
+    ip: str | None = None,
 ) -> User:
-    """Create a user and their personal workspace, or raise naming the bad field."""
+    """Create a user and their personal workspace, or raise naming the bad field.
+
+    `ip`: the address a sign-up came from, remembered as the user's own (see throttle).
+    """
     email = validation.clean_email(email)
     display_name = validation.clean_name(display_name)
     if password is not None:
@@ -63,6 +67,8 @@ def create_user(
     session.add(workspace)
     session.flush()
     session.add(Membership(workspace_id=workspace.id, user_id=user.id, role="owner"))
+    if ip is not None:
+        throttle.remember_address(session, user=user, ip=ip)
     return user
 
 
@@ -83,17 +89,17 @@ def free_handle(session: Session, wish: str) -> str:
 
 
 def authenticate(session: Session, settings: Settings, *, email: str, password: str, ip: str) -> User:
-    """The user these credentials belong to; counts failures against the rate limits."""
+    """The user these credentials belong to; every attempt counts against the rate limits until it succeeds."""
     email = email.strip().lower()
-    throttle.check(session, settings, email=email, ip=ip)
+    throttle.reserve(session, settings, email=email, ip=ip)  # first: its transaction must begin with it
     user = session.scalar(select(User).where(User.email == email))
+    # Ends the read before the slow check: on SQLite, a transaction that has read cannot then
+    # write once another has written meanwhile (it fails at once instead of waiting).
+    session.commit()
     if not verify_password(user.password_hash if user else None, password):
-        throttle.record_failure(session, email=email, ip=ip)
-        # Committed even though the request fails: a failure must count.
-        session.commit()
         raise Unauthorized(_("Wrong email or password. Check both and try again."), field="password")
     assert user is not None
-    throttle.forget_failures(session, email=email)
+    throttle.succeeded(session, user=user, ip=ip)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     return user
