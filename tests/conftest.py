@@ -130,6 +130,18 @@ def start_agora(home: Path, *, database_url: str, workers: int = 2, **settings) 
         time.sleep(0.2)
 
 
+def stop_agora(process: subprocess.Popen) -> None:
+    """Stop a server start_agora started as an operator would: SIGTERM, and uvicorn stops its
+    workers too (SIGKILL to the parent alone leaves them running, orphaned, holding connections)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def worker_pids(log: Path, request: str = "") -> set[int]:
     """Pids of the workers whose access log lines mention `request` (e.g. "POST /v1/chat/completions ")."""
     pids = set()

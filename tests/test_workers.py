@@ -11,16 +11,14 @@ import signal
 import httpx
 import pytest
 
-from tests.conftest import Browser, start_agora, worker_pids
+from tests.conftest import Browser, start_agora, stop_agora, worker_pids
 
 
 @pytest.fixture
 def two_workers(server, tmp_path):
     process, url, log = start_agora(tmp_path, database_url=server.settings.resolved_database_url())
     yield url, process, log
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    stop_agora(process)
 
 
 def fresh_connections(url: str, **kwargs) -> Browser:

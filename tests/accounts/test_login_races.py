@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import Browser, start_agora
+from tests.conftest import Browser, start_agora, stop_agora
 
 ATTEMPTS = 30
 
@@ -78,5 +78,4 @@ def test_limits_hold_across_two_workers_with_redis(browser, server, tmp_path):
         statuses = concurrent_logins(url, address="127.0.0.2", email="ada@example.com", password="guess guess guess")
         assert statuses.count(401) == server.settings.login_max_failures_per_email, statuses
     finally:
-        process.kill()
-        process.wait()
+        stop_agora(process)

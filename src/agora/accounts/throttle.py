@@ -13,6 +13,8 @@ for the email count. The per-address limit applies everywhere.
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
@@ -28,6 +30,10 @@ from agora.i18n import gettext as _
 
 # How long an address stays the owner's after a successful login from it.
 KNOWN_ADDRESS_DAYS = 90
+# Attempts of one worker queue here before taking a database connection to wait on the
+# database's lock: 30 attempts at once held 30 pooled connections while they waited, and
+# PostgreSQL refused connections ("too many clients") to the rest of the store.
+_STRIPES = [threading.Lock() for _ in range(64)]
 
 
 def reserve(session: Session, settings: Settings, *, email: str, ip: str) -> None:
@@ -35,22 +41,24 @@ def reserve(session: Session, settings: Settings, *, email: str, ip: str) -> Non
 
     The attempt stays counted as a failure unless `succeeded` is called for it.
     """
-    now = utcnow()
-    window = timedelta(minutes=settings.login_window_minutes)
-    _one_at_a_time(session, email=email, ip=ip, since=now - window)
-    known = _is_known_address(session, email=email, ip=ip, now=now)
-    for where, limit, field in (
-        ((LoginAttempt.email == email, LoginAttempt.ip == ip) if known else (LoginAttempt.email == email,),
-         settings.login_max_failures_per_email, "email"),
-        ((LoginAttempt.ip == ip,), settings.login_max_failures_per_ip, None),
-    ):
-        count, oldest = session.execute(
-            select(func.count(), func.min(LoginAttempt.attempted_at)).where(*where, LoginAttempt.attempted_at > now - window)
-        ).one()
-        if count >= limit:
-            raise _refusal(field, wait=max(1, math.ceil((oldest + window - now).total_seconds())))
-    session.add(LoginAttempt(email=email, ip=ip, attempted_at=now))
-    session.commit()  # seen by the next attempt as soon as the locks are released
+    with _worker_locks(email, ip):
+        now = utcnow()
+        window = timedelta(minutes=settings.login_window_minutes)
+        _one_at_a_time(session, email=email, ip=ip, since=now - window)
+        known = _is_known_address(session, email=email, ip=ip, now=now)
+        for where, limit, field in (
+            ((LoginAttempt.email == email, LoginAttempt.ip == ip) if known else (LoginAttempt.email == email,),
+             settings.login_max_failures_per_email, "email"),
+            ((LoginAttempt.ip == ip,), settings.login_max_failures_per_ip, None),
+        ):
+            count, oldest = session.execute(
+                select(func.count(), func.min(LoginAttempt.attempted_at)).where(*where, LoginAttempt.attempted_at > now - window)
+            ).one()
+            if count >= limit:
+                session.rollback()  # releases the database's locks before the refusal travels up
+                raise _refusal(field, wait=max(1, math.ceil((oldest + window - now).total_seconds())))
+        session.add(LoginAttempt(email=email, ip=ip, attempted_at=now))
+        session.commit()  # seen by the next attempt as soon as the locks are released
 
 
 def succeeded(session: Session, *, user: User, ip: str) -> None:
@@ -73,6 +81,14 @@ def remember_address(session: Session, *, user: User, ip: str) -> None:
     )
     stale = now - timedelta(days=KNOWN_ADDRESS_DAYS)
     session.execute(delete(LoginAddress).where(LoginAddress.user_id == user.id, LoginAddress.last_success_at < stale))
+
+
+def _worker_locks(email: str, ip: str) -> ExitStack:
+    """This worker's locks for the email and the address, always taken in one order (no deadlock)."""
+    stack = ExitStack()
+    for index in sorted({hash(("email", email)) % len(_STRIPES), hash(("ip", ip)) % len(_STRIPES)}):
+        stack.enter_context(_STRIPES[index])
+    return stack
 
 
 def _one_at_a_time(session: Session, *, email: str, ip: str, since: datetime) -> None:
