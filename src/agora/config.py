@@ -54,8 +54,10 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(None, description="API key sent to the OpenAI-compatible server.")
     openai_models: str = Field("gpt-4o-mini", description="Comma-separated models offered from that server; the first is the default.")
     openai_context_tokens: int = Field(8192, ge=256, description="Context window of those models, in tokens.")
-    openai_timeout_seconds: float = Field(30.0, gt=0, description="Seconds to wait for the server before giving up.")
-    openai_max_retries: int = Field(2, ge=0, le=10, description="Retries, with backoff, on 429, 5xx and connection failures.")
+    openai_timeout_seconds: float = Field(
+        30.0, gt=0, description="Seconds the server may stay silent before the reply fails; the longest Retry-After waited for.")
+    openai_max_retries: int = Field(
+        2, ge=0, le=10, description="Retries, with backoff, on 429, 5xx and failed connections before the reply starts.")
     local_model_path: str | None = Field(None, description="GGUF file for the `local` provider; default: the bundled SmolLM2-135M.")
     local_context_tokens: int = Field(4096, ge=256, description="Context window the local model is loaded with, in tokens.")
     local_threads: int | None = Field(None, ge=1, description="CPU threads for the local model; default: llama.cpp's choice.")

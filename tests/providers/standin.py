@@ -4,11 +4,16 @@ Raw asyncio rather than a web framework, so it can misbehave exactly like a brok
 close mid-body, hang, send malformed events. Tests queue a mode per coming request with
 ``next(...)``; the bench runs it as its own process (``python tests/providers/standin.py``).
 
-Modes: "ok", "status:<code>" (with "status:<code>:<seconds>", a Retry-After header too), "hang" (never answers), "hang_midway", "drop" (connection
-closed mid-stream), "malformed" (an event that is not JSON), "no_finish" (ends without a
-finish reason), "split" (CRLF line ends, each event's line cut across two reads), "slow" (a long reply, `slow_gap` seconds between tokens), "burst" (the whole
-stream in one write, as a reader that fell behind finds it), "tool_calls"
-(the model calls the tools in `tool_calls` instead of answering; finish reason "tool_calls").
+Modes: "ok"; "status:<code>" (with "status:<code>:<seconds>", a Retry-After header too);
+"hang" (never answers); "hang_midway"; "close" (closed without answering); "garbage" (an
+answer that is not HTTP); "drop" (closed
+mid-stream, or mid-body for a whole reply); "malformed" (an event, or a whole reply, that is
+not JSON); "shapeless" (a whole reply without a message); "error_midway" (an error event
+after two tokens); "no_finish" (ends without a finish reason); "split" (CRLF line ends, each
+event's line cut across two reads); "slow" (a long reply, `slow_gap` seconds between
+tokens); "burst" (the whole stream in one write, as a reader that fell behind finds it);
+"tool_calls" (the model calls the tools in `tool_calls` instead of answering; finish reason
+"tool_calls").
 With `gap` set (the bench's upstream), "ok" streams are driven by one timer for all of them
 (`_Ticker`): each tick writes the next chunk to every open stream, already encoded, so 1,000
 streams cost the stand-in one loop iteration per tick rather than 1,000 sleeps and wake-ups.
@@ -116,6 +121,15 @@ class StandIn:
             await reader.read()  # until the client gives up and closes
             self.aborted += 1
             return
+        if mode == "close":
+            return  # the connection closed without a word
+        if mode == "garbage":
+            writer.write(b"SMTP ready\r\n\r\n")  # not HTTP at all
+            await writer.drain()
+            return
+        if not body.get("stream") and mode in ("malformed", "shapeless", "drop"):
+            await self._answer_broken_json(mode, writer)
+            return
         if mode in ("ok", "tool_calls") and not body.get("stream"):
             await self._answer_json(mode, body, writer)
             return
@@ -141,7 +155,7 @@ class StandIn:
         gap = self.slow_gap if mode == "slow" else self.gap
         event = _split_event if mode == "split" else _event
         for index, word in enumerate(words[:limit]):
-            if mode in ("drop", "hang_midway", "malformed") and index == 2:
+            if mode in ("drop", "hang_midway", "malformed", "error_midway") and index == 2:
                 break
             await event(writer, _chunk(body, {"content": word}, None))
             if gap:
@@ -154,6 +168,8 @@ class StandIn:
             return
         if mode == "malformed":
             await _send_chunk(writer, b'data: {"choices": [{"delta": \n\n')
+        elif mode == "error_midway":
+            await _event(writer, {"error": {"message": "the stand-in's model crashed", "type": "server_error"}})
         elif mode != "no_finish":
             await event(writer, _chunk(body, {}, "length" if limit < len(words) else "stop"))
             usage = {"prompt_tokens": sum(len(str(m.get("content", "")).split()) for m in body["messages"]), "completion_tokens": limit, "total_tokens": 0}
@@ -191,6 +207,14 @@ class StandIn:
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}], "usage": usage,
         }).encode()
         writer.write(f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {len(payload)}\r\nconnection: close\r\n\r\n".encode() + payload)
+        await writer.drain()
+
+    async def _answer_broken_json(self, mode: str, writer) -> None:
+        """A success status, then a body that is not JSON, JSON without a message, or cut off (the connection closes early)."""
+        payload = {"malformed": b'{"choices": [{"message": ', "shapeless": b'{"object": "chat.completion"}'}.get(mode, b'{"id": "chatcmpl-standin"')
+        length = len(payload) + (100 if mode == "drop" else 0)
+        writer.write(f"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\nconnection: close\r\n\r\n".encode()
+                     + payload)
         await writer.drain()
 
     def _tool_usage(self, body: dict) -> dict:

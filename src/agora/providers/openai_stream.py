@@ -1,106 +1,18 @@
-"""Reading an OpenAI-compatible server's streamed reply: its body, a watchdog for silence, its chunks.
+"""Reading an OpenAI-compatible server's streamed reply: its SSE chunks as TextDelta and ToolCallDelta events, and its usage.
 
-`OpenAIProvider.stream` (openai_compat.py) opens the stream through the SDK and hands the raw
-response here. The body is read straight from aiohttp's buffer, with one watchdog per stream
-instead of a timer re-armed on every read, and each SSE chunk becomes TextDelta, ToolCallDelta
-events and the reply's usage (docs/chat.md and docs/benchmarks.md say why it is done this way).
+`OpenAIProvider.stream` (openai_compat.py) reads the body through the model client
+(model_client.py) and hands each read's `data:` payloads here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import jiter
 
 from agora.i18n import gettext as _
 from agora.providers.base import Event, ProviderError, TextDelta, ToolCallDelta, Usage
-
-
-def body_reader(response: Any, watchdog: Watchdog) -> Callable[[], Awaitable[bytes]]:
-    """`read()`: the next bytes of the response body, b"" at its end.
-
-    With the SDK's aiohttp transport, straight from aiohttp's buffer: the SDK's, httpx's and
-    the transport's byte iterators in between cost a generator step each per read, and
-    aiohttp re-arms its read-timeout timer on every read (both measured at 1,000 streams,
-    docs/benchmarks.md). That timer is switched off for the body; `watchdog` keeps the
-    timeout instead, checking a few times per period whether anything was read. With any
-    other transport, the SDK's byte iterator and the transport's own read timeout.
-    """
-    stream = getattr(getattr(response, "http_response", None), "stream", None)
-    for _layer in range(3):  # httpx wraps the transport's stream (BoundAsyncStream._stream)
-        if stream is None or hasattr(stream, "_aiohttp_response"):
-            break
-        stream = getattr(stream, "_stream", None)
-    aiohttp_response = getattr(stream, "_aiohttp_response", None)  # the SDK's vendored httpx_aiohttp stream
-    content = getattr(aiohttp_response, "content", None)
-    connection = getattr(aiohttp_response, "connection", None)
-    protocol = getattr(connection, "protocol", None)
-    if content is not None and hasattr(content, "readany"):
-        if hasattr(protocol, "read_timeout"):  # (no connection left when the whole body is in already: no timer either)
-            protocol.read_timeout = None  # not re-armed on the reads to come
-            drop = getattr(protocol, "_drop_timeout", None)  # and the one armed by the headers' read goes now
-            if drop is not None:
-                drop()
-        watchdog.start(lambda error: content.set_exception(error))
-        return content.readany
-    blocks = response.iter_bytes().__aiter__()  # its read timeout stays the transport's own
-
-    async def read() -> bytes:
-        try:
-            return await blocks.__anext__()
-        except StopAsyncIteration:
-            return b""
-
-    return read
-
-
-class Silent(TimeoutError):
-    """The model server sent nothing for the whole timeout while streaming."""
-
-
-class Watchdog:
-    """One timer per stream instead of one per read: fails the read when nothing came for `timeout` seconds.
-
-    It wakes four times per timeout; a stream that read anything since the last wake is
-    alive. So a silent server is noticed after 1 to 1.25 timeouts.
-    """
-
-    CHECKS_PER_TIMEOUT = 4
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.reads = 0
-        self.fired: Silent | None = None
-        self._seen = -1
-        self._quiet = 0
-        self._handle: asyncio.TimerHandle | None = None
-        self._fail: Callable[[BaseException], None] | None = None
-
-    def start(self, fail: Callable[[BaseException], None]) -> None:
-        self._fail = fail
-        if self.timeout and self.timeout > 0:
-            self._handle = asyncio.get_running_loop().call_later(self.timeout / self.CHECKS_PER_TIMEOUT, self._check)
-
-    def _check(self) -> None:
-        if self.reads != self._seen:
-            self._seen, self._quiet = self.reads, 0
-        else:
-            self._quiet += 1
-            if self._quiet >= self.CHECKS_PER_TIMEOUT:
-                self._handle = None
-                self.fired = Silent(f"nothing read for {self.timeout:g} s")
-                if self._fail is not None:
-                    self._fail(self.fired)
-                return
-        self._handle = asyncio.get_running_loop().call_later(self.timeout / self.CHECKS_PER_TIMEOUT, self._check)
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
-            self._handle = None
 
 
 class Reply:
@@ -113,7 +25,7 @@ class Reply:
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
 
-    def read(self, payloads: list[bytes]) -> tuple[list[Event], Exception | None]:
+    def read(self, payloads: list[bytes]) -> tuple[list[Event], ProviderError | Malformed | None]:
         """The events of the chunks one read brought, and the failure that ended them, if one did.
 
         What came before a malformed chunk is still delivered, then the failure.
@@ -121,10 +33,12 @@ class Reply:
         events: list[Event] = []
         try:
             for data in payloads:
-                # jiter (the SDK's own parser) reads a chunk in a sixth of json.loads' time.
+                # jiter reads a chunk in a sixth of json.loads' time.
                 self._chunk(jiter.from_json(data), events)
-        except Exception as error:
+        except ProviderError as error:  # the server said it failed
             return joined_text(events), error
+        except Exception as error:  # a chunk we cannot read, whatever about it the parsing tripped on
+            return joined_text(events), malformed(error)
         return joined_text(events), None
 
     def _chunk(self, chunk: Any, events: list[Event]) -> None:
@@ -145,6 +59,16 @@ class Reply:
                 events.append(self.calls.read(piece))
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
+
+
+class Malformed(ValueError):
+    """A reply of a shape that cannot be read; its cause is what the parsing raised."""
+
+
+def malformed(error: Exception) -> Malformed:
+    found = Malformed(str(error) or type(error).__name__)
+    found.__cause__ = error
+    return found
 
 
 def joined_text(events: list[Event]) -> list[Event]:
