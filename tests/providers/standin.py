@@ -6,14 +6,13 @@ close mid-body, hang, send malformed events. Tests queue a mode per coming reque
 
 Modes: "ok"; "status:<code>" (with "status:<code>:<seconds>", a Retry-After header too);
 "hang" (never answers); "hang_midway"; "close" (closed without answering); "garbage" (an
-answer that is not HTTP); "drop" (closed
-mid-stream, or mid-body for a whole reply); "malformed" (an event, or a whole reply, that is
-not JSON); "shapeless" (a whole reply without a message); "error_midway" (an error event
-after two tokens); "no_finish" (ends without a finish reason); "split" (CRLF line ends, each
-event's line cut across two reads); "slow" (a long reply, `slow_gap` seconds between
-tokens); "burst" (the whole stream in one write, as a reader that fell behind finds it);
-"tool_calls" (the model calls the tools in `tool_calls` instead of answering; finish reason
-"tool_calls").
+answer that is not HTTP); "drop" (closed mid-stream, or mid-body for a whole reply);
+"malformed" (an event, or a whole reply, that is not JSON); "shapeless" (a whole reply
+without a message); "error_midway" (an error event after two tokens); "no_finish" (ends
+without a finish reason); "split" (CRLF line ends, each event's line cut across two reads);
+"slow" (a long reply, `slow_gap` seconds between tokens); "burst" (the whole stream in one
+write, as a reader that fell behind finds it); "tool_calls" (the model calls the tools in
+`tool_calls` instead of answering; finish reason "tool_calls").
 With `gap` set (the bench's upstream), "ok" streams are driven by one timer for all of them
 (`_Ticker`): each tick writes the next chunk to every open stream, already encoded, so 1,000
 streams cost the stand-in one loop iteration per tick rather than 1,000 sleeps and wake-ups.
