@@ -47,6 +47,7 @@ class StandIn:
         self.listed_models = ["standin", "other"]
         self.required_key: str | None = None
         self.authorizations: list[str] = []  # each request's Authorization header, "" when none
+        self.proxy_authorizations: list[str] = []  # and its Proxy-Authorization header
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ticker: _Ticker | None = None
@@ -65,6 +66,7 @@ class StandIn:
         self.tool_calls = list(DEFAULT_TOOL_CALLS)
         self.required_key = None
         self.authorizations.clear()
+        self.proxy_authorizations.clear()
 
     def start_in_thread(self) -> StandIn:
         ready = threading.Event()
@@ -87,6 +89,7 @@ class StandIn:
                 return
             path, body, headers = request
             self.authorizations.append(headers.get("authorization", ""))
+            self.proxy_authorizations.append(headers.get("proxy-authorization", ""))
             if path.rstrip("/").endswith("/models"):
                 await self._list_models(headers, writer)
                 return

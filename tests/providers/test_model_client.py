@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from email.utils import formatdate
 
@@ -188,3 +189,18 @@ def test_the_wait_a_server_asks_for():
     assert server_wait({"retry-after": "7"}) == 7.0 and server_wait({"retry-after": "0.5"}) == 0.5
     assert 50 < server_wait({"retry-after": formatdate(time.time() + 60, usegmt=True)}) <= 60
     assert server_wait({"retry-after": "soon"}) is None and server_wait({}) is None
+
+
+@BOTH
+def test_a_proxy_from_the_environment_is_used_unless_no_proxy_exempts_the_server(upstream, call, monkeypatch):
+    # The stand-in answers a proxy's absolute-form request as it answers any other, so a reply
+    # for a server that cannot exist shows the request went through the proxy.
+    nowhere = type("Nowhere", (), {"base_url": "http://model-server.invalid:9/v1"})()
+    for name in ("HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", f"http://agora:secret@127.0.0.1:{upstream.port}")
+    call(provider(nowhere))
+    assert len(upstream.requests) == 1 and upstream.authorizations == ["Bearer sk-test"]
+    assert upstream.proxy_authorizations == ["Basic " + base64.b64encode(b"agora:secret").decode()]
+    monkeypatch.setenv("no_proxy", "model-server.invalid")
+    assert failure_of(call, provider(nowhere)).kind == "unreachable"

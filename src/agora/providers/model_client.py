@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from base64 import b64encode
 from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
 import jiter
@@ -42,6 +45,12 @@ class ModelClient:
         self.url = base_url.rstrip("/") + "/chat/completions"
         # Local servers (Ollama, vLLM, llama.cpp's) accept any key; OpenAI's wants the header either way.
         self._headers = {"Authorization": f"Bearer {api_key or 'unused'}", "Content-Type": "application/json"}
+        self._proxy, credentials = env_proxy(self.url)
+        self._proxy_headers = None
+        if credentials and self.url.startswith("https:"):  # to the proxy alone, on the CONNECT that opens the tunnel
+            self._proxy_headers = {"Proxy-Authorization": credentials}
+        elif credentials:  # plain HTTP goes through the proxy as it is: the proxy reads the request's own headers
+            self._headers["Proxy-Authorization"] = credentials
         self.policy = RetryPolicy(max_retries=max_retries, longest_wait=timeout)
         # A whole reply: aiohttp's own timer between reads (the body comes in a read or two).
         self._whole = aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout)
@@ -95,9 +104,11 @@ class ModelClient:
     async def _post(self, body: bytes, stream: bool) -> aiohttp.ClientResponse:
         session = self._current_session()
         if not stream:
-            return await session.post(self.url, data=body, headers=self._headers, timeout=self._whole)
+            return await session.post(self.url, data=body, headers=self._headers, timeout=self._whole, proxy=self._proxy,
+                                      proxy_headers=self._proxy_headers)
         async with asyncio.timeout(self.timeout):  # until the server answers (its status and headers)
-            return await session.post(self.url, data=body, headers=self._headers, timeout=self._streamed)
+            return await session.post(self.url, data=body, headers=self._headers, timeout=self._streamed, proxy=self._proxy,
+                                      proxy_headers=self._proxy_headers)
 
     async def _refusal(self, response: aiohttp.ClientResponse) -> ProviderError:
         """The error status `response` answered, as a ProviderError (its body read for the server's own words)."""
@@ -118,9 +129,9 @@ class ModelClient:
         # has since closed (a test's, a worker's restart) cannot serve another.
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop:
-            connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-            # trust_env: HTTP(S)_PROXY and NO_PROXY are honoured, as the probe's httpx honours them.
-            self._session, self._loop = aiohttp.ClientSession(connector=connector, trust_env=True), loop
+            # No cookies: a model server's API has no use for them, and the jar is work on every request and answer.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONNECTIONS), cookie_jar=aiohttp.DummyCookieJar())
+            self._loop = loop
         return self._session
 
     async def aclose(self) -> None:
@@ -165,6 +176,24 @@ class StreamedReply:
             self._response.release()
         else:
             self._response.close()
+
+
+def env_proxy(url: str) -> tuple[str | None, str | None]:
+    """The proxy HTTP_PROXY or HTTPS_PROXY names for `url` (unless NO_PROXY exempts its host), and its Proxy-Authorization.
+
+    Read once per client, as the probe's httpx honours them: aiohttp's `trust_env` reads the
+    environment again for every request, in a thread (0.4 ms a request here).
+    """
+    target = urlsplit(url)
+    proxy = getproxies().get(target.scheme)
+    if not proxy or proxy_bypass(target.hostname or ""):
+        return None, None
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return proxy, None
+    host = parts.netloc.rpartition("@")[2]
+    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+    return f"{parts.scheme}://{host}{parts.path}", "Basic " + b64encode(credentials).decode()
 
 
 def explain(error: Exception, *, base_url: str, timeout: float, answered: bool) -> ProviderError:
