@@ -7,6 +7,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -48,6 +50,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def insert_for(session: Session):
+    """The dialect's INSERT construct, which has ON CONFLICT (both databases spell it the same)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -58,9 +65,20 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; take it over.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+# A connection execution option: this transaction takes SQLite's write lock at BEGIN (BEGIN
+# IMMEDIATE). A transaction that reads, then writes what it read (a subscription change) needs it:
+# begun deferred, a writer that commits between its first read and its first write makes that
+# write fail at once (SQLITE_BUSY_SNAPSHOT), which no busy timeout waits out.
+BEGIN_IMMEDIATE = "agora_begin_immediate"
+
+
+def _sqlite_begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(BEGIN_IMMEDIATE) else "BEGIN")
 
 
 SQLITE_MMAP_BYTES = 1 << 34  # SQLite caps it at its compile-time maximum (2 GiB by default)

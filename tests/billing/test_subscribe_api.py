@@ -23,7 +23,11 @@ def test_subscribe_change_invoice_and_mark_paid_offline(browser, make_browser, d
     upgraded = browser.post("/api/subscription", json={"plan": "team", "seats": 2}, headers={**headers, "Idempotency-Key": "up-1"})
     assert upgraded.status_code == 200 and upgraded.json()["plan"] == "team"
     again = browser.post("/api/subscription", json={"plan": "team", "seats": 2}, headers={**headers, "Idempotency-Key": "up-1"})
-    assert again.json()["invoice"] is None  # the retried request had its effect once
+    assert again.json() == upgraded.json()  # the retried request had its effect once, and is answered as the first was
+    reused = browser.post("/api/subscription", json={"plan": "team", "seats": 3}, headers={**headers, "Idempotency-Key": "up-1"})
+    assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+    too_long = browser.post("/api/subscription", json={"plan": "team", "seats": 3}, headers={**headers, "Idempotency-Key": "k" * 101})
+    assert too_long.status_code == 422 and too_long.json()["error"]["field"] == "Idempotency-Key"
     proration = browser.get(f"/billing/invoices/{upgraded.json()['invoice']}").text
     assert "Unused time on Plus" in proration and "Remaining time on Team" in proration
 

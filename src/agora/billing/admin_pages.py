@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from agora.accounts.models import Workspace
-from agora.billing import invoices, lifecycle, views
+from agora.billing import payments, views
 from agora.billing.models import Invoice
 from agora.db import utcnow
 from agora.errors import Forbidden, InvalidInput
@@ -44,5 +44,5 @@ def mark_paid(number: str, db: Db, user: CurrentUser) -> Response:
     """Record an offline payment (a transfer arrived); marking it twice changes nothing."""
     _admin_only(user)
     with db.session() as session:
-        lifecycle.invoice_paid(session, invoices.by_number(session, number), now=utcnow())
+        payments.mark_paid(session, number=number, now=utcnow())
     return RedirectResponse(f"/admin/invoices?paid={number}", status_code=303)

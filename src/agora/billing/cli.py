@@ -47,9 +47,12 @@ def set_command(email: str, plan: str, seats: int | None) -> None:
     """Put a user (or, for team, their team workspace) on a plan; recorded as a subscription event."""
     from agora.accounts.service import user_by_email
 
+    from agora.billing import serial
+
     database = _database()
     try:
         with database.session() as session:
+            serial.begin(session)
             user = user_by_email(session, email)
             if user is None:
                 raise click.BadParameter(f"no user with email {email}", param_hint="'--email'")

@@ -108,7 +108,11 @@ def start(session: Session, *, workspace: Workspace, plan_code: str, seats: int,
 
 def change(session: Session, subscription: Subscription, *, now: datetime, plan_code: str | None = None, seats: int | None = None,
            key: str | None = None) -> Invoice | None:
-    """Upgrade, downgrade or change seats now, prorated to the cent; returns the proration invoice."""
+    """Upgrade, downgrade or change seats now, prorated to the cent; returns the proration invoice.
+
+    A change to the plan and seats the subscription already has is no change: nothing is
+    billed or recorded (a double click, twenty tabs asking for the same upgrade).
+    """
     if _seen(session, key):
         return None
     if subscription.status in ENDED:
@@ -116,6 +120,8 @@ def change(session: Session, subscription: Subscription, *, now: datetime, plan_
     old = plans.get_plan(session, subscription.plan_code)
     new = plans.get_plan(session, plan_code or subscription.plan_code)
     seats = subscription.seats if seats is None else seats
+    if (new.code, seats) == (old.code, subscription.seats):
+        return None
     _check_seats(session, new, subscription.workspace_id, seats)
     new_amount, currency, unit = period_amount(new, subscription.interval, seats)
     data = {"plan": [old.code, new.code], "seats": [subscription.seats, seats]}
@@ -139,10 +145,16 @@ def change(session: Session, subscription: Subscription, *, now: datetime, plan_
 
 
 def cancel(session: Session, subscription: Subscription, *, now: datetime, at_period_end: bool = True, key: str | None = None) -> None:
-    """At period end (the default) keeps the plan until then; at once ends it now, without a refund."""
-    if _seen(session, key):
+    """At period end (the default) keeps the plan until then; at once ends it now, without a refund.
+
+    Cancelling what is already cancelled, or ended, changes nothing.
+    """
+    if _seen(session, key) or subscription.status in ENDED or (at_period_end and subscription.cancel_at_period_end):
         return
-    if at_period_end and subscription.status not in ENDED:
+    if subscription.current_period_end is None:
+        raise Conflict(_("This plan was set by the operator of this Agora and has no billing period, so there is nothing to cancel here. "
+                         "Ask them to change it, or choose another plan."), field="plan", code="operator_managed")
+    if at_period_end:
         subscription.cancel_at_period_end = True
         record(session, subscription, "cancel_scheduled", {"at": subscription.current_period_end.isoformat()}, idempotency_key=key)
         return

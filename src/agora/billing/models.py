@@ -1,4 +1,5 @@
-"""Billing tables: plans (data an admin edits), subscriptions and their append-only events."""
+"""Billing tables: plans (data an admin edits), subscriptions and their append-only events,
+invoices, and the requests already answered (retries replay their answer)."""
 
 from __future__ import annotations
 
@@ -124,3 +125,19 @@ class GatewayEvent(Base):
     gateway: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(60))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BillingRequest(Base):
+    """A plan change asked with an idempotency key, and what it answered: a retry gets the same answer.
+
+    Claimed in the transaction that makes the change, so a request that fails leaves no record
+    and its retry is made afresh.
+    """
+
+    __tablename__ = "billing_requests"
+
+    # "<user id>:<the client's key>": keys are the client's own, so two users' keys never meet.
+    key: Mapped[str] = mapped_column(String(130), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of what was asked: a key reused for another request is refused
+    result: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

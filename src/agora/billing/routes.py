@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import secrets
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sqlalchemy import select
 
 from agora.accounts.models import Membership, Workspace
-from agora.billing import entitlements, invoices, self_service, views
+from agora.billing import entitlements, idempotency, invoices, self_service, views
 from agora.errors import AgoraError, NotFound
 from agora.i18n import gettext as _
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
@@ -30,11 +31,16 @@ async def choose_plan(request: Request, db: Db, viewer: Viewer, settings: AppSet
     """The plan buttons: choose or change the plan of the workspace you work in, or cancel it."""
     if viewer is None:
         return RedirectResponse("/login?next=/pricing", status_code=303)
-    form = await request.form()
-    text = lambda key: str(form.get(key) or "")  # noqa: E731 - a tiny local reader
-    # Rendered with the page: a form sent twice (a double click, a retried POST) changes the plan once.
-    key = f"pricing:{viewer.id}:{text('idempotency_key')}" if text("idempotency_key") else None
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    # In the thread pool: a change waits for the workspace's previous one (billing.serial), never on the event loop.
+    return await anyio.to_thread.run_sync(_choose, request, db, viewer, settings, form)
+
+
+def _choose(request: Request, db: Db, viewer, settings, form: dict[str, str]) -> Response:
+    text = lambda key: form.get(key) or ""  # noqa: E731 - a tiny local reader
     try:
+        # Rendered with the page: a form sent twice (a double click, a retried POST) changes the plan once.
+        key = idempotency.client_key(f"pricing:{text('idempotency_key')}" if text("idempotency_key") else None)
         with db.session() as session:
             if text("action") == "cancel":
                 self_service.cancel(session, viewer, at_period_end=True)
@@ -48,7 +54,7 @@ async def choose_plan(request: Request, db: Db, viewer: Viewer, settings: AppSet
         return _pricing_page(request, db, viewer, settings, error=error.message, status=error.status)
     if choice.checkout_url or choice.portal_url:
         return RedirectResponse(choice.checkout_url or choice.portal_url, status_code=303)
-    invoice = f"&invoice={choice.invoice.number}" if choice.invoice else ""
+    invoice = f"&invoice={choice.invoice}" if choice.invoice else ""
     return RedirectResponse(f"/pricing?notice=changed{invoice}", status_code=303)
 
 

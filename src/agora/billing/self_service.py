@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from agora.accounts.models import Membership, User, Workspace
 from agora.accounts.service import personal_workspace_id
-from agora.billing import lifecycle
+from agora.billing import idempotency, lifecycle, serial
 from agora.billing.gateways import gateway_for
-from agora.billing.models import Invoice, Subscription
+from agora.billing.models import Subscription
 from agora.billing.subscriptions import subscription_of
 from agora.config import Settings
 from agora.db import utcnow
@@ -32,10 +32,20 @@ MANAGERS = ("owner", "admin")
 class Choice:
     """What choosing a plan did: a subscription started or changed here, or a page of the gateway to go to."""
 
-    subscription: Subscription | None = None
-    invoice: Invoice | None = None
+    subscription: dict | None = None  # state(): the subscription as the change left it
+    invoice: str | None = None  # the number of the invoice the change issued
     checkout_url: str | None = None
     portal_url: str | None = None
+
+
+def state(subscription: Subscription) -> dict:
+    """A subscription as the API shows it, in JSON types: what a retried request is answered."""
+    end = subscription.current_period_end
+    return {
+        "workspace_id": subscription.workspace_id, "plan": subscription.plan_code, "status": subscription.status,
+        "seats": subscription.seats, "interval": subscription.interval, "current_period_end": end.isoformat() if end else None,
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+    }
 
 
 def workspace_of(session: Session, user: User) -> tuple[Workspace, str]:
@@ -59,9 +69,15 @@ def is_live(subscription: Subscription | None) -> bool:
 
 def choose(session: Session, user: User, settings: Settings, *, plan: str, seats: int, interval: str, key: str | None,
            return_url: str, cancel_url: str) -> Choice:
-    """Start a subscription for the user's workspace, or change its plan or seats (prorated)."""
+    """Start a subscription for the user's workspace, or change its plan or seats (prorated).
+
+    One change at a time per workspace (billing.serial); a change to what the workspace already
+    has bills nothing; a request with a key already answered gets that answer again.
+    """
+    serial.begin(session)
     gateway = gateway_for(settings)
     workspace = managed_workspace(session, user)
+    serial.hold(session, workspace.id)
     existing = subscription_of(session, workspace.id)
     live = is_live(existing)
     if live and existing.gateway == "stripe":
@@ -70,16 +86,27 @@ def choose(session: Session, user: User, settings: Settings, *, plan: str, seats
         lifecycle.check_start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval)
         return Choice(checkout_url=gateway.checkout_url(workspace_id=workspace.id, plan_code=plan, seats=seats, interval=interval,
                                                         success_url=return_url, cancel_url=cancel_url))
+    if key is not None:
+        asked = {"workspace": workspace.id, "plan": plan, "seats": seats, "interval": interval}
+        if (first := idempotency.claim(session, user_id=user.id, key=key, asked=asked)) is not None:
+            return Choice(subscription=first["subscription"], invoice=first["invoice"])
     if live:
-        invoice = lifecycle.change(session, existing, plan_code=plan, seats=seats, now=utcnow(), key=key)
-        return Choice(subscription=existing, invoice=invoice)
-    subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval,
-                                            now=utcnow(), gateway=gateway.name, key=key)
-    return Choice(subscription=subscription, invoice=invoice)
+        invoice = lifecycle.change(session, existing, plan_code=plan, seats=seats, now=utcnow())
+        subscription = existing
+    else:
+        subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval,
+                                                now=utcnow(), gateway=gateway.name)
+    choice = Choice(subscription=state(subscription), invoice=invoice.number if invoice else None)
+    if key is not None:
+        idempotency.answer(session, user_id=user.id, key=key, result={"subscription": choice.subscription, "invoice": choice.invoice})
+    return choice
 
 
 def cancel(session: Session, user: User, *, at_period_end: bool) -> Subscription:
+    """Cancel at the end of the period (or now); cancelling what is already cancelled changes nothing."""
+    serial.begin(session)
     workspace = managed_workspace(session, user)
+    serial.hold(session, workspace.id)
     subscription = subscription_of(session, workspace.id)
     if subscription is None:
         raise NotFound(_("This workspace has no subscription."))

@@ -16,16 +16,15 @@ from datetime import UTC, datetime
 
 import stripe
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import Workspace
-from agora.billing import invoices, lifecycle
+from agora.billing import invoices, lifecycle, serial
 from agora.billing.models import GatewayEvent, Invoice, Subscription
 from agora.billing.stripe_gateway import price_ids
 from agora.billing.subscriptions import record
 from agora.config import Settings
+from agora.db import insert_for
 from agora.errors import AgoraError, InvalidInput
 from agora.i18n import gettext as _
 
@@ -43,10 +42,14 @@ def verify(payload: bytes, signature: str | None, settings: Settings) -> dict:
 
 
 def process(session: Session, event: dict, settings: Settings) -> str:
-    """Apply one verified event; returns "processed", "duplicate" or "ignored"."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    """Apply one verified event; returns "processed", "duplicate" or "ignored".
+
+    Each change is made holding the subscription's workspace (billing.serial), as the
+    pricing page and the API make theirs.
+    """
+    serial.begin(session)
     fresh = session.execute(
-        insert(GatewayEvent).values(id=event["id"], gateway="stripe", kind=event["type"][:60]).on_conflict_do_nothing().returning(GatewayEvent.id)
+        insert_for(session)(GatewayEvent).values(id=event["id"], gateway="stripe", kind=event["type"][:60]).on_conflict_do_nothing().returning(GatewayEvent.id)
     ).first()
     if fresh is None:
         return "duplicate"
@@ -58,7 +61,12 @@ def process(session: Session, event: dict, settings: Settings) -> str:
 
 
 def _by_external(session: Session, external_id: str | None) -> Subscription | None:
-    return session.scalar(select(Subscription).where(Subscription.external_id == external_id)) if external_id else None
+    """The subscription Stripe calls `external_id`, its workspace held and the subscription read after that."""
+    subscription = session.scalar(select(Subscription).where(Subscription.external_id == external_id)) if external_id else None
+    if subscription is not None:
+        serial.hold(session, subscription.workspace_id)
+        session.refresh(subscription)
+    return subscription
 
 
 def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
@@ -66,6 +74,7 @@ def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str
     workspace = session.get(Workspace, int(meta.get("workspace_id") or obj.get("client_reference_id") or 0))
     if workspace is None or not obj.get("subscription"):
         return "ignored"
+    serial.hold(session, workspace.id)
     subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=meta["plan"], seats=int(meta.get("seats", 1)),
                                             interval=meta.get("interval", "month"), now=when, gateway="stripe", key=key)
     subscription.external_id, subscription.customer_id = obj["subscription"], obj.get("customer")

@@ -8,8 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from agora.billing import invoices, lifecycle, self_service
-from agora.billing.models import Invoice, Subscription
+from agora.billing import idempotency, payments, self_service
 from agora.db import utcnow
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
@@ -43,36 +42,34 @@ class CheckoutOut(BaseModel):
     portal_url: str | None = None
 
 
-def _out(subscription: Subscription, invoice: Invoice | None = None) -> SubscriptionOut:
-    end = subscription.current_period_end
-    return SubscriptionOut(
-        workspace_id=subscription.workspace_id, plan=subscription.plan_code, status=subscription.status, seats=subscription.seats,
-        interval=subscription.interval, current_period_end=end.isoformat() if end else None, cancel_at_period_end=subscription.cancel_at_period_end,
-        invoice=invoice.number if invoice else None,
-    )
-
-
 @router.post("/subscription", response_model=SubscriptionOut | CheckoutOut)
 def subscribe(body: SubscribeIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):
     """Start a subscription for the workspace you work in, or change its plan or seats (prorated).
 
+    Changes of one workspace are made one at a time; asking for the plan and seats it already has
+    bills nothing (`invoice` null). With an `Idempotency-Key` header (1-100 visible ASCII
+    characters) a retry gets the first request's answer again; the same key for a different
+    request is refused with 422 `idempotency_key_reused`.
+
     With the `stripe` gateway a new subscription starts at Stripe Checkout (answer: `checkout_url`),
     and changes to a Stripe subscription are made in the Customer Portal (`portal_url`).
     """
+    key = idempotency.client_key(request.headers.get("Idempotency-Key"))
     with db.session() as session:
         choice = self_service.choose(
-            session, user, settings, plan=body.plan, seats=body.seats, interval=body.interval, key=request.headers.get("Idempotency-Key"),
+            session, user, settings, plan=body.plan, seats=body.seats, interval=body.interval, key=key,
             return_url=str(request.url_for("usage_page")), cancel_url=str(request.url_for("pricing")),
         )
-        if choice.subscription is None:
-            return CheckoutOut(checkout_url=choice.checkout_url, portal_url=choice.portal_url)
-        return _out(choice.subscription, choice.invoice)
+    if choice.subscription is None:
+        return CheckoutOut(checkout_url=choice.checkout_url, portal_url=choice.portal_url)
+    return SubscriptionOut(**choice.subscription, invoice=choice.invoice)
 
 
 @router.post("/subscription/cancel", response_model=SubscriptionOut)
 def cancel(user: CurrentUser, db: Db, at_period_end: bool = True):
+    """Cancel at the end of the period (default), or now with `at_period_end=false` (no refund). Twice changes nothing."""
     with db.session() as session:
-        return _out(self_service.cancel(session, user, at_period_end=at_period_end))
+        return SubscriptionOut(**self_service.state(self_service.cancel(session, user, at_period_end=at_period_end)))
 
 
 @router.post("/admin/invoices/{number}/paid")
@@ -81,6 +78,5 @@ def mark_paid(number: str, user: CurrentUser, db: Db) -> dict:
     if not user.is_admin:
         raise Forbidden(_("Only admins can mark invoices paid."))
     with db.session() as session:
-        invoice = invoices.by_number(session, number)
-        changed = lifecycle.invoice_paid(session, invoice, now=utcnow())
+        invoice, changed = payments.mark_paid(session, number=number, now=utcnow())
         return {"number": invoice.number, "status": invoice.status, "changed": changed}

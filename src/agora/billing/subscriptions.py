@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import Membership, User, Workspace
-from agora.billing import plans
+from agora.billing import plans, serial
 from agora.billing.models import Subscription, SubscriptionEvent
 from agora.db import utcnow
 from agora.errors import InvalidInput
@@ -31,6 +31,8 @@ def record(session: Session, subscription: Subscription, kind: str, data: dict, 
 
 
 def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: int | None = None, actor: str = "admin") -> Subscription:
+    """The operator's plan for a workspace; setting the plan it already has changes nothing."""
+    serial.hold(session, workspace.id)
     plan = plans.get_plan(session, plan_code)
     seats = seats if seats is not None else max(plan.min_seats, members_in(session, workspace.id))
     if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
@@ -48,7 +50,10 @@ def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: i
         session.flush()
         record(session, subscription, "created", {"plan": plan.code, "seats": seats, "actor": actor})
         return subscription
+    session.refresh(subscription)  # as the workspace's last change left it
     before = {"plan": subscription.plan_code, "seats": subscription.seats, "status": subscription.status}
+    if before == {"plan": plan.code, "seats": seats, "status": "active"} and subscription.current_period_end is None:
+        return subscription
     subscription.plan_code, subscription.seats, subscription.status = plan.code, seats, "active"
     subscription.current_period_end, subscription.updated_at = None, utcnow()
     record(session, subscription, "changed", {"from": before, "to": {"plan": plan.code, "seats": seats, "status": "active"}, "actor": actor})
