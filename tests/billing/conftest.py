@@ -9,6 +9,7 @@ import pytest
 
 from agora.accounts import service as accounts
 from agora.billing.cli import apply_plan
+from tests.billing.stripe_standin import StripeStandIn, event, sign
 from tests.chat.conftest import ChatClient, make_gpt, sse_events, standin_server, upstream  # noqa: F401 (fixtures)
 
 
@@ -39,3 +40,29 @@ def send_status(client: ChatClient, conversation_id: str, content: str = "hello"
             return 200, sse_events(response)
         response.read()
         return response.status_code, response.json()
+
+
+SECRET = "whsec_test_secret"
+WEBHOOK = "/api/billing/stripe/webhook"
+
+
+@pytest.fixture
+def stripe_api(server):
+    standin = StripeStandIn()
+    before = server.app.state.settings
+    server.app.state.settings = before.model_copy(update={
+        "billing_gateway": "stripe", "stripe_api_key": "sk_test_123", "stripe_webhook_secret": SECRET, "stripe_api_base": standin.base_url,
+        "stripe_prices": "plus:month=price_plus_m,team:month=price_team_m", "trial_days": 0,
+    })
+    yield standin
+    server.app.state.settings = before
+    standin.close()
+
+
+def post(client, payload: bytes, signature: str):
+    return client.post(WEBHOOK, content=payload, headers={"Stripe-Signature": signature, "content-type": "application/json"})
+
+
+def deliver(client, kind: str, obj: dict, event_id: str, created: int | None = None):
+    payload = event(kind, obj, event_id=event_id, created=created)
+    return post(client, payload, sign(payload, SECRET))

@@ -6,7 +6,7 @@ import re
 
 from agora.accounts import service as accounts
 from tests.billing.conftest import put_on_plan
-from tests.billing.test_stripe import deliver, stripe_api  # noqa: F401 (fixture)
+from tests.billing.conftest import deliver
 
 
 def test_a_subscriber_sees_plan_period_and_invoices_and_only_their_own(browser, make_browser, database):
@@ -45,7 +45,7 @@ def test_a_subscriber_sees_plan_period_and_invoices_and_only_their_own(browser, 
     assert "<dd>Enterprise</dd>" in stranger.get("/billing").text and "Set by your Agora operator" in stranger.get("/billing").text
 
 
-def test_a_stripe_subscriber_is_sent_to_the_customer_portal(stripe_api, browser):  # noqa: F811 (fixture)
+def test_a_stripe_subscriber_is_sent_to_the_customer_portal(stripe_api, browser):
     browser.signup()
     with_stripe = browser.get("/billing").text
     assert "Manage payment in Stripe" not in with_stripe  # no Stripe subscription yet

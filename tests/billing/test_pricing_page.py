@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from agora.billing.models import Invoice, Subscription
 from tests.billing.conftest import put_on_plan, signed_up
-from tests.billing.test_stripe import stripe_api  # noqa: F401 (fixture)
 
 
 def _form_key(html: str, plan: str) -> str:
@@ -79,7 +78,7 @@ def test_members_of_a_team_see_the_plans_but_cannot_change_them(no_trial, databa
     assert "Choose Plus" in owner.browser.get("/pricing").text  # its owner can
 
 
-def test_with_stripe_the_button_leads_to_checkout(stripe_api, browser, database):  # noqa: F811 (fixture)
+def test_with_stripe_the_button_leads_to_checkout(stripe_api, browser, database):
     browser.signup()
     page = browser.get("/pricing").text
     chosen = browser.submit("/pricing", {"action": "choose", "plan": "plus", "interval": "month",

@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
 from agora.billing.models import GatewayEvent, Invoice, Subscription, SubscriptionEvent
-from tests.billing.stripe_standin import StripeStandIn, event, sign
-
-SECRET = "whsec_test_secret"
-WEBHOOK = "/api/billing/stripe/webhook"
-
-
-@pytest.fixture
-def stripe_api(server):
-    standin = StripeStandIn()
-    before = server.app.state.settings
-    server.app.state.settings = before.model_copy(update={
-        "billing_gateway": "stripe", "stripe_api_key": "sk_test_123", "stripe_webhook_secret": SECRET, "stripe_api_base": standin.base_url,
-        "stripe_prices": "plus:month=price_plus_m,team:month=price_team_m", "trial_days": 0,
-    })
-    yield standin
-    server.app.state.settings = before
-    standin.close()
-
-
-def post(client, payload: bytes, signature: str):
-    return client.post(WEBHOOK, content=payload, headers={"Stripe-Signature": signature, "content-type": "application/json"})
-
-
-def deliver(client, kind: str, obj: dict, event_id: str, created: int | None = None):
-    payload = event(kind, obj, event_id=event_id, created=created)
-    return post(client, payload, sign(payload, SECRET))
-
+from tests.billing.conftest import SECRET, deliver, post
+from tests.billing.stripe_standin import event, sign
 
 def test_checkout_then_webhooks_drive_the_subscription_exactly_once(stripe_api, browser, database):
     browser.signup()

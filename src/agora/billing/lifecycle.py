@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import Workspace
 from agora.billing import invoices, plans, proration
 from agora.billing.models import Invoice, Plan, Subscription, SubscriptionEvent
-from agora.billing.subscriptions import members_in, record
+from agora.billing.subscriptions import check_seats, record
 from agora.errors import Conflict, InvalidInput
 from agora.i18n import gettext as _
 
@@ -64,18 +64,10 @@ def move(session: Session, subscription: Subscription, to: str, kind: str, data:
     record(session, subscription, kind, data, idempotency_key=key)
 
 
-def _check_seats(session: Session, plan: Plan, workspace_id: int, seats: int) -> None:
-    if isinstance(seats, bool) or not isinstance(seats, int) or seats < max(1, plan.min_seats):
-        raise InvalidInput(_("The %(plan)s plan needs at least %(min)s seats.", plan=plan.name, min=plan.min_seats), field="seats")
-    in_use = members_in(session, workspace_id)
-    if seats < in_use:
-        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats), field="seats")
-
-
 def check_start(session: Session, *, workspace: Workspace, plan_code: str, seats: int, interval: str) -> None:
     """Refuse, before sending anyone to pay, what `start` would refuse."""
     plan = plans.get_plan(session, plan_code)
-    _check_seats(session, plan, workspace.id, seats)
+    check_seats(session, plan, workspace.id, seats)
     period_amount(plan, interval, seats)
 
 
@@ -83,7 +75,7 @@ def start(session: Session, *, workspace: Workspace, plan_code: str, seats: int,
           trial_days: int = 0, gateway: str = "offline", key: str | None = None) -> tuple[Subscription, Invoice | None]:
     """Subscribe a workspace (or restart an ended subscription): a trial, or a first period billed at once."""
     plan = plans.get_plan(session, plan_code)
-    _check_seats(session, plan, workspace.id, seats)
+    check_seats(session, plan, workspace.id, seats)
     amount, currency, unit = period_amount(plan, interval, seats)
     subscription = session.scalar(select(Subscription).where(Subscription.workspace_id == workspace.id))
     # An operator-set plan (no period end) gives way to a billed one on the same row, events kept.
@@ -122,7 +114,7 @@ def change(session: Session, subscription: Subscription, *, now: datetime, plan_
     seats = subscription.seats if seats is None else seats
     if (new.code, seats) == (old.code, subscription.seats):
         return None
-    _check_seats(session, new, subscription.workspace_id, seats)
+    check_seats(session, new, subscription.workspace_id, seats)
     new_amount, currency, unit = period_amount(new, subscription.interval, seats)
     data = {"plan": [old.code, new.code], "seats": [subscription.seats, seats]}
     invoice = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
@@ -47,7 +47,7 @@ class Subscription(Base):
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     # What was charged for the part of the period since the last change: credits come from it.
     segment_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    segment_charged: Mapped[int] = mapped_column(default=0)
+    segment_charged: Mapped[int] = mapped_column(BigInteger, default=0)
     gateway: Mapped[str] = mapped_column(String(20), default="offline")
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     customer_id: Mapped[str | None] = mapped_column(String(100))
@@ -80,7 +80,7 @@ class Invoice(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id", ondelete="SET NULL"))
     currency: Mapped[str] = mapped_column(String(3))
-    total: Mapped[int]  # minor units; negative when credits exceed charges (carried as a credit note)
+    total: Mapped[int] = mapped_column(BigInteger)  # minor units; negative when credits exceed charges (carried as a credit note)
     status: Mapped[str] = mapped_column(String(10), default="open")  # open, paid, void
     reason: Mapped[str] = mapped_column(String(30))
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
@@ -100,8 +100,8 @@ class InvoiceLine(Base):
     position: Mapped[int]
     description: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int]
-    unit_amount: Mapped[int]
-    amount: Mapped[int]  # quantity × unit amount, or a prorated part of it; negative for a credit
+    unit_amount: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)  # quantity × unit amount, or a prorated part of it; negative for a credit
     period_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

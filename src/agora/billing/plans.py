@@ -18,6 +18,14 @@ from agora.i18n import gettext as _
 
 FREE, PLUS, TEAM, ENTERPRISE = "free", "plus", "team", "enterprise"
 
+# Bounds on what a plan and a subscription can hold (docs/billing.md). A period's price is at
+# most MAX_AMOUNT × MAX_SEATS = 10^12 minor units, so every amount Agora stores (invoice lines
+# and totals, what a segment charged) fits the 64-bit columns of both databases with room to
+# spare, and no admin's edit can make a later subscribe fail.
+MAX_AMOUNT = 100_000_000  # minor units per seat per period: 1,000,000.00 in the currency
+MAX_SEATS = 10_000  # a bigger organisation signs a custom (Enterprise) contract
+MAX_RATE = 1_000_000_000  # messages per window, API requests or tokens per minute
+
 
 class Entitlements(BaseModel):
     """What a plan allows. None for a number means unlimited."""
@@ -27,19 +35,19 @@ class Entitlements(BaseModel):
     use_store_gpts: bool = Field(description="Chat with GPTs other builders made.")
     create_gpts: bool = True
     publish_to_store: bool = False
-    messages_per_window: int | None = Field(ge=0, description="Messages per rolling window (AGORA_QUOTA_WINDOW_HOURS).")
+    messages_per_window: int | None = Field(ge=0, le=MAX_RATE, description="Messages per rolling window (AGORA_QUOTA_WINDOW_HOURS).")
     api_access: bool = False
-    api_requests_per_minute: int = Field(0, ge=0)
-    api_tokens_per_minute: int = Field(0, ge=0)
+    api_requests_per_minute: int = Field(0, ge=0, le=MAX_RATE)
+    api_tokens_per_minute: int = Field(0, ge=0, le=MAX_RATE)
     # Minor units per million tokens, in the plan's currency.
-    api_input_price_per_million: int = Field(0, ge=0)
-    api_output_price_per_million: int = Field(0, ge=0)
+    api_input_price_per_million: int = Field(0, ge=0, le=MAX_AMOUNT)
+    api_output_price_per_million: int = Field(0, ge=0, le=MAX_AMOUNT)
 
 
 class Price(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    amount: int = Field(ge=0, description="Minor units (cents): never a float.")
+    amount: int = Field(ge=0, le=MAX_AMOUNT, description="Minor units (cents) per seat per period: never a float.")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     interval: str = Field(pattern=r"^(month|year)$")
     per_seat: bool = False
@@ -102,20 +110,25 @@ def edit_plan(session: Session, code: str, *, name: str | None = None, prices: l
               entitlements_patch: dict | None = None, min_seats: int | None = None) -> Plan:
     """An admin's change; validated whole so a plan can never hold a float price or a bad key."""
     plan = get_plan(session, code)
-    try:
-        if prices is not None:
-            plan.prices = [Price.model_validate(p).model_dump() for p in prices]
-        if entitlements_patch:
-            plan.entitlements = Entitlements.model_validate({**plan.entitlements, **entitlements_patch}).model_dump()
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise InvalidInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", field="prices" if prices is not None else "entitlements") from error
+    if prices is not None:
+        plan.prices = [_valid(Price, p, field="prices").model_dump() for p in prices]
+    if entitlements_patch:
+        plan.entitlements = _valid(Entitlements, {**plan.entitlements, **entitlements_patch}, field="entitlements").model_dump()
     if name is not None:
-        if not name.strip():
-            raise InvalidInput(_("A plan needs a name."), field="name")
+        if not name.strip() or not name.isprintable():
+            raise InvalidInput(_("A plan needs a name, without control characters."), field="name")
         plan.name = name.strip()[:60]
     if min_seats is not None:
-        if min_seats < 1:
-            raise InvalidInput(_("A plan needs at least one seat."), field="min_seats")
+        if not 1 <= min_seats <= MAX_SEATS:
+            raise InvalidInput(_("A plan's minimum seats is a whole number from 1 to %(max)s.", max=MAX_SEATS), field="min_seats")
         plan.min_seats = min_seats
     return plan
+
+
+def _valid(shape: type[BaseModel], data: Any, *, field: str):
+    """An admin's edit refused whole (422, nothing changed) on its first wrong value."""
+    try:
+        return shape.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise InvalidInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", field=field) from error

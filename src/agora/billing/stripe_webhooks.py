@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import Workspace
-from agora.billing import invoices, lifecycle, serial
+from agora.billing import invoices, lifecycle, serial, stripe_events
 from agora.billing.models import GatewayEvent, Invoice, Subscription
 from agora.billing.stripe_gateway import price_ids
 from agora.billing.subscriptions import record
@@ -47,17 +47,18 @@ def process(session: Session, event: dict, settings: Settings) -> str:
     Each change is made holding the subscription's workspace (billing.serial), as the
     pricing page and the API make theirs.
     """
+    envelope = stripe_events.parse(stripe_events.Envelope, event)
     serial.begin(session)
     fresh = session.execute(
-        insert_for(session)(GatewayEvent).values(id=event["id"], gateway="stripe", kind=event["type"][:60]).on_conflict_do_nothing().returning(GatewayEvent.id)
+        insert_for(session)(GatewayEvent).values(id=envelope.id, gateway="stripe", kind=envelope.type[:60]).on_conflict_do_nothing().returning(GatewayEvent.id)
     ).first()
     if fresh is None:
         return "duplicate"
-    handler = HANDLERS.get(event["type"])
+    handler = HANDLERS.get(envelope.type)
     if handler is None:
         return "ignored"
-    when = datetime.fromtimestamp(event["created"], UTC)
-    return handler(session, event["data"]["object"], when=when, key=event["id"], settings=settings)
+    when = datetime.fromtimestamp(envelope.created, UTC)
+    return handler(session, envelope.data.object, when=when, key=envelope.id, settings=settings)
 
 
 def _by_external(session: Session, external_id: str | None) -> Subscription | None:
@@ -69,38 +70,45 @@ def _by_external(session: Session, external_id: str | None) -> Subscription | No
     return subscription
 
 
+def _object(shape, obj: dict):
+    return stripe_events.parse(shape, obj, at="data.object")
+
+
 def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
-    meta = obj.get("metadata") or {}
-    workspace = session.get(Workspace, int(meta.get("workspace_id") or obj.get("client_reference_id") or 0))
-    if workspace is None or not obj.get("subscription"):
+    if not isinstance(obj.get("metadata"), dict) or not {"workspace_id", "plan"} & obj["metadata"].keys():
+        return "ignored"  # a Checkout not made by Agora (a one-off payment on the same Stripe account)
+    checkout = _object(stripe_events.CheckoutCompleted, obj)
+    workspace = session.get(Workspace, checkout.metadata.workspace_id)
+    if workspace is None or checkout.subscription is None:
         return "ignored"
     serial.hold(session, workspace.id)
-    subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=meta["plan"], seats=int(meta.get("seats", 1)),
-                                            interval=meta.get("interval", "month"), now=when, gateway="stripe", key=key)
-    subscription.external_id, subscription.customer_id = obj["subscription"], obj.get("customer")
-    if invoice is not None and obj.get("payment_status") == "paid":
-        lifecycle.invoice_paid(session, invoice, now=when, external_id=obj.get("invoice"))
+    meta = checkout.metadata
+    subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=meta.plan, seats=meta.seats, interval=meta.interval,
+                                            now=when, gateway="stripe", key=key)
+    subscription.external_id, subscription.customer_id = checkout.subscription, checkout.customer
+    if invoice is not None and checkout.payment_status == "paid":
+        lifecycle.invoice_paid(session, invoice, now=when, external_id=checkout.invoice)
     return "processed"
 
 
 def _invoice_paid(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
-    subscription = _by_external(session, obj.get("subscription"))
+    paid = _object(stripe_events.InvoicePaid, obj)
+    subscription = _by_external(session, paid.subscription)
     if subscription is None:
         return "ignored"
-    mine = session.scalar(select(Invoice).where(Invoice.external_id == obj["id"])) or session.scalar(
+    mine = session.scalar(select(Invoice).where(Invoice.external_id == paid.id)) or session.scalar(
         select(Invoice).where(Invoice.subscription_id == subscription.id, Invoice.status == "open", Invoice.total > 0).order_by(Invoice.id)
     )
     if mine is None:  # a renewal Stripe billed: mirror it, to the cent, in Agora's invoices
-        amount = obj.get("amount_paid", 0)
-        mine = invoices.issue(session, workspace_id=subscription.workspace_id, subscription_id=subscription.id, currency=obj.get("currency", "usd").upper(),
-                              reason="renewal", lines=[invoices.Line(f"Stripe {obj.get('number') or obj['id']}", 1, amount, amount)],
-                              idempotency_key=f"stripe:{obj['id']}")
-    lifecycle.invoice_paid(session, mine, now=when, external_id=obj["id"], key=key)
+        mine = invoices.issue(session, workspace_id=subscription.workspace_id, subscription_id=subscription.id, currency=paid.currency.upper(),
+                              reason="renewal", lines=[invoices.Line(f"Stripe {paid.number or paid.id}", 1, paid.amount_paid, paid.amount_paid)],
+                              idempotency_key=f"stripe:{paid.id}")
+    lifecycle.invoice_paid(session, mine, now=when, external_id=paid.id, key=key)
     return "processed"
 
 
 def _payment_failed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
-    subscription = _by_external(session, obj.get("subscription"))
+    subscription = _by_external(session, _object(stripe_events.InvoiceEvent, obj).subscription)
     if subscription is None:
         return "ignored"
     lifecycle.payment_failed(session, subscription, now=when, key=key)
@@ -108,31 +116,32 @@ def _payment_failed(session: Session, obj: dict, *, when: datetime, key: str, se
 
 
 def _subscription_updated(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
-    subscription = _by_external(session, obj["id"])
+    update = _object(stripe_events.SubscriptionUpdated, obj)
+    subscription = _by_external(session, update.id)
     if subscription is None or subscription.status in lifecycle.ENDED or when < subscription.updated_at.replace(microsecond=0):
         return "ignored"
-    item = (obj.get("items") or {}).get("data", [{}])[0]
+    item = update.items.data[0] if update.items.data else stripe_events.SubscriptionItem()
     by_price = {price: plan for plan, price in price_ids(settings).items()}
-    plan_interval = by_price.get((item.get("price") or {}).get("id"))
-    period_end = obj.get("current_period_end") or item.get("current_period_end")
+    plan_interval = by_price.get(item.price.id if item.price else None)
+    period_end = update.current_period_end or item.current_period_end
     if plan_interval:
         subscription.plan_code, subscription.interval = plan_interval
-    subscription.seats = int(item.get("quantity") or subscription.seats)
-    subscription.cancel_at_period_end = bool(obj.get("cancel_at_period_end"))
+    subscription.seats = item.quantity or subscription.seats
+    subscription.cancel_at_period_end = update.cancel_at_period_end
     if period_end:
         subscription.current_period_end = datetime.fromtimestamp(period_end, UTC)
-    status = STATUSES.get(obj.get("status"), subscription.status)
+    status = STATUSES.get(update.status, subscription.status)
     try:
         lifecycle.move(session, subscription, status, "synced", {"plan": subscription.plan_code, "seats": subscription.seats}, when, key)
     except AgoraError:
-        record(session, subscription, "ignored", {"stripe_status": obj.get("status")}, idempotency_key=key)
+        record(session, subscription, "ignored", {"stripe_status": update.status}, idempotency_key=key)
     return "processed"
 
 
 def _subscription_deleted(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
-    subscription = _by_external(session, obj["id"])
-    if subscription is None or subscription.status in lifecycle.ENDED:
-        return "ignored"
+    subscription = _by_external(session, _object(stripe_events.SubscriptionEvent, obj).id)
+    if subscription is None or subscription.status in lifecycle.ENDED or subscription.current_period_end is None:
+        return "ignored"  # unknown, ended, or since set by the operator (who manages it now)
     lifecycle.cancel(session, subscription, now=when, at_period_end=False, key=key)
     return "processed"
 

@@ -8,7 +8,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from agora.billing import idempotency, payments, self_service
+from agora.billing import idempotency, payments, plans, self_service
 from agora.db import utcnow
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["billing"], route_class=JsonRoute)
 
 class SubscribeIn(BaseModel):
     plan: str
-    seats: int = Field(1, ge=1, le=10_000, strict=True)
+    seats: int = Field(1, ge=1, le=plans.MAX_SEATS, strict=True)
     interval: Literal["month", "year"] = "month"
 
 

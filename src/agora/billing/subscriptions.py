@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from agora.accounts.models import Membership, User, Workspace
 from agora.billing import plans, serial
-from agora.billing.models import Subscription, SubscriptionEvent
+from agora.billing.models import Plan, Subscription, SubscriptionEvent
 from agora.db import utcnow
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
@@ -20,6 +20,17 @@ from agora.i18n import gettext as _
 
 def members_in(session: Session, workspace_id: int) -> int:
     return session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
+
+
+def check_seats(session: Session, plan: Plan, workspace_id: int, seats: int) -> None:
+    """Refuse seats out of bounds, below the plan's minimum, or fewer than the workspace's members."""
+    if isinstance(seats, bool) or not isinstance(seats, int) or not 1 <= seats <= plans.MAX_SEATS:
+        raise InvalidInput(_("Seats must be a whole number from 1 to %(max)s.", max=plans.MAX_SEATS), field="seats")
+    if seats < plan.min_seats:
+        raise InvalidInput(_("The %(plan)s plan needs at least %(min)s seats.", plan=plan.name, min=plan.min_seats), field="seats")
+    in_use = members_in(session, workspace_id)
+    if seats < in_use:
+        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats), field="seats")
 
 
 def subscription_of(session: Session, workspace_id: int) -> Subscription | None:
@@ -35,13 +46,7 @@ def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: i
     serial.hold(session, workspace.id)
     plan = plans.get_plan(session, plan_code)
     seats = seats if seats is not None else max(plan.min_seats, members_in(session, workspace.id))
-    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 1:
-        raise InvalidInput(_("Seats must be a whole number of at least 1."), field="seats")
-    if seats < plan.min_seats:
-        raise InvalidInput(_("The %(plan)s plan needs at least %(min)s seats.", plan=plan.name, min=plan.min_seats), field="seats")
-    in_use = members_in(session, workspace.id)
-    if seats < in_use:
-        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats), field="seats")
+    check_seats(session, plan, workspace.id, seats)
     subscription = subscription_of(session, workspace.id)
     if subscription is None:
         subscription = Subscription(workspace_id=workspace.id, plan_code=plan.code, status="active", seats=seats,
