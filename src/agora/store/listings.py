@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import User
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt, GptVersion
-from agora.store import front, ranking, typeahead
+from agora.store import front, ranking, state, typeahead
 from agora.store.models import Category, Listing
 from agora.store.search_index import index_for
 
@@ -111,22 +111,36 @@ def set_usage(session: Session, listing: Listing, *, conversations: int) -> None
         listing.conversations = conversations
 
 
-def backfill(session: Session, *, batch: int = 1000) -> int:
-    """List every listable GPT that has no listing yet (after upgrading an existing store)."""
-    missing = (
-        select(Gpt)
-        .outerjoin(Listing, Listing.gpt_id == Gpt.id)
-        .where(
-            Listing.id.is_(None),
-            Gpt.visibility == "public",
-            Gpt.published_version.is_not(None),
-            Gpt.deleted_at.is_(None),
-        )
-        .limit(batch)
-    )
-    count = 0
-    while gpts := list(session.scalars(missing)):
-        for gpt in gpts:
+def backfill(session: Session, *, batch: int = 5000) -> int:
+    """List every listable GPT that has no listing yet; how many it listed.
+
+    For a store upgraded from before listings existed: since then `sync` lists a GPT in the
+    transaction that changes it. So the walk over every GPT happens once, in id order, a
+    batch per transaction, leaving the last id covered in store_state (an interrupted walk
+    resumes there) and finally BACKFILLED, after which a start reads that one row instead
+    of scanning every GPT (6 s at 3 M GPTs). Concurrent starts take turns batch by batch.
+    """
+    if state.read(session, _BACKFILL) == BACKFILLED:
+        return 0
+    listed = 0
+    while True:
+        after = state.claim(session, _BACKFILL, default="")  # first: it serialises concurrent walks
+        if after == BACKFILLED:
+            return listed
+        ids = list(session.scalars(select(Gpt.id).where(Gpt.id > after).order_by(Gpt.id).limit(batch)))
+        missing = session.scalars(
+            select(Gpt)
+            .outerjoin(Listing, Listing.gpt_id == Gpt.id)
+            .where(Gpt.id.in_(ids), Listing.id.is_(None), Gpt.visibility == "public",
+                   Gpt.published_version.is_not(None), Gpt.deleted_at.is_(None))
+            .order_by(Gpt.id)
+        ).all()
+        for gpt in missing:
             sync(session, gpt)
-        count += len(gpts)
-    return count
+        listed += len(missing)
+        state.write(session, _BACKFILL, ids[-1] if len(ids) == batch else BACKFILLED)
+        session.commit()
+
+
+_BACKFILL = "listings_backfill"  # its store_state name: the last GPT id covered, or BACKFILLED
+BACKFILLED = "complete"  # no GPT id looks like it (they are "g-" and ten letters or digits)

@@ -140,3 +140,13 @@ class BuilderDomain(Base):
     token: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoreState(Base):
+    """Named values the store's upkeep keeps between runs (store.state), such as how far
+    the listings backfill has got."""
+
+    __tablename__ = "store_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
