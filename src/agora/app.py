@@ -46,7 +46,9 @@ from agora.store import profile_pages as store_profile_pages
 from agora.store import review_pages as store_review_pages
 from agora.store import routes as store_gpt_page
 from agora.store import social_api as store_social_api
+from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
+from agora.web.deps import wants_json
 from agora.web.request_context import RequestContextMiddleware
 from agora.web.templating import render
 
@@ -131,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_operations(app)
     _add_error_handlers(app)
+    # Inside the request context (its 413 page speaks the visitor's language), ahead of routing.
+    app.add_middleware(BodyLimit, default=settings.max_body_bytes, larger=larger_limits(route for router, _ in ROUTERS for route in router.routes))
     app.add_middleware(RequestContextMiddleware, settings=settings)
     # Last, so outermost: everything under /v1 (errors included) speaks OpenAI's dialect, and
     # skips the pages' middleware and routes (see agora.api.openai.app).
@@ -156,14 +160,10 @@ def _add_operations(app: FastAPI) -> None:
         return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
-
-
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AgoraError)
     async def agora_error(request: Request, error: AgoraError) -> Response:
-        if _wants_json(request):
+        if wants_json(request):
             headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
             return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
         if isinstance(error, Unauthorized):
@@ -185,7 +185,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if _wants_json(request):
+        if wants_json(request):
             code = "not_found" if error.status_code == 404 else "http_error"
             return JSONResponse({"error": {"code": code, "message": str(error.detail)}}, status_code=error.status_code)
         return render(request, "error.html", error.status_code, title_key="not_found" if error.status_code == 404 else None)

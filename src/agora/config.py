@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     stripe_prices: str = Field("", description="Stripe Price ids per plan and interval: `plus:month=price_1,team:year=price_2`.")
     api_requests_per_minute: int = Field(60, ge=1, description="Requests per minute one API key may make to /v1/chat/completions.")
     api_tokens_per_minute: int = Field(100_000, ge=1, description="Model tokens (prompt and reply) per minute one API key may use.")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest request body accepted outside /v1, in bytes (GPT imports and avatar uploads allow more); larger ones get 413 unread.")
     api_max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest /v1 request body accepted, in bytes; larger ones get 413 unread.")
     smtp_url: str | None = Field(None, description="Mail server for invitations: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://host:465`; unset: no email is sent.")
     mail_from: str = Field("Agora <agora@localhost>", description="From address of the email Agora sends.")

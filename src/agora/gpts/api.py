@@ -30,6 +30,7 @@ from agora.gpts.schemas import (
     VersionOut,
 )
 from agora.gpts.validation import parse_content
+from agora.web.body_limit import accepts_bodies_up_to
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
 from agora.web.json_route import JsonRoute
 
@@ -147,6 +148,7 @@ def fork(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings):
 
 
 @router.post("/gpts/{gpt_id}/avatar", response_model=AvatarOut)
+@accepts_bodies_up_to(avatars.MAX_REQUEST_BYTES)
 def upload_avatar(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings, file: UploadFile = File(...)):
     """Upload a PNG, JPEG or WebP picture (at most 2 MB) as the draft's avatar."""
     data = file.file.read(avatars.MAX_BYTES + 1)  # one byte more is enough to know it is too big
@@ -167,6 +169,7 @@ def export(gpt_id: str, viewer: Viewer, db: Db, settings: AppSettings) -> JSONRe
 
 
 @router.post("/gpts/import", status_code=201, response_model=ImportedOut)
+@accepts_bodies_up_to(importing.MAX_DOCUMENT_BYTES)
 async def import_gpts(request: Request, user: CurrentUser, db: Db, settings: AppSettings):
     """Import a JSON document sent as the body: an Agora export, a LobeHub agent or an Open WebUI
     model export (detected). Errors name the offending value by JSON pointer."""

@@ -19,6 +19,9 @@ from agora.errors import InvalidInput
 from agora.i18n import gettext as _
 
 MAX_BYTES = 2 * 1024 * 1024
+# A request carrying one picture: room for the editor's other fields (their limits add up to
+# under 100 KB of text) and the multipart framing (agora.web.body_limit).
+MAX_REQUEST_BYTES = MAX_BYTES + 256 * 1024
 SIZE = 512
 ACCEPTED_FORMATS = {"PNG", "JPEG", "WEBP"}
 # Refuse "decompression bombs": a small file that decodes to gigabytes of pixels.

@@ -29,6 +29,8 @@ from agora.inputs import parse_json
 from agora.store.models import Category
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+# An upload of one document from a page: its multipart framing on top (agora.web.body_limit).
+MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES + 64 * 1024
 # Stands for a foreign file's picture until `create` stores it under its real name.
 PENDING_AVATAR = avatars.URL_PREFIX + "0" * 64 + ".webp"
 

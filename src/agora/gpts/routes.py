@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from agora.accounts.models import User, Workspace
 from agora.billing.errors import PlanRequired
 from agora.errors import AgoraError, NotFound
-from agora.gpts import access, avatars, editor_form, history, listing, plan_rules, service
+from agora.gpts import access, avatars, editor_form, history, importing, listing, plan_rules, service
 from agora.gpts.api import import_document
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt
@@ -19,6 +19,7 @@ from agora.gpts.offered import offered_models
 from agora.gpts.validation import parse_content
 from agora.i18n import gettext as _
 from agora.store import service as store
+from agora.web.body_limit import accepts_bodies_up_to
 from agora.web.deps import AppSettings, Db, Viewer
 from agora.web.templating import render
 from agora.workspaces import service as workspaces
@@ -45,6 +46,7 @@ def new_page(request: Request, db: Db, viewer: Viewer) -> Response:
 
 
 @router.post("/gpts/new")
+@accepts_bodies_up_to(avatars.MAX_REQUEST_BYTES)  # the editor's form may carry a picture
 async def create(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login("/gpts/new")
@@ -61,6 +63,7 @@ def mine_page(request: Request, db: Db, viewer: Viewer) -> Response:
 
 
 @router.post("/gpts/import")
+@accepts_bodies_up_to(importing.MAX_UPLOAD_BYTES)
 async def import_page(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login("/gpts/mine")
@@ -87,6 +90,7 @@ def edit_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response
 
 
 @router.post("/gpts/{gpt_id}/edit")
+@accepts_bodies_up_to(avatars.MAX_REQUEST_BYTES)  # the editor's form may carry a picture
 async def save(request: Request, gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/edit")

@@ -91,6 +91,11 @@ Viewer = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(required_user)]
 
 
+def wants_json(request: Request) -> bool:
+    """Errors answer the JSON API, and clients asking for JSON, in JSON; everyone else gets a page."""
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

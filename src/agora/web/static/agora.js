@@ -5,3 +5,19 @@ document.documentElement.classList.add("js");
 for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.requestSubmit());
 }
+
+// A file larger than its field accepts is dropped when chosen, with the reason beside it:
+// sent, it would make the server refuse the whole form unread, and what was typed with it.
+for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+  const alert = document.createElement("p");
+  alert.className = "error";
+  alert.setAttribute("role", "alert");
+  alert.hidden = true;
+  input.after(alert);
+  input.addEventListener("change", () => {
+    const tooLarge = [...input.files].some((file) => file.size > Number(input.dataset.maxBytes));
+    alert.textContent = tooLarge ? input.dataset.tooLarge : "";
+    alert.hidden = !tooLarge;
+    if (tooLarge) input.value = "";
+  });
+}
