@@ -81,6 +81,7 @@ def reset_schema(database: Database) -> None:
 
 def wipe(database: Database) -> None:
     """Empty every table (keeping the schema), then restore the reference data."""
+    flush_usage(database)  # the last test's usage, written before the tables it names are emptied
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as connection:
         if database.dialect == "postgresql":
@@ -185,6 +186,17 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+SERVERS: list[LiveServer] = []  # every test server started, to find the one serving a database
+
+
+def flush_usage(database: Database) -> None:
+    """Write the usage the application serving `database` has queued (its writer batches it: tests read right after a call)."""
+    for server in SERVERS:
+        writer = getattr(server.app.state, "usage_writer", None)
+        if server.database is database and writer is not None:
+            writer.flush()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     home = tmp_path_factory.mktemp(f"agora-{request.param}")
@@ -194,6 +206,7 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     migrate.upgrade(bootstrap)
     bootstrap.dispose()
     server = LiveServer(settings).start()
+    SERVERS.append(server)
     yield server
     server.stop()
 

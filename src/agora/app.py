@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agora import __version__
@@ -33,7 +34,8 @@ from agora.chat import api as chat_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
-from agora.errors import AgoraError, Unauthorized
+from agora.errors import AgoraError, Unauthorized, Unavailable
+from agora.i18n import gettext as _
 from agora.gpts import api as gpts_api
 from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
@@ -112,8 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
         stop_refreshing.set()
-        if (writer := getattr(app.state, "api_usage_writer", None)) is not None:
-            await anyio.to_thread.run_sync(writer.close)  # /v1's queued usage, before the database goes
+        if (writer := getattr(app.state, "usage_writer", None)) is not None:
+            await anyio.to_thread.run_sync(writer.close)  # the queued usage (and replies), before the database goes
         app.state.database.dispose()
         if (limiter := getattr(app.state, "api_limiter", None)) is not None:
             await limiter.aclose()  # the /v1 rate limiter's Redis connections
@@ -171,6 +173,14 @@ def _add_error_handlers(app: FastAPI) -> None:
         # A plan refusal links to the plans, as every refusal for a plan must.
         upgrade = getattr(error, "plan", None) and UPGRADE_URL
         return render(request, "error.html", error.status, message=error.message, upgrade_url=upgrade)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def database_away(request: Request, error: Exception) -> Response:
+        # The database did not answer (or could not write): say so, rather than a bare 500.
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, error)
+        unavailable = Unavailable(_("The database is unavailable right now. Try again in a minute."), retry_after=30, code="database_unavailable")
+        return await agora_error(request, unavailable)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest /v1 request body accepted, in bytes; larger ones get 413 unread.")
     smtp_url: str | None = Field(None, description="Mail server for invitations: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://host:465`; unset: no email is sent.")
     mail_from: str = Field("Agora <agora@localhost>", description="From address of the email Agora sends.")
+    usage_backlog: int = Field(50_000, ge=100, description="Usage records a worker keeps in memory while the database is away; past it, new replies are refused (503) until it is back.")
     api_base_models: str = Field("*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
 
     def resolved_database_url(self) -> str:

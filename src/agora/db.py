@@ -10,6 +10,7 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -128,3 +129,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _driver_outages() -> tuple[type[Exception], ...]:
+    # Batch ingestion writes through the drivers' own cursors (COPY, executemany), whose
+    # errors reach the caller unwrapped by SQLAlchemy.
+    import sqlite3
+
+    found: tuple[type[Exception], ...] = (sqlite3.OperationalError, sqlite3.InterfaceError)
+    try:
+        import psycopg
+    except ImportError:  # an installation without PostgreSQL's driver
+        return found
+    return (*found, psycopg.OperationalError, psycopg.InterfaceError)
+
+
+_OUTAGES = (OperationalError, InterfaceError, *_driver_outages())
+
+
+def is_outage(error: BaseException) -> bool:
+    """The database did not answer, or could not write (a lock, a full disk): worth waiting for,
+    unlike data it refuses. SQLite says "operational" for both, so a SQLite bug looks like one too."""
+    return isinstance(error, _OUTAGES) or (isinstance(error, DBAPIError) and error.connection_invalidated)

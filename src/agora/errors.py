@@ -53,3 +53,13 @@ class TooManyRequests(AgoraError):
     def __init__(self, message: str, *, retry_after: int, field: str | None = None):
         super().__init__(message, field=field)
         self.retry_after = retry_after
+
+
+class Unavailable(AgoraError):
+    """Agora cannot do it right now (its database is away); the same request later will work."""
+
+    status, code = 503, "unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after

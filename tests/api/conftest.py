@@ -13,13 +13,13 @@ import pytest
 
 from agora.accounts import api_keys
 from agora.accounts import service as accounts
-from agora.api.openai import usage_writer
 from agora.billing import plans
 from agora.billing.cli import apply_plan
 from agora.metering.models import UsageRecord
 from agora.providers import registry
 from agora.ratelimit.local import LocalLimiter
 from tests.chat.conftest import SECRET_INSTRUCTIONS, make_gpt  # noqa: F401  (re-exported for the tests)
+from tests.conftest import flush_usage
 from tests.providers.standin import StandIn
 
 REDIS_URL = os.environ.get("AGORA_TEST_REDIS_URL")
@@ -47,7 +47,7 @@ def upstream(standin_server: StandIn, server) -> Iterator[StandIn]:
     server.app.state.api_plans = None  # each test starts with no plan remembered for any key
     server.app.state.api_callers = None  # nor any caller
     yield standin_server
-    usage_writer.flush_all()  # this test's usage, before the next test empties the database
+    flush_usage(server.database)  # this test's usage, before the next test empties the database
     server.app.state.settings = server.settings
     server.app.state.chat_provider = None
     server.app.state.api_limiter = None
@@ -82,6 +82,6 @@ def client(server, key) -> Iterator[openai.OpenAI]:
 
 
 def usage_records(database) -> list[UsageRecord]:
-    usage_writer.flush_all()  # /v1 queues its usage for a background writer: write what is queued first
+    flush_usage(database)  # /v1 queues its usage for a background writer: write what is queued first
     with database.session() as session:
         return list(session.query(UsageRecord).order_by(UsageRecord.id))

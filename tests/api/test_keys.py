@@ -10,13 +10,13 @@ import pytest
 
 from agora.accounts import api_keys
 from agora.accounts.models import ApiKey
-from agora.api.openai import usage_writer
 from tests.api.conftest import make_gpt, make_key
+from tests.conftest import flush_usage
 from tests.test_cli import cli_env, run  # noqa: F401  (cli_env is a fixture)
 
 
 def keys_in_db(database) -> list[ApiKey]:
-    usage_writer.flush_all()  # /v1 records a key's last use in its batched writer
+    flush_usage(database)  # /v1 records a key's last use in its batched writer
     with database.session() as session:
         return list(session.query(ApiKey).order_by(ApiKey.id))
 

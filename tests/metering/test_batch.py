@@ -16,7 +16,6 @@ from agora.db import utcnow
 from agora.gpts.models import Gpt
 from agora.metering import batch, export
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
-from agora.metering.service import record_reply_usage
 from agora.store import trending
 from agora.store.models import Listing
 from tests.metering.conftest import make_gpt
@@ -79,8 +78,7 @@ def test_distinct_users_stay_exact_across_replies_batches_and_duplicates(databas
     ada, bob, cy = _users(database, 3)
     now = utcnow()
     with database.session() as session:
-        record_reply_usage(session, user_id=ada, gpt_id=gpt_id, gpt_version=1, model="m", message_id=None, status="complete",
-                           prompt_tokens=1, completion_tokens=1, latency_ms=1, source="api", idempotency_key="reply")
+        batch.ingest(session, [_event("reply", ada, gpt_id, now, prompt=1)])
         trending_before = session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id))
     # ada already used the GPT today; bob is new and appears twice; "dup" is the same event twice in one batch.
     events = [_event("x1", ada, gpt_id, now), _event("x2", bob, gpt_id, now), _event("dup", bob, gpt_id, now),
@@ -185,9 +183,8 @@ def test_a_batch_of_base_model_events_only_is_stored_without_rollups(database):
 
 def test_a_reply_naming_an_unknown_gpt_is_refused(database):
     [user] = _users(database, 1)
-    with pytest.raises(ValueError, match="unknown GPT 'g-nosuchgpt01'"), database.session() as session:
-        record_reply_usage(session, user_id=user, gpt_id="g-nosuchgpt01", gpt_version=1, model="m", message_id=None, status="complete",
-                           prompt_tokens=1, completion_tokens=1, latency_ms=1, source="api", idempotency_key="x")
+    with pytest.raises(ValueError, match="unknown GPTs g-nosuchgpt01"), database.session() as session:
+        batch.ingest(session, [_event("x", user, "g-nosuchgpt01", utcnow())])
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(UsageRecord)) == 0
 
@@ -234,3 +231,23 @@ def test_concurrent_batches_over_many_gpts_never_deadlock(database):
         for row in session.scalars(select(DailyGptUsage)):
             expected[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
         assert dict(session.execute(select(Listing.gpt_id, Listing.trending)).all()) == pytest.approx(expected)
+
+
+def test_a_conversation_counts_once_on_its_first_metered_reply_and_previews_are_not_rolled_up(database):
+    gpt_id = make_gpt(database)
+    ada, bob = _users(database, 2)
+    now = utcnow()
+    first = [{**_event("c1-a", ada, gpt_id, now), "conversation_id": "c1"}, {**_event("c1-b", ada, gpt_id, now), "conversation_id": "c1"},
+             {**_event("c2-a", bob, gpt_id, now), "conversation_id": "c2"}, _event("p1", ada, gpt_id, now, source="preview")]
+    with database.session() as session:
+        conversations_before = session.scalar(select(Listing.conversations).where(Listing.gpt_id == gpt_id))
+        assert batch.ingest(session, first) == 4
+    with database.session() as session:
+        assert batch.ingest(session, [{**_event("c1-c", ada, gpt_id, now), "conversation_id": "c1"},
+                                      {**_event("c3-a", bob, gpt_id, now), "conversation_id": "c3"}]) == 2
+    with database.session() as session:
+        day = session.get(DailyGptUsage, (now.date(), gpt_id))
+        assert (day.conversations, day.messages, day.users) == (3, 5, 2)  # c1, c2, c3; the preview is stored, not rolled up
+        assert session.get(DailyGptUserUsage, (now.date(), gpt_id, ada)).conversations == 1
+        assert session.scalar(select(Listing.conversations).where(Listing.gpt_id == gpt_id)) == conversations_before + 3
+        assert session.scalar(select(func.count()).select_from(UsageRecord).where(UsageRecord.source == "preview")) == 1

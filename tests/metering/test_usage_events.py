@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
 from agora.db import utcnow
-from agora.metering import export
+from agora.metering import batch, export
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
-from agora.metering.service import record_reply_usage
+from agora.metering.writer import UsageWriter
 from agora.store.models import Listing
 from tests.metering.conftest import make_gpt, put_on_plan, send_status, signed_up
 from tests.test_cli import cli_env, run  # noqa: F401 (fixture)
@@ -44,43 +44,47 @@ def test_replies_become_events_and_rollups_and_replays_never_double_count(upstre
         assert session.scalar(select(Listing.conversations).where(Listing.gpt_id == gpt_id)) == 3
         trending = session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id))
 
-        replay = events[0]
-        again = record_reply_usage(
-            session, user_id=replay.user_id, gpt_id=gpt_id, gpt_version=1, model="standin", message_id=replay.message_id, status="complete",
-            prompt_tokens=5, completion_tokens=5, latency_ms=1, conversation_id=replay.conversation_id,
-        )
-        assert again is False
+        replay = {column: getattr(events[0], column) for column in batch.EVENT_COLUMNS}
+        assert batch.ingest(session, [{**replay, "prompt_tokens": 5, "completion_tokens": 5}]) == 0
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(UsageRecord)) == 4
         assert session.get(DailyGptUsage, (utcnow().date(), gpt_id)).messages == 4
         assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == trending
 
 
+def _base_model_event(user_id: int, **changes) -> dict:
+    return {"user_id": user_id, "gpt_id": None, "gpt_version": None, "model": "base", "message_id": None, "status": "complete",
+            "prompt_tokens": 3, "completion_tokens": 4, "latency_ms": 9, "source": "api", "idempotency_key": "api:chatcmpl-1",
+            "created_at": utcnow(), **changes}
+
+
 def test_api_usage_without_a_gpt_is_metered_once_per_key(database):
     with database.session() as session:
         user = accounts.create_user(session, email="dev@example.com", display_name="Dev", password=None)
         session.flush()
-        for _ in range(2):
-            record_reply_usage(session, user_id=user.id, gpt_id=None, gpt_version=None, model="base", message_id=None, status="complete",
-                               prompt_tokens=3, completion_tokens=4, latency_ms=9, source="api", idempotency_key="api:chatcmpl-1")
+        user_id = user.id
+    writer = UsageWriter(database, interval=3600)
+    for _ in range(2):
+        writer.submit(_base_model_event(user_id))
+        writer.flush()
     with database.session() as session:
         event = session.scalars(select(UsageRecord)).one()
         assert (event.source, event.gpt_id, event.idempotency_key) == ("api", None, "api:chatcmpl-1")
         assert session.scalar(select(func.count()).select_from(DailyGptUsage)) == 0
 
 
-def test_bad_usage_is_refused_not_recorded(database):
+def test_bad_usage_is_refused_before_it_is_queued(database):
     import pytest
 
+    writer = UsageWriter(database, interval=3600)
+    for bad, message in [({"prompt_tokens": -1}, "negative"), ({"source": "fax"}, "unknown usage source 'fax'")]:
+        with pytest.raises(ValueError, match=message):
+            writer.submit(_base_model_event(1, **bad))
+    with pytest.raises(ValueError, match="without status"):
+        writer.submit({k: v for k, v in _base_model_event(1).items() if k != "status"})
+    writer.flush()
     with database.session() as session:
-        user = accounts.create_user(session, email="dev@example.com", display_name="Dev", password=None)
-        session.flush()
-        with pytest.raises(ValueError):
-            record_reply_usage(session, user_id=user.id, gpt_id=None, gpt_version=None, model="m", message_id=None, status="complete",
-                               prompt_tokens=-1, completion_tokens=0, latency_ms=0, source="api")
-        with pytest.raises(ValueError):
-            record_reply_usage(session, user_id=user.id, gpt_id=None, gpt_version=None, model="m", message_id=None, status="complete",
-                               prompt_tokens=1, completion_tokens=0, latency_ms=0, source="fax")
+        assert session.scalar(select(func.count()).select_from(UsageRecord)) == 0
 
 
 def test_usage_export_reproduces_the_metered_totals(upstream, database, make_browser, cli_env):

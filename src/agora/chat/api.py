@@ -7,7 +7,7 @@ import anyio
 from fastapi import APIRouter, Request, Response
 
 from agora.chat import access, service, sse, turns
-from agora.chat.deps import ChatProvider, Stops
+from agora.chat.deps import ChatProvider, Stops, Usage
 from agora.chat.runtime import ReplyRun
 from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
 from agora.web.deps import AppSettings, CurrentUser, Db
@@ -65,48 +65,49 @@ async def delete_conversation(conversation_id: str, user: CurrentUser, db: Db, s
     return Response(status_code=204)
 
 
-async def _reply(begin, db, provider, stops):
+async def _reply(begin, db, provider, stops, usage):
     """Run `begin` (which stores the user's side) off the loop, then stream the reply as SSE."""
+    usage.ensure_room()
 
     def prepare():
         with db.session() as session:
             return begin(session)
 
     pending = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
-    return sse.reply_response(ReplyRun(database=db, provider=provider, board=stops, pending=pending))
+    return sse.reply_response(ReplyRun(provider=provider, board=stops, pending=pending, writer=usage))
 
 
 @router.post("/conversations/{conversation_id}/messages", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
-async def send_message(conversation_id: str, body: MessageIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops):
+async def send_message(conversation_id: str, body: MessageIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage):
     """Send a message; the answer streams as `delta` events, then one `done` event with the stored reply's id, status and usage."""
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
         return turns.begin_send(session, user=user, conversation=conversation, content=body.content, mention=body.mention, provider=provider, settings=settings, language=request.state.language)
 
-    return await _reply(begin, db, provider, stops)
+    return await _reply(begin, db, provider, stops, usage)
 
 
 @router.post("/conversations/{conversation_id}/regenerate", response_class=Response)
-async def regenerate(conversation_id: str, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops):
+async def regenerate(conversation_id: str, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage):
     """Replace the last reply with a new one, streamed like a message's."""
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
         return turns.begin_regenerate(session, user=user, conversation=conversation, provider=provider, settings=settings, language=request.state.language)
 
-    return await _reply(begin, db, provider, stops)
+    return await _reply(begin, db, provider, stops, usage)
 
 
 @router.post("/conversations/{conversation_id}/edit", response_class=Response)
-async def edit_last(conversation_id: str, body: EditIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops):
+async def edit_last(conversation_id: str, body: EditIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage):
     """Change your last message and get a new reply to it, streamed."""
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
         return turns.begin_edit(session, user=user, conversation=conversation, content=body.content, provider=provider, settings=settings, language=request.state.language)
 
-    return await _reply(begin, db, provider, stops)
+    return await _reply(begin, db, provider, stops, usage)
 
 
 @router.post("/conversations/{conversation_id}/stop")

@@ -1,4 +1,4 @@
-"""The chat provider and stop board of this application, made on first use."""
+"""The chat provider, stop board and usage writer of this application, made on first use."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import anyio
 from fastapi import Depends, Request
 
 from agora.chat.stops import StopBoard
+from agora.metering.writer import UsageWriter, writer_for
 from agora.providers import catalog
 from agora.providers.base import Provider
 
@@ -29,5 +30,10 @@ async def get_stop_board(request: Request) -> StopBoard:
     return state.chat_stop_board
 
 
+async def get_usage_writer(request: Request) -> UsageWriter:
+    return writer_for(request.app.state)
+
+
 ChatProvider = Annotated[Provider, Depends(get_provider)]
 Stops = Annotated[StopBoard, Depends(get_stop_board)]
+Usage = Annotated[UsageWriter, Depends(get_usage_writer)]

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.chat import service, turns
-from agora.chat.deps import ChatProvider, Stops
+from agora.chat.deps import ChatProvider, Stops, Usage
 from agora.chat.runtime import run_reply
 from agora.chat.views import conversation_view
 from agora.errors import InvalidInput
@@ -51,8 +51,9 @@ def conversation_page(request: Request, conversation_id: str, user: CurrentUser,
     return render(request, "chat/conversation.html", view=view, recent=recent, draft=draft)
 
 
-async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, stops, provider, content: str = "") -> Response:
+async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, stops, provider, usage, content: str = "") -> Response:
     """Without JavaScript: generate the whole reply, then show the page again."""
+    usage.ensure_room()
 
     def prepare():
         with db.session() as session:
@@ -68,24 +69,24 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
             return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": error.message})
 
         return await anyio.to_thread.run_sync(page)
-    await run_reply(database=db, provider=provider, board=stops, pending=pending)
+    await run_reply(provider=provider, board=stops, pending=pending, writer=usage)
     return _back(conversation_id)
 
 
 @router.post("/c/{conversation_id}")
-async def send_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, content: str = Form(""), mention: str = Form("")) -> Response:
+async def send_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage, content: str = Form(""), mention: str = Form("")) -> Response:
     def begin(session, conversation):
         return turns.begin_send(session, user=user, conversation=conversation, content=content, mention=mention or None, provider=provider, settings=settings, language=request.state.language)
 
-    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider, content=content)
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider, usage=usage, content=content)
 
 
 @router.post("/c/{conversation_id}/regenerate")
-async def regenerate_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops) -> Response:
+async def regenerate_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage) -> Response:
     def begin(session, conversation):
         return turns.begin_regenerate(session, user=user, conversation=conversation, provider=provider, settings=settings, language=request.state.language)
 
-    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider)
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider, usage=usage)
 
 
 @router.post("/c/{conversation_id}/rename")

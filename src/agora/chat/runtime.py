@@ -14,18 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
 
-import anyio
-
 from agora.chat import markdown, turns
 from agora.chat.stops import StopBoard
 from agora.chat.turns import PendingReply
-from agora.db import Database
 from agora.i18n import gettext as _
+from agora.metering.writer import UsageWriter, written
 from agora.providers.base import Finished, Provider, ProviderError, Queued, TextDelta, ToolCallDelta, Usage
 
 log = logging.getLogger("agora.chat")
@@ -45,8 +42,8 @@ async def _nowhere(name: str, data: dict[str, Any]) -> None:
 class ReplyRun:
     """One reply being generated: `run()` streams it through `write` and returns the `done` event's data."""
 
-    def __init__(self, *, database: Database, provider: Provider, board: StopBoard, pending: PendingReply) -> None:
-        self.database, self.provider, self.board, self.pending = database, provider, board, pending
+    def __init__(self, *, provider: Provider, board: StopBoard, pending: PendingReply, writer: UsageWriter) -> None:
+        self.provider, self.board, self.pending, self.writer = provider, board, pending, writer
         self.pieces: list[str] = []
         self.outcome: dict[str, Any] = {"status": "stopped", "error": "", "usage": None}
         self._task: asyncio.Task | None = None
@@ -113,46 +110,33 @@ class ReplyRun:
         self.outcome = {"status": "stopped", "error": error, "usage": None}
 
     async def _store(self, started: float) -> dict[str, Any]:
+        """Hand the reply and its usage to the usage writer, and wait (a bounded time) until they are written."""
         latency_ms = int((time.monotonic() - started) * 1000)
-        text = "".join(self.pieces)
-        return await anyio.to_thread.run_sync(lambda: _save(self.database, self.provider, self.pending, text, self.outcome, latency_ms),
-                                              limiter=_savers())
+        text, outcome = "".join(self.pieces), self.outcome
+        usage: Usage = outcome["usage"] or Usage(self.pending.prompt_tokens, _tokens_of(self.provider, self.pending, text))
+        reply, event = turns.finished(self.pending, text=text, status=outcome["status"], error=outcome["error"], usage=usage, latency_ms=latency_ms)
+        stored = self.writer.submit(event, along=(turns.store_replies, reply), urgent=True)
+        html = markdown.render(text)  # while the writer writes
+        return {
+            "id": self.pending.reply_id,
+            "status": outcome["status"],
+            "error": outcome["error"],
+            "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
+            "html": html,
+            # False when the database is away: the reply is kept in memory and written once it is back.
+            "stored": await written(stored, STORE_WAIT_SECONDS),
+        }
 
 
-async def run_reply(*, database: Database, provider: Provider, board: StopBoard, pending: PendingReply, write: Write = _nowhere) -> dict[str, Any]:
+async def run_reply(*, provider: Provider, board: StopBoard, pending: PendingReply, writer: UsageWriter, write: Write = _nowhere) -> dict[str, Any]:
     """Generate and store the reply; `write` gets ("queued", {"position"}) and ("delta", {"text"}) events. Returns the `done` data."""
-    return await ReplyRun(database=database, provider=provider, board=board, pending=pending).run(write)
+    return await ReplyRun(provider=provider, board=board, pending=pending, writer=writer).run(write)
 
 
-# Replies are stored by at most this many threads of a worker at once. More do not store
-# faster (SQLite has one writer; each save is Python work holding the GIL), and every extra
-# thread takes its share of the GIL from the event loop, whose streams then stall: when
-# 1,000 replies ended together, 40 threads saving them made the last streams' tokens late.
-SAVING_THREADS = 4
-_limiters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _savers() -> anyio.CapacityLimiter:
-    loop = asyncio.get_running_loop()
-    if loop not in _limiters:
-        _limiters[loop] = anyio.CapacityLimiter(SAVING_THREADS)
-    return _limiters[loop]
-
-
-def _save(database: Database, provider: Provider, pending: PendingReply, text: str, outcome: dict, latency_ms: int) -> dict[str, Any]:
-    usage: Usage = outcome["usage"] or Usage(pending.prompt_tokens, _tokens_of(provider, pending, text))
-    with database.session() as session:
-        turns.finish(
-            session, pending, text=text, status=outcome["status"], error=outcome["error"],
-            prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, latency_ms=latency_ms,
-        )
-    return {
-        "id": pending.reply_id,
-        "status": outcome["status"],
-        "error": outcome["error"],
-        "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens},
-        "html": markdown.render(text),
-    }
+# How long `done` waits for the reply to be written. Written in a batch with the others that
+# ended meanwhile, it takes milliseconds; longer means the database is away, and the browser
+# is told the reply is not stored yet rather than left waiting.
+STORE_WAIT_SECONDS = 5.0
 
 
 def _tokens_of(provider: Provider, pending: PendingReply, text: str) -> int:

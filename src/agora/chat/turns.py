@@ -1,8 +1,8 @@
 """One turn of the conversation: store the user's message, prepare the reply, then finish it.
 
 `begin_*` commit the user's message and an empty `streaming` reply before any token is
-generated, so a failure later never loses what the user wrote. `finish` writes the
-reply and its usage record in one transaction.
+generated, so a failure later never loses what the user wrote. The finished reply is
+written by the usage writer (`store_replies`), in the transaction of its usage record.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.billing import guard
 from agora.chat import access, service
@@ -24,8 +25,7 @@ from agora.errors import Conflict, InvalidInput, NotFound
 from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
-from agora.metering.service import record_reply_usage
-from agora.providers.base import CompletionRequest, Provider
+from agora.providers.base import CompletionRequest, Provider, Usage
 
 # A reply still "streaming" after this long belongs to a worker that died: let the user go on.
 ABANDONED_AFTER = timedelta(minutes=10)
@@ -40,9 +40,10 @@ class PendingReply:
     gpt_version: int | None
     request: CompletionRequest
     prompt_tokens: int
-    # The plan in force when the message was sent: usage is metered against it.
-    plan_code: str = "free"
-    workspace_id: int | None = None
+    # The plan in force when the message was sent, and the workspace usage is metered against.
+    plan_code: str
+    workspace_id: int | None
+    builder_id: int
 
 
 def check_content(content: str, settings: Settings) -> str:
@@ -100,24 +101,40 @@ def begin_edit(session: Session, *, user: User, conversation: Conversation, cont
     return _add_reply(session, conversation, user, gpt, **pending_args)
 
 
-def finish(session: Session, pending: PendingReply, *, text: str, status: str, error: str, prompt_tokens: int, completion_tokens: int, latency_ms: int) -> bool:
-    """Write the reply and its usage in one transaction. False when the conversation was deleted meanwhile."""
-    # Writes only, starting with the reply: on SQLite a read first would make this transaction
-    # fail instead of wait when another writer holds the lock.
-    written = session.execute(
-        update(Message).where(Message.id == pending.reply_id).values(
-            content=text, status=status, error=error[:500], prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_ms=latency_ms
-        )
-    )
-    if written.rowcount == 0:
-        return False
-    session.execute(update(Conversation).where(Conversation.id == pending.conversation_id).values(updated_at=utcnow()))
-    record_reply_usage(
-        session, user_id=pending.user_id, gpt_id=pending.gpt_id, gpt_version=pending.gpt_version, model=pending.request.model,
-        message_id=pending.reply_id, status=status, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, latency_ms=latency_ms,
-        conversation_id=pending.conversation_id, plan_code=pending.plan_code, workspace_id=pending.workspace_id, source="web",
-    )
-    return True
+def finished(pending: PendingReply, *, text: str, status: str, error: str, usage: Usage, latency_ms: int) -> tuple[dict, dict]:
+    """The finished reply as `store_replies` writes it, and its usage event."""
+    at = utcnow()
+    # Keys unlike any column's name: an UPDATE would otherwise also SET the columns they match.
+    # PostgreSQL refuses NUL characters in text, and a model may write one.
+    reply = {"reply": pending.reply_id, "conversation": pending.conversation_id, "text": text.replace("\x00", ""), "outcome": status,
+             "reason": error.replace("\x00", "")[:500], "prompt": usage.prompt_tokens, "completion": usage.completion_tokens,
+             "latency": latency_ms, "at": at}
+    event = {
+        "idempotency_key": f"web:message:{pending.reply_id}", "user_id": pending.user_id, "workspace_id": pending.workspace_id,
+        "plan_code": pending.plan_code, "gpt_id": pending.gpt_id, "gpt_version": pending.gpt_version, "builder_id": pending.builder_id,
+        "model": pending.request.model, "source": "web", "conversation_id": pending.conversation_id, "message_id": pending.reply_id,
+        "status": status, "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens, "latency_ms": latency_ms,
+        "created_at": at,
+    }
+    return reply, event
+
+
+_messages, _conversations = Message.__table__, Conversation.__table__
+_STORE_REPLY = _messages.update().where(_messages.c.id == bindparam("reply")).values(
+    content=bindparam("text"), status=bindparam("outcome"), error=bindparam("reason"), prompt_tokens=bindparam("prompt"),
+    completion_tokens=bindparam("completion"), latency_ms=bindparam("latency"))
+_TOUCH = _conversations.update().where(_conversations.c.id == bindparam("conversation")).values(updated_at=bindparam("at"))
+
+
+def store_replies(session: Session, replies: list[dict]) -> None:
+    """Write finished replies (`finished`'s first half) in two statements, whatever their number: the usage writer's `along`.
+
+    Idempotent, as the writer needs: written twice, a reply is the same. A reply whose
+    conversation was deleted meanwhile matches nothing; its usage is still recorded.
+    """
+    connection = session.connection()
+    connection.execute(_STORE_REPLY, replies)
+    connection.execute(_TOUCH, replies)
 
 
 def request_stop(session: Session, conversation: Conversation) -> int | None:
@@ -153,10 +170,12 @@ def _prepare(session: Session, *, user: User, gpt: Gpt, history: list[dict[str, 
         messages=prompt.messages, model=model, temperature=content.temperature, top_p=content.top_p, max_tokens=settings.chat_max_reply_tokens
     )
     in_force = guard.before_reply(session, user=user, gpt=gpt, settings=settings)  # entitlement, then quota: refusals store nothing
-    return {"request": request, "prompt_tokens": prompt.prompt_tokens, "omitted": prompt.omitted, "in_force": in_force}
+    return {"request": request, "prompt_tokens": prompt.prompt_tokens, "omitted": prompt.omitted, "in_force": in_force,
+            "workspace_id": in_force.workspace_id if in_force.workspace_id is not None else accounts.personal_workspace_id(session, user)}
 
 
-def _add_reply(session: Session, conversation: Conversation, user: User, gpt: Gpt, *, request: CompletionRequest, prompt_tokens: int, omitted: int, in_force) -> PendingReply:
+def _add_reply(session: Session, conversation: Conversation, user: User, gpt: Gpt, *, request: CompletionRequest, prompt_tokens: int, omitted: int, in_force,
+               workspace_id: int | None) -> PendingReply:
     reply = Message(
         conversation_id=conversation.id, role="assistant", status="streaming", gpt_id=gpt.id, gpt_version=gpt.published_version,
         model=request.model, prompt_tokens=prompt_tokens, omitted_messages=omitted,
@@ -164,7 +183,8 @@ def _add_reply(session: Session, conversation: Conversation, user: User, gpt: Gp
     session.add(reply)
     service.touch(conversation)
     session.flush()
-    return PendingReply(reply.id, conversation.id, user.id, gpt.id, gpt.published_version, request, prompt_tokens, in_force.plan.code, in_force.workspace_id)
+    return PendingReply(reply.id, conversation.id, user.id, gpt.id, gpt.published_version, request, prompt_tokens, in_force.plan.code, workspace_id,
+                        gpt.owner_id)
 
 
 def _own_gpt(session: Session, conversation: Conversation, user: User) -> Gpt:

@@ -4,9 +4,10 @@
 through the driver's bulk path (a binary COPY into a temporary staging table then one
 `INSERT ... SELECT` on PostgreSQL, one prepared executemany on SQLite), the events that
 were new are grouped per UTC day, GPT and user into a temporary table, and `rollups.add`
-adds that table to the daily rollups with the same upserts a single reply uses. Replaying a
-batch changes nothing. Batched events carry no conversation, so they add messages, users
-and tokens, not conversations.
+adds that table to the daily rollups. Replaying a batch changes nothing. An event that
+opens a conversation (the first one metered with its `conversation_id`) counts it.
+Preview events (a builder trying a draft, source "preview") are stored, never rolled up:
+the rollups feed trending and payouts, which a builder's own tries must not move.
 
 `usage_records` has no foreign keys (they cost a lookup per event on PostgreSQL, migration
 0012): one query per batch looks for user and GPT ids that do not exist, and a batch that
@@ -30,8 +31,10 @@ from sqlalchemy.orm import Session
 
 from agora.metering import rollups
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
-from agora.metering.service import SOURCES
 from agora.store import trending
+
+# Where a reply came from: the web chat, /v1, or the editor's preview of a draft (never rolled up).
+SOURCES = ("web", "api", "preview")
 
 # Every column of an event but its id, created_at last (it is the one converted on the way in).
 EVENT_COLUMNS = ("idempotency_key", "user_id", "workspace_id", "plan_code", "gpt_id", "gpt_version", "builder_id", "model", "source",
@@ -75,6 +78,17 @@ def _refuse_unknown(found) -> None:
     gpts = [i for kind, i in found if kind == "gpt"]
     if users or gpts:
         raise UnknownReferences(users, gpts)
+
+
+def check(event: dict) -> None:
+    """Refuse (ValueError) an event `ingest` would refuse, before it is queued: a writer must not hold a bad one."""
+    missing = [c for c in EVENT_COLUMNS if c not in event and c not in OPTIONAL]
+    if missing:
+        raise ValueError(f"usage event without {', '.join(missing)}")
+    if event.get("source", OPTIONAL["source"]) not in SOURCES:
+        raise ValueError(f"unknown usage source {event['source']!r}")
+    if min(event["prompt_tokens"], event["completion_tokens"], event["latency_ms"]) < 0:
+        raise ValueError("usage cannot be negative")
 
 
 def ingest(session: Session, events: list[dict]) -> int:
@@ -141,16 +155,27 @@ _UNKNOWN_STAGED = text("""
 
 
 def _insert_from_staging(on_conflict: str) -> str:
+    # `opened`: the events that open a conversation, its first metered reply. The statement
+    # reads usage_records as they were before it (its own inserts are invisible to it), so
+    # NOT EXISTS finds earlier replies only; DISTINCT ON keeps one per conversation in the batch.
     return f"""
         WITH new AS (
             INSERT INTO usage_records ({_COLUMN_LIST}) SELECT {_COLUMN_LIST} FROM usage_staging
-            ORDER BY idempotency_key  -- key order: concurrent replays of the same events wait, never deadlock
+            -- An order every transaction agrees on (an event's time never changes), so concurrent replays of the
+            -- same events wait for each other, never deadlock; and ids follow time, as exports read them.
+            ORDER BY created_at, idempotency_key
             {on_conflict}
-            RETURNING created_at, gpt_id, user_id, prompt_tokens, completion_tokens
+            RETURNING idempotency_key, created_at, gpt_id, user_id, source, conversation_id, prompt_tokens, completion_tokens
+        ), opened AS (
+            SELECT DISTINCT ON (conversation_id) idempotency_key FROM new
+            WHERE conversation_id IS NOT NULL AND NOT EXISTS (SELECT FROM usage_records u WHERE u.conversation_id = new.conversation_id)
+            ORDER BY conversation_id, created_at, idempotency_key
         ), grouped AS (
             INSERT INTO usage_batch (day, gpt_id, user_id, conversations, messages, prompt_tokens, completion_tokens)
-            SELECT (created_at AT TIME ZONE 'UTC')::date, gpt_id, user_id, 0, count(*), sum(prompt_tokens), sum(completion_tokens)
-            FROM new WHERE gpt_id IS NOT NULL GROUP BY 1, 2, 3
+            SELECT (created_at AT TIME ZONE 'UTC')::date, gpt_id, user_id, count(opened.idempotency_key), count(*),
+                   sum(prompt_tokens), sum(completion_tokens)
+            FROM new LEFT JOIN opened USING (idempotency_key)
+            WHERE gpt_id IS NOT NULL AND source <> 'preview' GROUP BY 1, 2, 3
         )
         SELECT count(*) FROM new"""
 
@@ -202,7 +227,8 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
     writes fails, instead of waiting, when another writer committed meanwhile; the savepoint
     takes a refused batch back out whatever the caller does next. SQLite has one writer at a
     time and gives a new row the table's highest id plus one, so the `inserted` rows just
-    written are exactly those above `max(id) - inserted`.
+    written are exactly those above `max(id) - inserted`; an event opens its conversation
+    when no event with a lower id names it.
     """
     with session.begin_nested():
         # Asking for the connection inside the block is what emits the SAVEPOINT. The cursor
@@ -219,22 +245,25 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
     if inserted:
         session.execute(text("""
             INSERT INTO temp.usage_batch (day, gpt_id, user_id, conversations, messages, prompt_tokens, completion_tokens)
-            SELECT date(created_at), gpt_id, user_id, 0, count(*), sum(prompt_tokens), sum(completion_tokens)
-            FROM usage_records WHERE id > (SELECT max(id) FROM usage_records) - :inserted AND gpt_id IS NOT NULL
+            SELECT date(created_at), gpt_id, user_id,
+                   sum(conversation_id IS NOT NULL AND NOT EXISTS (
+                       SELECT 1 FROM usage_records AS earlier WHERE earlier.conversation_id = r.conversation_id AND earlier.id < r.id)),
+                   count(*), sum(prompt_tokens), sum(completion_tokens)
+            FROM usage_records AS r WHERE id > (SELECT max(id) FROM usage_records) - :inserted AND gpt_id IS NOT NULL AND source <> 'preview'
             GROUP BY 1, 2, 3"""), {"inserted": inserted})
     return inserted
 
 
 def _trend(session: Session, added: list) -> None:
-    """trending.add_activity for a whole batch, as one set-based update.
-
-    Batched events add no conversations, so a listing's conversation count (and with it the
-    search key add_activity maintains) cannot change: only the trending score moves, by the
-    same points and day weight add_activity would add.
-    """
+    """trending.add_activity for a whole batch: one set-based update of the scores, plus one
+    add_activity per GPT whose conversations grew (a listing's conversation count is also its
+    search tier, which add_activity keeps in step)."""
     points: dict[str, float] = defaultdict(float)
     for row in added:
-        points[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
+        if row.conversations:
+            trending.add_activity(session, row.gpt_id, day=row.day, new_users=row.users, new_conversations=row.conversations, messages=row.messages)
+        else:
+            points[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
     trending.add_points(session, points)
 
 

@@ -18,6 +18,7 @@ from agora.api.openai import routes
 from agora.api.openai.errors import OpenAIError, with_upgrade_url
 from agora.api.openai.state import v1_state
 from agora.billing.errors import UPGRADE_URL, PlanRequired, QuotaExceeded
+from agora.db import is_outage
 from agora.errors import AgoraError
 
 log = logging.getLogger("agora.api")
@@ -37,12 +38,8 @@ class V1App:
             response = error.response()
         except AgoraError as error:
             response = _agora_error(request, error)
-        except Exception:
-            log.exception("unexpected error in %s %s", request.method, request.url.path)
-            response = JSONResponse(
-                {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
-                status_code=500,
-            )
+        except Exception as error:
+            response = _unexpected(request, error)
         await response(scope, receive, send)
 
     async def _dispatch(self, request: Request, path: str) -> Response:
@@ -76,6 +73,18 @@ def _agora_error(request: Request, error: AgoraError) -> Response:
         upgrade = str(request.url.replace(path=request.scope.get("root_path", "") + UPGRADE_URL, query=""))
         message = with_upgrade_url(message, UPGRADE_URL, upgrade, suggest=isinstance(error, QuotaExceeded) and error.plan is not None)
     return OpenAIError(status, message, code=error.code, param=error.field, headers=headers).response()
+
+
+def _unexpected(request: Request, error: Exception) -> Response:
+    if is_outage(error):  # the database did not answer: worth retrying, unlike a bug
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, error)
+        return OpenAIError(503, "The database is unavailable right now. Try again in a minute.", code="database_unavailable",
+                           headers={"Retry-After": "30"}).response()
+    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    return JSONResponse(
+        {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
+        status_code=500,
+    )
 
 
 class V1First:

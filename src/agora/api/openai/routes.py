@@ -3,7 +3,7 @@
 Plain async functions of a Starlette request (app.py routes to them), without FastAPI's
 dependency machinery. A base model's call touches no database on its way: the caller comes
 from the per-process cache (callers.py), its usage is queued for the batched writer
-(usage_writer.py). A GPT's call reads its prompt and counts its quota in the thread pool.
+(agora.metering.writer). A GPT's call reads its prompt and counts its quota in the thread pool.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from agora.accounts import api_keys
 from agora.accounts.api_keys import KeyHolder
 from agora.api.openai import replies, service
 from agora.api.openai.callers import Caller
@@ -23,6 +24,7 @@ from agora.api.openai.generation import Generation, Outcome, WholeReply, upstrea
 from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State
 from agora.billing import guard
+from agora.db import utcnow
 from agora.i18n import negotiate
 from agora.inputs import parse_json
 from agora.providers.base import ProviderError
@@ -43,7 +45,7 @@ async def list_models(request: Request, state: V1State) -> Response:
             return service.list_models(session, holder.user, state.provider, state.settings)
 
     listed = await anyio.to_thread.run_sync(load)
-    state.usage.key_used(holder.key_id)
+    state.usage.submit(None, along=(api_keys.mark_all_used, holder.key_id))
     return JSONResponse({"object": "list", "data": listed})
 
 
@@ -55,13 +57,14 @@ async def get_model(request: Request, state: V1State, model_id: str) -> Response
             return service.find_model(session, holder.user, model_id, state.provider, state.settings)
 
     found = await anyio.to_thread.run_sync(load)
-    state.usage.key_used(holder.key_id)
+    state.usage.submit(None, along=(api_keys.mark_all_used, holder.key_id))
     return JSONResponse(found)
 
 
 async def chat_completions(request: Request, state: V1State) -> Response:
     raw = await _read_body(request, state.settings.api_max_body_bytes)
     caller = await _caller(request, state, "chat")
+    state.usage.ensure_room()
     holder = caller.holder
     body = parse(parse_json(raw))
     if service.needs_session(body):
@@ -112,13 +115,14 @@ def _finisher(state: V1State, caller: Caller, call: service.Call, limits: Limits
 
     async def finish(outcome: Outcome) -> None:
         """Meter the reply however it ended (a disconnect cancels us: this must still run)."""
-        state.usage.record(
-            holder.key_id, user_id=holder.user.id, gpt_id=call.gpt_id, gpt_version=call.gpt_version, model=call.request.model,
-            message_id=None, status=outcome.status, prompt_tokens=outcome.usage.prompt_tokens,
-            completion_tokens=outcome.usage.completion_tokens, latency_ms=outcome.latency_ms, source="api",
+        state.usage.submit({
+            "user_id": holder.user.id, "gpt_id": call.gpt_id, "gpt_version": call.gpt_version, "builder_id": call.builder_id,
+            "model": call.request.model, "message_id": None, "conversation_id": None, "status": outcome.status,
+            "prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens, "latency_ms": outcome.latency_ms,
+            "source": "api", "created_at": utcnow(), "plan_code": call.plan.code, "workspace_id": caller.usage_workspace_id,
             # Keyed by the completion id: metering this reply twice (a retried batch) records it once.
-            idempotency_key=f"api:{reply_id}", plan_code=call.plan.code, workspace_id=caller.usage_workspace_id,
-        )
+            "idempotency_key": f"api:{reply_id}",
+        }, along=(api_keys.mark_all_used, holder.key_id))
         with anyio.CancelScope(shield=True):
             # The prompt was taken up front (as estimated); now the reply's tokens.
             await state.limiter.charge(holder.public_id, limits, outcome.usage.completion_tokens)

@@ -48,6 +48,7 @@ class Call:
     model: str  # as the caller named it: a GPT id or a base model
     gpt_id: str | None
     gpt_version: int | None
+    builder_id: int | None  # the GPT's builder, whom usage credits
     prompt_tokens: int
     plan: KeyPlan  # in force for the caller: their limits, their quota, what the usage is metered against
 
@@ -123,7 +124,7 @@ def prepare(session: Session | None, *, holder: KeyHolder, plan: KeyPlan, body: 
             raise _too_long(provider, model, reply_tokens)
         temperature = body.temperature if body.temperature is not None else content.temperature
         top_p = body.top_p if body.top_p is not None else content.top_p
-        messages, prompt_tokens, gpt_id, version = prompt.messages, prompt.prompt_tokens + tool_tokens, gpt.id, gpt.published_version
+        messages, prompt_tokens, gpt_id, version, builder = prompt.messages, prompt.prompt_tokens + tool_tokens, gpt.id, gpt.published_version, gpt.owner_id
     elif body.model in base_models(provider, settings):
         model = body.model
         prompt_tokens = provider.count_tokens(messages, model) + _tool_tokens(body, provider, model)
@@ -131,14 +132,14 @@ def prepare(session: Session | None, *, holder: KeyHolder, plan: KeyPlan, body: 
             raise _too_long(provider, model, reply_tokens)
         temperature = body.temperature if body.temperature is not None else 1.0
         top_p = body.top_p if body.top_p is not None else 1.0
-        gpt_id = version = None
+        gpt_id = version = builder = None
     else:
         raise model_not_found(body.model)
     request = CompletionRequest(
         messages=messages, model=model, temperature=temperature, top_p=top_p, max_tokens=reply_tokens,
         stop=body.stops, tools=body.tool_definitions, tool_choice=body.tool_choice, parallel_tool_calls=body.parallel_tool_calls,
     )
-    return Call(request=request, model=body.model, gpt_id=gpt_id, gpt_version=version, prompt_tokens=prompt_tokens, plan=plan)
+    return Call(request=request, model=body.model, gpt_id=gpt_id, gpt_version=version, builder_id=builder, prompt_tokens=prompt_tokens, plan=plan)
 
 
 def _tool_tokens(body: ChatCompletionIn, provider: Provider, model: str) -> int:

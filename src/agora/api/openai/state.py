@@ -13,9 +13,9 @@ from typing import Any
 import anyio
 
 from agora.api.openai.callers import CallerCache
-from agora.api.openai.usage_writer import UsageWriter
 from agora.config import Settings
 from agora.db import Database
+from agora.metering.writer import UsageWriter, writer_for
 from agora.providers import catalog
 from agora.providers.base import Provider
 from agora.ratelimit import Limiter, make_limiter
@@ -43,7 +43,4 @@ async def v1_state(state: Any) -> V1State:
         state.api_plans = KeyPlans()
     if getattr(state, "api_callers", None) is None:
         state.api_callers = CallerCache()
-    writer = getattr(state, "api_usage_writer", None)
-    if writer is None or writer.database is not state.database:
-        state.api_usage_writer = writer = UsageWriter(state.database)
-    return V1State(state.settings, state.database, provider, state.api_limiter, state.api_plans, state.api_callers, writer)
+    return V1State(state.settings, state.database, provider, state.api_limiter, state.api_plans, state.api_callers, writer_for(state))
