@@ -9,6 +9,7 @@ to the tables the services write, then indexed the way agora.store.search_index 
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 import random
 import re
@@ -99,7 +100,7 @@ def rows(count: int, builders: int, category_ids: dict[str, int], seed: int = 7)
             "rating_sum": rating_sum,
             "rating_count": rating_count,
             "rating_score": ranking.bayesian_rating(rating_sum, rating_count),
-            "trending": conversations * rng.random(),
+            "trending": math.log2(1 + conversations * rng.random()),  # stored on a log scale (store.trending)
             "search_key": ranking.search_key(n + 1, conversations),
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -86,8 +87,16 @@ SQLITE_MMAP_BYTES = 1 << 34  # SQLite caps it at its compile-time maximum (2 GiB
 SQLITE_CACHE_KIB = 32 * 1024  # per connection, for pages mmap does not serve (writes, WAL)
 
 
+def log2_add(a: float, b: float) -> float:
+    """log2(2^a + 2^b) for any a and b (never overflowing): trending scores are added on a
+    log scale (agora.store.trending). SQLite's agora_log2_add; PostgreSQL's is migration 0018's."""
+    top, low = (a, b) if a >= b else (b, a)
+    return top + math.log1p(2.0 ** (low - top)) / math.log(2)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # let the "begin" listener issue BEGIN
+    dbapi_connection.create_function("agora_log2_add", 2, log2_add, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

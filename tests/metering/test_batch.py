@@ -90,8 +90,9 @@ def test_distinct_users_stay_exact_across_replies_batches_and_duplicates(databas
         assert (day.messages, day.users, day.prompt_tokens) == (4, 2, 1 + 3 * 3)
         assert session.get(DailyGptUserUsage, (now.date(), gpt_id, bob)).messages == 2
         assert session.get(DailyGptUserUsage, (now.date(), gpt_id, cy)) is None
-        points = trending.activity_points(new_users=1, new_conversations=0, messages=3) * trending.day_weight(now.date())
-        assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
+        points = trending.activity_points(new_users=1, new_conversations=0, messages=3)
+        expected = trending.total([trending_before, trending.weighted(points, now.date())])  # scores add on a log scale
+        assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(expected)
 
 
 def test_a_batch_sees_what_its_transaction_has_not_flushed_yet(database):
@@ -167,8 +168,9 @@ def test_batches_naming_unknown_users_or_gpts_are_refused_whole_and_write_nothin
         assert list(session.scalars(select(UsageRecord.idempotency_key))) == ["fine"]
         assert session.get(DailyGptUsage, (now.date(), gpt_id)).messages == 1
         assert sum(session.scalars(select(DailyGptUserUsage.messages))) == 1
-        points = trending.activity_points(new_users=1, new_conversations=0, messages=1) * trending.day_weight(now.date())
-        assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(trending_before + points)
+        points = trending.activity_points(new_users=1, new_conversations=0, messages=1)
+        expected = trending.total([trending_before, trending.weighted(points, now.date())])
+        assert session.scalar(select(Listing.trending).where(Listing.gpt_id == gpt_id)) == pytest.approx(expected)
 
 
 def test_a_batch_of_base_model_events_only_is_stored_without_rollups(database):
@@ -202,10 +204,10 @@ def test_one_batch_moves_every_listing_it_touches_by_its_own_points(database):
         assert batch.ingest(session, events) == 4
     with database.session() as session:
         after = dict(session.execute(select(Listing.gpt_id, Listing.trending)).all())
-    weight = trending.day_weight
-    expected = {gpt_ids[0]: 2 * (3.0 + 0.1) * weight(day.date()),
-                gpt_ids[1]: (3.0 + 0.1) * weight(day.date()) + (3.0 + 0.1) * weight(day.date() + timedelta(days=1)), gpt_ids[2]: 0.0}
-    assert {g: after[g] - before[g] for g in gpt_ids} == pytest.approx(expected)
+    weight = trending.weighted
+    added = {gpt_ids[0]: [weight(2 * (3.0 + 0.1), day.date())],
+             gpt_ids[1]: [weight(3.0 + 0.1, day.date()), weight(3.0 + 0.1, day.date() + timedelta(days=1))], gpt_ids[2]: []}
+    assert after == pytest.approx({g: trending.total([before[g], *added[g]]) for g in gpt_ids})  # on a log scale
 
 
 def test_concurrent_batches_over_many_gpts_never_deadlock(database):
@@ -227,9 +229,11 @@ def test_concurrent_batches_over_many_gpts_never_deadlock(database):
         inserted = sum(pool.map(worker, range(12)))
     with database.session() as session:
         assert inserted == 12 * 300 == sum(session.scalars(select(DailyGptUsage.messages)))
-        expected = defaultdict(float)
+        added = defaultdict(lambda: [0.0])  # a listing starts at log2(1 + 0)
         for row in session.scalars(select(DailyGptUsage)):
-            expected[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
+            points = trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages)
+            added[row.gpt_id].append(trending.weighted(points, row.day))
+        expected = {gpt_id: trending.total(each) for gpt_id, each in added.items()}
         assert dict(session.execute(select(Listing.gpt_id, Listing.trending)).all()) == pytest.approx(expected)
 
 

@@ -258,13 +258,14 @@ def _trend(session: Session, added: list) -> None:
     """trending.add_activity for a whole batch: one set-based update of the scores, plus one
     add_activity per GPT whose conversations grew (a listing's conversation count is also its
     search tier, which add_activity keeps in step)."""
-    points: dict[str, float] = defaultdict(float)
+    weights: dict[str, list[float]] = defaultdict(list)
     for row in added:
         if row.conversations:
             trending.add_activity(session, row.gpt_id, day=row.day, new_users=row.users, new_conversations=row.conversations, messages=row.messages)
         else:
-            points[row.gpt_id] += trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages) * trending.day_weight(row.day)
-    trending.add_points(session, points)
+            points = trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages)
+            weights[row.gpt_id].append(trending.weighted(points, row.day))
+    trending.add_points(session, {gpt_id: trending.total(each) for gpt_id, each in weights.items()})
 
 
 def daily_totals_query(session: Session, start: datetime, end: datetime):
