@@ -160,9 +160,10 @@ class LiveServer:
     """Agora served by uvicorn in a thread, on a free loopback port."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.app = create_app(settings)
         self.port = free_port()
+        # Where it listens, as `agora serve` tells its workers: absolute links point here.
+        self.settings = settings.model_copy(update={"port": self.port})
+        self.app = create_app(self.settings)
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 
@@ -53,6 +54,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    # The workers read their settings again: they must know where they listen (links point there).
+    os.environ.update(AGORA_HOST=host, AGORA_PORT=str(port))
+    get_settings.cache_clear()
     _check_port_free(host, port)
     configure_logging(settings.log_format, settings.log_level)
     settings.resolved_secret_key()  # created once here, before workers fork and race for it

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="Optional Redis URL shared by several workers.")
     host: str = Field("127.0.0.1", description="Address `agora serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `agora serve` listens on.")
+    public_url: str | None = Field(
+        None, description="Address people reach Agora at, for every absolute link (invitations, shares, /v1, Stripe); default: where `agora serve` listens.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes for `agora serve`.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest level logged.")
@@ -76,6 +80,27 @@ class Settings(BaseSettings):
     mail_from: str = Field("Agora <agora@localhost>", description="From address of the email Agora sends.")
     usage_backlog: int = Field(50_000, ge=100, description="Usage records a worker keeps in memory while the database is away; past it, new replies are refused (503) until it is back.")
     api_base_models: str = Field("*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_address(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("AGORA_PUBLIC_URL must look like https://agora.example.com, optionally with a path, without ? or #")
+        return value.rstrip("/")
+
+    def resolved_public_url(self) -> str:
+        """Where absolute links point: AGORA_PUBLIC_URL, else the address `agora serve` listens on.
+
+        Never the request's Host header: anyone can send one, and a link built from it would
+        send an invited colleague (or their email) to the sender's site.
+        """
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host  # every interface: this machine's name
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

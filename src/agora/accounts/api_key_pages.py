@@ -27,7 +27,7 @@ def _page(request: Request, db: Db, viewer, status: int = 200, **context) -> Res
         keys = api_keys.owned(session, session.merge(viewer))
     return render(
         request, "accounts/api_keys.html", status, keys=keys, now=utcnow(), scopes=api_keys.SCOPES,
-        expiry_choices=EXPIRY_CHOICES, shown=api_keys.display_prefix, base_url=str(request.base_url) + "v1", **context,
+        expiry_choices=EXPIRY_CHOICES, shown=api_keys.display_prefix, base_url=request.app.state.settings.resolved_public_url() + "/v1", **context,
     )
 
 

@@ -15,7 +15,7 @@ from agora.accounts.models import Membership, Workspace
 from agora.billing import entitlements, idempotency, invoices, self_service, views
 from agora.errors import AgoraError, NotFound
 from agora.i18n import gettext as _
-from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
+from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
 
 router = APIRouter()
@@ -48,7 +48,7 @@ def _choose(request: Request, db: Db, viewer, settings, form: dict[str, str]) ->
             seats = int(text("seats")) if text("seats").isdigit() else 1
             choice = self_service.choose(
                 session, viewer, settings, plan=text("plan"), seats=seats, interval=text("interval") or "month", key=key,
-                return_url=str(request.url_for("usage_page")), cancel_url=str(request.url_for("pricing")),
+                return_url=public_link(request, "usage_page"), cancel_url=public_link(request, "pricing"),
             )
     except AgoraError as error:
         return _pricing_page(request, db, viewer, settings, error=error.message, status=error.status)
@@ -87,7 +87,7 @@ def billing_portal(request: Request, user: CurrentUser, db: Db, settings: AppSet
     """To Stripe's Customer Portal, which comes back to /billing."""
     try:
         with db.session() as session:
-            url = self_service.portal_url(session, user, settings, return_url=str(request.url_for("billing_page")))
+            url = self_service.portal_url(session, user, settings, return_url=public_link(request, "billing_page"))
     except AgoraError as error:
         with db.session() as session:
             view = views.billing(session, user, settings)

@@ -12,7 +12,7 @@ from agora.billing import idempotency, payments, plans, self_service
 from agora.db import utcnow
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
-from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.deps import AppSettings, CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
 router = APIRouter(prefix="/api", tags=["billing"], route_class=JsonRoute)
@@ -58,7 +58,7 @@ def subscribe(body: SubscribeIn, request: Request, user: CurrentUser, db: Db, se
     with db.session() as session:
         choice = self_service.choose(
             session, user, settings, plan=body.plan, seats=body.seats, interval=body.interval, key=key,
-            return_url=str(request.url_for("usage_page")), cancel_url=str(request.url_for("pricing")),
+            return_url=public_link(request, "usage_page"), cancel_url=public_link(request, "pricing"),
         )
     if choice.subscription is None:
         return CheckoutOut(checkout_url=choice.checkout_url, portal_url=choice.portal_url)

@@ -10,7 +10,7 @@ from agora.chat import access, service, sse, turns
 from agora.chat.deps import ChatProvider, Stops, Usage
 from agora.chat.runtime import ReplyRun
 from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
-from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.deps import AppSettings, CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
 router = APIRouter(prefix="/api", tags=["chat"], route_class=JsonRoute)
@@ -129,7 +129,7 @@ def share(conversation_id: str, request: Request, user: CurrentUser, db: Db):
     """Share a read-only snapshot of the conversation as it is now."""
     with db.session() as session:
         token = service.share(session, service.owned(session, user, conversation_id, for_update=True))
-    return ShareOut(url=str(request.url_for("shared_conversation", token=token)))
+    return ShareOut(url=public_link(request, "shared_conversation", token=token))
 
 
 @router.delete("/conversations/{conversation_id}/share", status_code=204)

@@ -91,6 +91,11 @@ Viewer = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(required_user)]
 
 
+def public_link(request: Request, page: str, **params: str) -> str:
+    """The absolute address of a named page, on the configured public address (never the Host header)."""
+    return request.app.state.settings.resolved_public_url() + request.app.url_path_for(page, **params)
+
+
 def wants_json(request: Request) -> bool:
     """Errors answer the JSON API, and clients asking for JSON, in JSON; everyone else gets a page."""
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from agora.accounts import validation
 from agora.workspaces import invite_mail, members, service
-from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.deps import AppSettings, CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
 router = APIRouter(prefix="/api", tags=["workspaces"], route_class=JsonRoute)
@@ -103,7 +103,7 @@ def send_invite(request: Request, db, settings, user, *, workspace_id: int, emai
     with db.session() as session:
         token = members.invite(session, workspace_id=workspace_id, by=user, email=email, role=role)
         team = members.team(session, workspace_id, user).name
-    url = str(request.url_for("invite_page", token=token))
+    url = public_link(request, "invite_page", token=token)
     return url, invite_mail.send(settings, to=validation.clean_email(email), team=team, inviter=user.display_name, url=url)
 
 

@@ -70,7 +70,7 @@ def _agora_error(request: Request, error: AgoraError) -> Response:
     message = error.message
     if isinstance(error, (PlanRequired, QuotaExceeded)):
         # The plans' refusals name the upgrade page by its path; an API caller needs the full address.
-        upgrade = str(request.url.replace(path=request.scope.get("root_path", "") + UPGRADE_URL, query=""))
+        upgrade = request.app.state.settings.resolved_public_url() + UPGRADE_URL  # never the Host header
         message = with_upgrade_url(message, UPGRADE_URL, upgrade, suggest=isinstance(error, QuotaExceeded) and error.plan is not None)
     return OpenAIError(status, message, code=error.code, param=error.field, headers=headers).response()
 
