@@ -79,3 +79,22 @@ def test_api_limits_follow_the_plan_in_force(database):
         assert entitlements.api_limits(session, user, settings) is None  # Free has no API access
         apply_plan(session, user, "plus", seats=None)
         assert entitlements.api_limits(session, user, settings) == (60, 100_000)
+
+
+def test_the_sign_up_trial_applies_once_and_never_comes_back_after_a_plan(browser, database):
+    browser.signup()  # on the trial: Plus
+    put_on_plan(database, "ada@example.com", "free")  # the operator ends it
+    assert browser.get("/api/usage").json()["plan"] == "free"
+    headers = browser.api_headers()
+    assert browser.post("/api/subscription", json={"plan": "plus"}, headers=headers).json()["plan"] == "plus"
+    assert browser.post("/api/subscription/cancel?at_period_end=false", headers=headers).json()["status"] == "canceled"
+    usage = browser.get("/api/usage").json()
+    assert (usage["plan"], usage["status"]) == ("free", "free")  # not Plus again from a trial already ended
+
+
+def test_subscribing_during_the_trial_ends_it(browser):
+    browser.signup()
+    headers = browser.api_headers()
+    assert browser.post("/api/subscription", json={"plan": "plus"}, headers=headers).status_code == 200
+    browser.post("/api/subscription/cancel?at_period_end=false", headers=headers)
+    assert browser.get("/api/usage").json()["plan"] == "free"  # the trial was spent on the first plan

@@ -3,7 +3,9 @@
 The plan in force for a user is, in order: the subscription of the team workspace they
 chose to work in, their personal workspace's subscription, the sign-up trial (Plus for
 AGORA_TRIAL_DAYS after sign-up), and otherwise Free. A trial needs no row and no job:
-it simply stops applying, so it always ends cleanly into Free.
+it simply stops applying, so it always ends cleanly into Free. It applies once: as soon as
+the personal workspace has had a plan of its own (bought, or set by the operator), the
+trial is over for good, even when that plan ends inside the trial's days.
 """
 
 from __future__ import annotations
@@ -39,10 +41,11 @@ class PlanInForce:
 
 
 def plan_in_force(session: Session, user: User, settings: Settings) -> PlanInForce:
-    for subscription in _subscriptions(session, user):
+    chosen, personal = _subscriptions(session, user)
+    for subscription in chosen + personal:
         if subscription.status in GRANTING and (subscription.current_period_end is None or subscription.current_period_end > utcnow()):
             return PlanInForce(session.get(Plan, subscription.plan_code), subscription.status, subscription.workspace_id)
-    if user.password_hash is not None and settings.trial_days > 0 and user.created_at > utcnow() - timedelta(days=settings.trial_days):
+    if not personal and user.password_hash is not None and settings.trial_days > 0 and user.created_at > utcnow() - timedelta(days=settings.trial_days):
         return PlanInForce(plans.get_plan(session, plans.PLUS), "trial", None)
     return PlanInForce(plans.get_plan(session, plans.FREE), "free", None)
 
@@ -51,8 +54,8 @@ def trial_ends(user: User, settings: Settings):
     return user.created_at + timedelta(days=settings.trial_days)
 
 
-def _subscriptions(session: Session, user: User) -> list[Subscription]:
-    """The team workspace the user works in first (see workspaces), then their personal one."""
+def _subscriptions(session: Session, user: User) -> tuple[list[Subscription], list[Subscription]]:
+    """That of the team workspace the user works in (see workspaces), and that of their personal one, whatever their state."""
     from agora.workspaces.service import active_workspace_id
 
     rows = list(session.execute(
@@ -64,7 +67,7 @@ def _subscriptions(session: Session, user: User) -> list[Subscription]:
     active = active_workspace_id(session, user)
     chosen = [s for s, kind in rows if kind == "team" and s.workspace_id == active]
     personal = [s for s, kind in rows if kind == "personal"]
-    return chosen + personal
+    return chosen, personal
 
 
 def _plan_allowing(session: Session, flag: str) -> Plan:
