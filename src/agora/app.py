@@ -22,6 +22,7 @@ from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
 from agora.billing import admin_pages as billing_admin_pages
+from agora.billing import clock as billing_clock
 from agora.billing import api as billing_api
 from agora.billing import routes as billing_pages
 from agora.billing import subscribe_api as billing_subscribe_api
@@ -110,10 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stop_refreshing = threading.Event()
         threading.Thread(target=store_details.keep_fresh, args=(app.state.database, stop_refreshing), daemon=True,
                          name="agora-keep-fresh").start()
+        # What falls due in billing with nobody asking (an offline plan left unpaid past its grace period).
+        app.state.billing_clock = billing_clock.Clock(app.state.database).start()
         log.info("agora started", extra={"database": app.state.database.dialect})
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
         stop_refreshing.set()
+        await anyio.to_thread.run_sync(app.state.billing_clock.stop)
         if (writer := getattr(app.state, "usage_writer", None)) is not None:
             await anyio.to_thread.run_sync(writer.close)  # the queued usage (and replies), before the database goes
         app.state.database.dispose()

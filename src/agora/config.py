@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     trial_days: int = Field(14, ge=0, description="Days of Plus a new sign-up gets before falling back to Free; 0 turns the trial off.")
     quota_window_hours: int = Field(3, ge=1, le=168, description="Length of the rolling window plans count messages in, in hours.")
     billing_gateway: Literal["offline", "stripe"] = Field("offline", description="How subscriptions are paid: `offline` (an admin marks invoices paid) or `stripe`.")
+    billing_grace_days: int = Field(
+        14, ge=1, le=90, description="Offline gateway: days a new subscription's first invoice may wait for payment, the plan active meanwhile; unpaid by then, the plan ends.")
     stripe_api_key: str | None = Field(None, description="Stripe secret API key (sk_...) for the `stripe` gateway.")
     stripe_webhook_secret: str | None = Field(None, description="Signing secret (whsec_...) of the Stripe webhook endpoint.")
     stripe_api_base: str | None = Field(None, description="Base URL of the Stripe API; default Stripe's. Tests point it at a local stand-in.")

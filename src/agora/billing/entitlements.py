@@ -11,7 +11,7 @@ trial is over for good, even when that plan ends inside the trial's days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,12 +42,19 @@ class PlanInForce:
 
 def plan_in_force(session: Session, user: User, settings: Settings) -> PlanInForce:
     chosen, personal = _subscriptions(session, user)
+    now = utcnow()
     for subscription in chosen + personal:
-        if subscription.status in GRANTING and (subscription.current_period_end is None or subscription.current_period_end > utcnow()):
+        if grants(subscription, now):
             return PlanInForce(session.get(Plan, subscription.plan_code), subscription.status, subscription.workspace_id)
     if not personal and user.password_hash is not None and settings.trial_days > 0 and user.created_at > utcnow() - timedelta(days=settings.trial_days):
         return PlanInForce(plans.get_plan(session, plans.PLUS), "trial", None)
     return PlanInForce(plans.get_plan(session, plans.FREE), "free", None)
+
+
+def grants(subscription: Subscription, now: datetime) -> bool:
+    """In a granting state, inside its period, and not past the deadline of an unpaid first invoice."""
+    return (subscription.status in GRANTING and (subscription.current_period_end is None or subscription.current_period_end > now)
+            and (subscription.pay_by is None or subscription.pay_by > now))
 
 
 def trial_ends(user: User, settings: Settings):

@@ -1,7 +1,10 @@
 """Invoices: issued whole with their numbered lines, then only ever marked paid or void.
 
 Lines are inserted once and never updated (a guard in billing.models refuses it); the total is
-the sum of the lines, computed here and nowhere else.
+the sum of the lines, computed here and nowhere else. Each event that moves money happens in
+one function here, once: `issue` (a receivable; the same idempotency key returns the first
+invoice), `mark_paid` (a payment; False when it already was) and `void` (the receivable
+cancelled). The ledger (issue 19) hooks one entry to each.
 """
 
 from __future__ import annotations
@@ -66,6 +69,13 @@ def by_number(session: Session, number: str) -> Invoice:
     if invoice is None:
         raise NotFound(_("There is no invoice %(number)s.", number=number))
     return invoice
+
+
+def void(session: Session, invoice: Invoice) -> None:
+    """Nothing is owed on it any more (a plan that ended unpaid); an open invoice only."""
+    if invoice.status != "open":
+        raise ValueError(f"invoice {invoice.number} is {invoice.status}; only an open invoice is voided")
+    invoice.status = "void"
 
 
 def mark_paid(session: Session, invoice: Invoice, *, external_id: str | None = None) -> bool:

@@ -1,7 +1,7 @@
 """The subscription state machine: start, renew, change plan or seats, cancel, pay, fail.
 
     trialing ─▶ active ◀─▶ past_due ─▶ expired
-        │          │           │
+        │          │  └─────────────────────▲  offline: the first invoice unpaid past its grace period
         └──────────┴───────────┴─▶ canceled
 
 Every change is validated against TRANSITIONS and appends a SubscriptionEvent; a change
@@ -26,7 +26,7 @@ from agora.i18n import gettext as _
 
 TRANSITIONS: dict[str, set[str]] = {
     "trialing": {"active", "past_due", "canceled", "expired"},
-    "active": {"active", "past_due", "canceled"},
+    "active": {"active", "past_due", "canceled", "expired"},
     "past_due": {"active", "canceled", "expired"},
     "canceled": set(),
     "expired": set(),
@@ -72,8 +72,12 @@ def check_start(session: Session, *, workspace: Workspace, plan_code: str, seats
 
 
 def start(session: Session, *, workspace: Workspace, plan_code: str, seats: int, interval: str, now: datetime,
-          trial_days: int = 0, gateway: str = "offline", key: str | None = None) -> tuple[Subscription, Invoice | None]:
-    """Subscribe a workspace (or restart an ended subscription): a trial, or a first period billed at once."""
+          trial_days: int = 0, gateway: str = "offline", key: str | None = None, pay_within: timedelta | None = None) -> tuple[Subscription, Invoice | None]:
+    """Subscribe a workspace (or restart an ended subscription): a trial, or a first period billed at once.
+
+    `pay_within`: the first invoice is to be paid within it, the plan active meanwhile (the
+    offline gateway's grace period; see expire_unpaid). A free period owes nothing.
+    """
     plan = plans.get_plan(session, plan_code)
     check_seats(session, plan, workspace.id, seats)
     amount, currency, unit = period_amount(plan, interval, seats)
@@ -89,6 +93,7 @@ def start(session: Session, *, workspace: Workspace, plan_code: str, seats: int,
     subscription.current_period_start, subscription.current_period_end, subscription.cancel_at_period_end = now, end, False
     subscription.status, subscription.updated_at = ("trialing" if trial_days else "active"), now
     subscription.segment_start, subscription.segment_charged = now, 0 if trial_days else amount
+    subscription.pay_by = now + pay_within if pay_within is not None and not trial_days and amount > 0 else None
     session.flush()
     record(session, subscription, "started", {"plan": plan.code, "seats": seats, "interval": interval, "trial_days": trial_days}, idempotency_key=key)
     if trial_days:
@@ -181,10 +186,29 @@ def invoice_paid(session: Session, invoice: Invoice, *, now: datetime, external_
     if not invoices.mark_paid(session, invoice, external_id=external_id):
         return False
     subscription = session.get(Subscription, invoice.subscription_id) if invoice.subscription_id else None
+    if subscription is not None and invoice.reason == "subscription_start":
+        subscription.pay_by = None  # the grace period is over: paid
     if subscription is not None and subscription.status in ("past_due", "trialing"):
         move(session, subscription, "active", "payment_succeeded", {"invoice": invoice.number}, now, key)
     elif subscription is not None:
         record(session, subscription, "payment_succeeded", {"invoice": invoice.number}, idempotency_key=key)
+    return True
+
+
+def expire_unpaid(session: Session, subscription: Subscription, *, now: datetime) -> bool:
+    """End a subscription whose first invoice was not paid within its grace period; False when it is not due.
+
+    The plan already stopped at the deadline (entitlements); this records it: the subscription
+    is `expired` and the invoice voided, since nothing is owed for a plan that ends unpaid.
+    """
+    if subscription.pay_by is None or subscription.pay_by > now or subscription.status in ENDED:
+        return False
+    unpaid = list(session.scalars(select(Invoice).where(
+        Invoice.subscription_id == subscription.id, Invoice.reason == "subscription_start", Invoice.status == "open")))
+    for invoice in unpaid:
+        invoices.void(session, invoice)
+    subscription.current_period_end = min(subscription.current_period_end, now)
+    move(session, subscription, "expired", "expired", {"reason": "unpaid", "invoices": [i.number for i in unpaid]}, now, None)
     return True
 
 

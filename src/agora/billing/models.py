@@ -49,6 +49,9 @@ class Subscription(Base):
     segment_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     segment_charged: Mapped[int] = mapped_column(BigInteger, default=0)
     gateway: Mapped[str] = mapped_column(String(20), default="offline")
+    # Offline gateway: the first invoice is to be paid by then, the plan active meanwhile (the
+    # grace period); None once it is paid, and for plans paid at the gateway or set by the operator.
+    pay_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
     customer_id: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -72,7 +72,8 @@ def usage_page(request: Request, user: CurrentUser, db: Db, settings: AppSetting
         usage = views.usage(session, user, settings)
         in_force = entitlements.plan_in_force(session, user, settings)
         trial_ends = entitlements.trial_ends(user, settings) if in_force.status == "trial" else None
-    return render(request, "billing/usage.html", usage=usage, plan_name=in_force.plan.name, trial_ends=trial_ends, user=user)
+        due = views.payment_due_for(session, user)
+    return render(request, "billing/usage.html", usage=usage, plan_name=in_force.plan.name, trial_ends=trial_ends, user=user, payment_due=due)
 
 
 @router.get("/billing", name="billing_page")

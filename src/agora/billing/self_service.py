@@ -9,6 +9,7 @@ and a live Stripe subscription is changed in the Customer Portal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ def state(subscription: Subscription) -> dict:
     return {
         "workspace_id": subscription.workspace_id, "plan": subscription.plan_code, "status": subscription.status,
         "seats": subscription.seats, "interval": subscription.interval, "current_period_end": end.isoformat() if end else None,
-        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "cancel_at_period_end": subscription.cancel_at_period_end, "pay_by": subscription.pay_by.isoformat() if subscription.pay_by else None,
     }
 
 
@@ -94,8 +95,9 @@ def choose(session: Session, user: User, settings: Settings, *, plan: str, seats
         invoice = lifecycle.change(session, existing, plan_code=plan, seats=seats, now=utcnow())
         subscription = existing
     else:
+        # Offline, the first invoice waits for an admin: the plan is active meanwhile, for a grace period.
         subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval,
-                                                now=utcnow(), gateway=gateway.name)
+                                                now=utcnow(), gateway=gateway.name, pay_within=timedelta(days=settings.billing_grace_days))
     choice = Choice(subscription=state(subscription), invoice=invoice.number if invoice else None)
     if key is not None:
         idempotency.answer(session, user_id=user.id, key=key, result={"subscription": choice.subscription, "invoice": choice.invoice})

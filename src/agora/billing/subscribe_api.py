@@ -32,6 +32,8 @@ class SubscriptionOut(BaseModel):
     interval: str
     current_period_end: str | None
     cancel_at_period_end: bool
+    # Offline gateway: the first invoice is to be paid by then, the plan active meanwhile; null once paid.
+    pay_by: str | None = None
     invoice: str | None = None
 
 

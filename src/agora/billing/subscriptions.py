@@ -60,7 +60,7 @@ def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: i
     if before == {"plan": plan.code, "seats": seats, "status": "active"} and subscription.current_period_end is None:
         return subscription
     subscription.plan_code, subscription.seats, subscription.status = plan.code, seats, "active"
-    subscription.current_period_end, subscription.updated_at = None, utcnow()
+    subscription.current_period_end, subscription.pay_by, subscription.updated_at = None, None, utcnow()
     record(session, subscription, "changed", {"from": before, "to": {"plan": plan.code, "seats": seats, "status": "active"}, "actor": actor})
     return subscription
 

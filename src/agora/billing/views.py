@@ -9,12 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.billing import entitlements, guard, plans, self_service
+from agora.billing import entitlements, guard, lifecycle, plans, self_service
 from agora.billing.entitlements import PlanInForce
 from agora.billing.models import Invoice, Plan, Subscription
 from agora.billing.subscriptions import members_in, subscription_of
 from agora.billing.schemas import PlanOut, PriceOut, UsageByGpt, UsageOut
 from agora.config import Settings
+from agora.db import utcnow
 from agora.gpts.models import Gpt
 from agora.metering import quota
 
@@ -24,6 +25,34 @@ def plan_out(plan: Plan) -> PlanOut:
         code=plan.code, name=plan.name, prices=[PriceOut.model_validate(p) for p in plan.prices], custom_price=not plan.prices,
         min_seats=plan.min_seats, entitlements=plans.entitlements(plan).model_dump(),
     )
+
+
+@dataclass(frozen=True)
+class PaymentDue:
+    """The banner of the offline grace period: the first invoice, by when to pay it, and whether that has passed."""
+
+    number: str
+    amount: str
+    pay_by: datetime
+    plan: str
+    overdue: bool
+
+
+def payment_due(session: Session, subscription: Subscription | None) -> PaymentDue | None:
+    if subscription is None or subscription.pay_by is None or subscription.status in lifecycle.ENDED:
+        return None
+    invoice = session.scalar(select(Invoice).where(Invoice.subscription_id == subscription.id, Invoice.reason == "subscription_start",
+                                                   Invoice.status == "open").order_by(Invoice.id.desc()))
+    if invoice is None:
+        return None
+    return PaymentDue(invoice.number, money(invoice.total, invoice.currency), subscription.pay_by,
+                      plans.get_plan(session, subscription.plan_code).name, subscription.pay_by <= utcnow())
+
+
+def payment_due_for(session: Session, viewer: User) -> PaymentDue | None:
+    """The banner for the workspace the viewer works in."""
+    workspace, _role = self_service.workspace_of(session, viewer)
+    return payment_due(session, subscription_of(session, workspace.id))
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,7 @@ class Pricing:
     workspace_name: str = ""
     can_manage: bool = False
     members: int = 1  # a per-seat plan needs at least this many seats
+    payment_due: PaymentDue | None = None
 
 
 def pricing(session: Session, viewer: User | None, settings: Settings) -> Pricing:
@@ -50,6 +80,7 @@ def pricing(session: Session, viewer: User | None, settings: Settings) -> Pricin
         shown, current, entitlements.trial_ends(viewer, settings) if current.status == "trial" else None,
         subscription if self_service.is_live(subscription) else None,
         workspace.name if workspace.kind == "team" else "", role in self_service.MANAGERS, members_in(session, workspace.id),
+        payment_due(session, subscription),
     )
 
 

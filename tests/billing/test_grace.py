@@ -1,0 +1,106 @@
+"""With the offline gateway a new plan is active for a grace period while its first invoice is open, with a banner, then ends unpaid."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from agora.accounts import service as accounts
+from agora.billing import clock
+from agora.billing.models import Invoice, Subscription, SubscriptionEvent
+from agora.db import utcnow
+
+
+@pytest.fixture
+def paused_clock(server):
+    """The server's own clock stopped, so the test says when the clock runs; started again after."""
+    server.app.state.billing_clock.stop()
+    yield
+    server.app.state.billing_clock = clock.Clock(server.database).start()
+
+
+def _subscribe(browser) -> dict:
+    answer = browser.post("/api/subscription", json={"plan": "plus"}, headers=browser.api_headers())
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _days_later(database, days: int) -> None:
+    """As if `days` had passed: the subscription's payment deadline moves that far back."""
+    with database.session() as session:
+        subscription = session.scalar(select(Subscription))
+        subscription.pay_by -= timedelta(days=days)
+
+
+def test_the_plan_is_active_while_its_first_invoice_waits_then_ends_unpaid(browser, database, no_trial, paused_clock):
+    browser.signup()
+    started = _subscribe(browser)
+    deadline = utcnow() + timedelta(days=14)
+    assert abs(deadline - datetime.fromisoformat(started["pay_by"])) < timedelta(minutes=1)
+    assert browser.get("/api/usage").json()["plan"] == "plus"  # active during the grace period
+    for page in ("/billing", "/pricing", "/usage"):
+        text = browser.get(page).text
+        assert 'id="payment-due"' in text and started["invoice"] in text and "$20.00" in text and deadline.strftime("%Y-%m-%d") in text, page
+
+    _days_later(database, 15)
+    assert browser.get("/api/usage").json()["plan"] == "free"  # at the deadline, before the clock runs
+    assert "was not paid" in browser.get("/billing").text
+
+    assert clock.run_due(database, now=utcnow()) == 1
+    assert clock.run_due(database, now=utcnow()) == 0  # nothing due twice
+    with database.session() as session:
+        subscription = session.scalar(select(Subscription))
+        assert subscription.status == "expired"
+        assert session.scalar(select(Invoice.status).where(Invoice.number == started["invoice"])) == "void"
+        reasons = [e.data.get("reason") for e in session.scalars(select(SubscriptionEvent).where(SubscriptionEvent.kind == "expired"))]
+        assert reasons == ["unpaid"]
+    assert browser.get("/api/usage").json()["plan"] == "free"
+    assert 'id="payment-due"' not in browser.get("/billing").text
+    again = _subscribe(browser)  # they may subscribe again, and are billed again
+    assert again["status"] == "active" and again["invoice"] != started["invoice"]
+
+
+def test_paying_within_the_grace_period_keeps_the_plan(browser, make_browser, database, no_trial, paused_clock):
+    browser.signup()
+    started = _subscribe(browser)
+    admin = make_browser()
+    admin.signup(email="admin@example.com")
+    with database.session() as session:
+        accounts.user_by_email(session, "admin@example.com").role = "admin"
+    assert admin.post(f"/api/admin/invoices/{started['invoice']}/paid", headers=admin.api_headers()).json()["changed"] is True
+    assert 'id="payment-due"' not in browser.get("/billing").text
+    with database.session() as session:
+        assert session.scalar(select(Subscription.pay_by)) is None
+    assert clock.run_due(database, now=utcnow() + timedelta(days=20)) == 0
+    assert browser.get("/api/usage").json()["plan"] == "plus"
+
+
+def test_the_clock_runs_in_every_worker(server):
+    assert any(thread.name == "agora-billing-clock" for thread in threading.enumerate())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_subscriber_sees_by_when_to_pay_on_desktop_and_phone(chromium, server, no_trial, width):
+    context = chromium.new_context(base_url=server.url, locale="en-US", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/signup")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Display name").fill("Ada")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Create account").click()
+    page.goto("/pricing")
+    page.get_by_role("button", name="Choose Plus").click()
+    banner = page.locator("#payment-due")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text("$20.00")
+    expect(banner).to_contain_text((utcnow() + timedelta(days=14)).strftime("%Y-%m-%d"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than a phone's screen
+    banner.get_by_role("link", name="See the invoice").click()
+    expect(page.get_by_text("$20.00").first).to_be_visible()
+    context.close()
