@@ -165,7 +165,8 @@ class LiveServer:
         self.settings = settings.model_copy(update={"port": self.port})
         self.app = create_app(self.settings)
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        # No proxy headers, as `agora serve`: the app believes them from AGORA_TRUSTED_PROXIES only.
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", proxy_headers=False)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

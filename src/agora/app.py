@@ -11,11 +11,12 @@ from pathlib import Path
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agora import __version__
 from agora.accounts import api as accounts_api
@@ -49,10 +50,12 @@ from agora.store import profile_pages as store_profile_pages
 from agora.store import review_pages as store_review_pages
 from agora.store import routes as store_gpt_page
 from agora.store import social_api as store_social_api
+from agora.web.api_docs import add_api_docs
 from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
 from agora.web.deps import wants_json
 from agora.web.request_context import RequestContextMiddleware
+from agora.web.security_headers import SecurityHeaders
 from agora.web.templating import render
 
 log = logging.getLogger("agora.app")
@@ -126,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("agora stopped")
 
     app = FastAPI(
-        title="Agora", version=__version__, lifespan=lifespan, docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json"
+        title="Agora", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
     )
     app.state.settings = settings
     app.state.database = Database(settings.resolved_database_url())
@@ -137,15 +140,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema)
     app.include_router(billing_webhooks.router)  # no cookies, no CSRF: a verified signature authenticates it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)  # browsers ask for it on every site
+    add_api_docs(app)
     _add_operations(app)
     _add_error_handlers(app)
     # Inside the request context (its 413 page speaks the visitor's language), ahead of routing.
     app.add_middleware(BodyLimit, default=settings.max_body_bytes, larger=larger_limits(route for router, _ in ROUTERS for route in router.routes))
     app.add_middleware(RequestContextMiddleware, settings=settings)
-    # Last, so outermost: everything under /v1 (errors included) speaks OpenAI's dialect, and
-    # skips the pages' middleware and routes (see agora.api.openai.app).
+    # Everything under /v1 (errors included) speaks OpenAI's dialect, and skips the pages'
+    # middleware and routes (see agora.api.openai.app).
     app.add_middleware(V1First, v1=create_v1_app(app))
+    # Every response, /v1's too; the scheme a trusted proxy reports decides Secure cookies.
+    app.add_middleware(SecurityHeaders, always_secure_cookies=settings.cookie_secure)
+    if settings.trusted_proxies:  # outermost: the client's address and scheme, from a proxy Agora trusts
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
+
+
+def _favicon() -> FileResponse:
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 def _add_operations(app: FastAPI) -> None:

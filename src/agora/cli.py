@@ -70,7 +70,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         port=port,
         workers=workers or settings.workers,
         log_config=logging_config(settings.log_format, settings.log_level),
-        proxy_headers=True,
+        proxy_headers=False,  # forwarded headers are believed from AGORA_TRUSTED_PROXIES only (create_app)
         timeout_graceful_shutdown=15,
     )
 

@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64, description="Worker processes for `agora serve`.")
     log_format: Literal["text", "json"] = Field("text", description="Log line format.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest level logged.")
-    cookie_secure: bool = Field(False, description="Mark cookies Secure (set true behind HTTPS).")
+    cookie_secure: bool = Field(False, description="Mark cookies Secure always; they are on any request that came over HTTPS.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated addresses or networks of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed.")
     session_days: int = Field(30, ge=1, description="Days a login session lasts.")
     login_max_failures_per_email: int = Field(5, ge=1, description="Failed logins per email per window.")
     login_max_failures_per_ip: int = Field(20, ge=1, description="Failed logins per IP address per window.")

@@ -17,6 +17,14 @@ def test_markdown_is_rendered_and_sanitized():
     assert 'href="javascript' not in html
 
 
+def test_table_alignment_is_a_class_not_an_inline_style():
+    """The pages' Content-Security-Policy allows no inline style: a reply's aligned table
+    rendered with style attributes lost its alignment, with a violation each."""
+    html = render("| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |")
+    assert "style=" not in html
+    assert '<th class="align-left">a</th>' in html and '<td class="align-center">2</td>' in html and '<td class="align-right">3</td>' in html
+
+
 def test_start_from_a_gpt_page_and_chat_without_javascript(chat, upstream, database):
     gpt_id = make_gpt(database, starters=["Tell me about walruses"])
     page = chat.browser.get(f"/g/{gpt_id}").text

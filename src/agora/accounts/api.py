@@ -41,11 +41,11 @@ def login(body: LoginIn, request: Request, response: Response, db: Db, settings:
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request, db: Db, settings: AppSettings) -> Response:
+def logout(request: Request, db: Db) -> Response:
     with db.session() as session:
         sessions.end(session, request.cookies.get(sessions.COOKIE), secret_key=request.app.state.secret_key)
     response = Response(status_code=204)
-    cookies.sign_out(response, settings)
+    cookies.sign_out(response)
     return response
 
 

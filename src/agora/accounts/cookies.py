@@ -1,4 +1,8 @@
-"""Setting and clearing the cookies that say who is signed in and in which language."""
+"""Setting and clearing the cookies that say who is signed in and in which language.
+
+Whether they are Secure is decided for every cookie at once, by the request's scheme
+(agora.web.security_headers).
+"""
 
 from __future__ import annotations
 
@@ -17,17 +21,14 @@ def sign_in(response: Response, cookie_value: str, user: User, settings: Setting
         max_age=settings.session_days * 86400,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
     )
     if user.language:  # the user's remembered choice follows them to this browser
-        remember_language(response, user.language, settings)
+        remember_language(response, user.language)
 
 
-def sign_out(response: Response, settings: Settings) -> None:
-    response.delete_cookie(sessions.COOKIE, httponly=True, samesite="lax", secure=settings.cookie_secure)
+def sign_out(response: Response) -> None:
+    response.delete_cookie(sessions.COOKIE, httponly=True, samesite="lax")
 
 
-def remember_language(response: Response, language: str, settings: Settings) -> None:
-    response.set_cookie(
-        LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=True, samesite="lax", secure=settings.cookie_secure
-    )
+def remember_language(response: Response, language: str) -> None:
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=True, samesite="lax")

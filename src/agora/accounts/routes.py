@@ -97,11 +97,11 @@ def logout_page(request: Request, viewer: Viewer) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, db: Db, settings: AppSettings) -> Response:
+def logout(request: Request, db: Db) -> Response:
     with db.session() as session:
         sessions.end(session, request.cookies.get(sessions.COOKIE), secret_key=request.app.state.secret_key)
     response = _redirect("/")
-    cookies.sign_out(response, settings)
+    cookies.sign_out(response)
     return response
 
 
@@ -136,7 +136,7 @@ def change_password(
 
 @router.post("/language")
 def switch_language(
-    request: Request, db: Db, settings: AppSettings, viewer: Viewer, language: str = Form(""), next: str = Form("/")
+    request: Request, db: Db, viewer: Viewer, language: str = Form(""), next: str = Form("/")
 ) -> Response:
     response = _redirect(safe_next(next))
     if language not in ("en", "fr"):
@@ -144,5 +144,5 @@ def switch_language(
     if viewer is not None:
         with db.session() as session:
             service.set_language(session.merge(viewer), language)
-    cookies.remember_language(response, language, settings)
+    cookies.remember_language(response, language)
     return response

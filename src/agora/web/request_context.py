@@ -17,12 +17,11 @@ CSRF_COOKIE = "agora_csrf"
 BODY_SEND = "body_send"
 
 
-def cookie_header(name: str, value: str, *, settings: Settings, max_age: int, http_only: bool = True) -> bytes:
+def cookie_header(name: str, value: str, *, max_age: int, http_only: bool = True) -> bytes:
+    """Secure is added when the request came over HTTPS (agora.web.security_headers)."""
     parts = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "SameSite=Lax"]
     if http_only:
         parts.append("HttpOnly")
-    if settings.cookie_secure:
-        parts.append("Secure")
     return "; ".join(parts).encode("latin-1")
 
 
@@ -62,7 +61,7 @@ class RequestContextMiddleware:
             # A plain function handing back send's awaitable, not a coroutine of its own: every
             # token of a streamed reply passes here, and a coroutine layer per write is CPU.
             if message["type"] == "http.response.start":
-                cookie = cookie_header(CSRF_COOKIE, csrf_token, settings=self.settings, max_age=365 * 86400)
+                cookie = cookie_header(CSRF_COOKIE, csrf_token, max_age=365 * 86400)
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"set-cookie", cookie)]
             return send(message)
