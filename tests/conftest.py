@@ -311,3 +311,12 @@ def page(chromium, server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def sign_up_in_chromium(page, email: str = "ada@example.com", name: str = "Ada", password: str = "correct horse battery") -> None:
+    """Create an account through the sign-up form, as a person does; they are signed in after."""
+    page.goto("/signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Display name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Create account").click()

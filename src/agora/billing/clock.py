@@ -1,10 +1,13 @@
-"""The billing clock: what falls due with nobody asking. Today: offline subscriptions whose first
-invoice was not paid within the grace period end (lifecycle.expire_unpaid).
+"""The billing clock: what falls due with nobody asking (lifecycle.catch_up).
 
-The plan itself stops at the deadline without the clock (entitlements.grants reads `pay_by`);
-the clock records it, at most a minute later. Every worker runs it (the app starts
-`keep_running` on a thread); two workers finding the same subscription due take turns
-holding its workspace, and the second finds nothing left to do.
+- An offline subscription whose first invoice was not paid within the grace period ends. The
+  plan itself stops at the deadline without the clock (entitlements.grants reads `pay_by`);
+  the clock records it, at most a minute later.
+- An offline subscription reaching the end of its period renews (the next period's invoice),
+  or ends: cancelled at period end, or expired when it was already past due.
+
+Every worker runs it (the app starts a Clock); two workers finding the same subscription due
+take turns holding its workspace, and the second finds nothing left to do.
 """
 
 from __future__ import annotations
@@ -26,15 +29,16 @@ EVERY_SECONDS = 60
 def run_due(database: Database, *, now: datetime) -> int:
     """Apply what is due at `now`, one subscription per transaction; how many changed."""
     with database.session() as session:
+        period_ended = (Subscription.gateway == "offline") & (Subscription.current_period_end <= now)
         due = list(session.execute(select(Subscription.id, Subscription.workspace_id).where(
-            Subscription.pay_by <= now, Subscription.status.not_in(lifecycle.ENDED))))
+            (Subscription.pay_by <= now) | period_ended, Subscription.status.not_in(lifecycle.ENDED))))
     changed = 0
     for subscription_id, workspace_id in due:
         with database.session() as session:
             serial.begin(session)
             serial.hold(session, workspace_id)
             subscription = session.get(Subscription, subscription_id)
-            if subscription is not None and lifecycle.expire_unpaid(session, subscription, now=now):
+            if subscription is not None and lifecycle.catch_up(session, subscription, now=now):
                 changed += 1
     return changed
 

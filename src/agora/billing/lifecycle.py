@@ -212,6 +212,21 @@ def expire_unpaid(session: Session, subscription: Subscription, *, now: datetime
     return True
 
 
+def catch_up(session: Session, subscription: Subscription, *, now: datetime) -> bool:
+    """Apply everything due by `now`; False when nothing was.
+
+    An unpaid first invoice past its deadline first, then each period end passed, one after
+    the other (a clock stopped for three periods renews, then expires, as it would have).
+    Offline plans only: Stripe renews its own and says so by webhook.
+    """
+    changed = expire_unpaid(session, subscription, now=now)
+    while (subscription.gateway == "offline" and subscription.status not in ENDED
+           and subscription.current_period_end is not None and subscription.current_period_end <= now):
+        advance(session, subscription, now=now)
+        changed = True
+    return changed
+
+
 def payment_failed(session: Session, subscription: Subscription, *, now: datetime, invoice: Invoice | None = None, key: str | None = None) -> None:
     """The plan stays in force while past_due (the gateway retries); the next period end expires it."""
     if _seen(session, key) or subscription.status in ENDED:

@@ -43,7 +43,7 @@ class Subscription(Base):
     seats: Mapped[int] = mapped_column(default=1)
     interval: Mapped[str] = mapped_column(String(5), default="month")
     current_period_start: Mapped[datetime] = mapped_column(UTCDateTime)
-    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # the billing clock looks for those passed
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     # What was charged for the part of the period since the last change: credits come from it.
     segment_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
