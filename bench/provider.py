@@ -31,10 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.providers.standin: the stand-in the provider's tests use
 
-from tests.providers.standin import free_port, run  # noqa: E402
-
 from agora.providers.base import CompletionRequest, Finished, TextDelta  # noqa: E402
 from agora.providers.openai_compat import OpenAIProvider  # noqa: E402
+from tests.providers.standin import free_port, run  # noqa: E402
 
 MESSAGES = [{"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": "Say hello."}]
 

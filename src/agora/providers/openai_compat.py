@@ -54,31 +54,23 @@ class OpenAIProvider:
         body = await self._client.open_stream(_payload(request, stream=True))
         read, watchdog = body.read, body.watchdog
         try:
-            rest = b""
-            while block := await read():
+            while True:
+                block = await read()
                 watchdog.reads += 1
-                # The `data:` payloads of the Server-Sent Events this read completed, split once per
-                # read rather than line by line. Blank lines, comments and `event:` lines carry
-                # nothing we need; `[DONE]` is skipped.
-                lines = (rest + block).split(b"\n")
-                rest = lines.pop()  # an unfinished line waits for the next read
-                payloads = [data for line in lines if line.startswith(b"data:") and (data := line[5:].strip()) != b"[DONE]"]
-                if payloads:
-                    events, failure = reply.read(payloads)
-                    for event in events:
-                        yield event
-                    if failure is not None:
-                        raise failure
-            if rest.startswith(b"data:") and (data := rest[5:].strip()) not in (b"", b"[DONE]"):
-                events, failure = reply.read([data])
+                events, failure = reply.feed(block)  # b"": the body ended, and a last line without its newline is read too
                 for event in events:
                     yield event
                 if failure is not None:
                     raise failure
+                if not block:
+                    break
         except TALKING_FAILURES as error:
             raise body.failure(error) from error
         finally:
             body.close()  # on cancellation too: a reply cut short closes its connection, which stops the server
+        yield self._finished(reply, request)
+
+    def _finished(self, reply: Reply, request: CompletionRequest) -> Finished:
         if reply.finish_reason is None:
             raise ProviderError(_("The model server at %(url)s ended the reply before finishing it.") % {"url": self.base_url},
                                 kind="bad_reply", retryable=True)
@@ -93,7 +85,7 @@ class OpenAIProvider:
         # "tool_calls" to run them, so say it whenever calls were made and the reply was not cut off.
         if reply.calls.made and finish_reason == "stop":
             finish_reason = "tool_calls"
-        yield Finished(usage, finish_reason)
+        return Finished(usage, finish_reason)
 
     async def complete(self, request: CompletionRequest) -> Completion:
         """The whole reply as one JSON body (`stream: false`), for a caller that wants it whole (/v1)."""
@@ -105,8 +97,7 @@ class OpenAIProvider:
 
     def _completion(self, body: Any, request: CompletionRequest) -> Completion:
         choice = (body.get("choices") or [None])[0] if isinstance(body, dict) else None
-        message = choice.get("message") if isinstance(choice, dict) else None
-        if not isinstance(message, dict):
+        if not isinstance(choice, dict) or not isinstance(message := choice.get("message"), dict):
             raise ValueError("a completion without a message")
         text = message.get("content") or ""
         calls = [_whole_call(call) for call in message.get("tool_calls") or ()]

@@ -1,7 +1,7 @@
 """Reading an OpenAI-compatible server's streamed reply: its SSE chunks as TextDelta and ToolCallDelta events, and its usage.
 
 `OpenAIProvider.stream` (openai_compat.py) reads the body through the model client
-(model_client.py) and hands each read's `data:` payloads here.
+(model_client.py) and hands each read's bytes here.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import jiter
 from agora.i18n import gettext as _
 from agora.providers.base import Event, ProviderError, TextDelta, ToolCallDelta, Usage
 
+NOT_CHUNKS = (b"", b"[DONE]")  # `data:` payloads that are no chunk of the reply
+
 
 class Reply:
     """What the stream said so far: text, tool calls, finish reason and usage."""
@@ -24,6 +26,21 @@ class Reply:
         self.calls = ToolCalls()
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
+        self._rest = b""  # the start of a line the next read will finish
+
+    def feed(self, block: bytes) -> tuple[list[Event], ProviderError | Malformed | None]:
+        """The events of the Server-Sent Events `block` completes (b"": the body ended), and the failure that ended them.
+
+        Split once per read rather than line by line: blank lines, comments and `event:` lines
+        carry nothing we need, and `[DONE]` is skipped.
+        """
+        if block:
+            lines = (self._rest + block).split(b"\n")
+            self._rest = lines.pop()
+        else:
+            lines, self._rest = [self._rest], b""
+        payloads = [data for line in lines if line.startswith(b"data:") and (data := line[5:].strip()) not in NOT_CHUNKS]
+        return self.read(payloads) if payloads else ([], None)
 
     def read(self, payloads: list[bytes]) -> tuple[list[Event], ProviderError | Malformed | None]:
         """The events of the chunks one read brought, and the failure that ended them, if one did.
