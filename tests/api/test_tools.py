@@ -146,3 +146,56 @@ def test_the_local_model_cannot_call_tools_and_says_so(local_model, server, key,
     response = httpx.post(f"{server.url}/v1/chat/completions", json={"model": gpt, "messages": history}, headers=headers)
     assert response.status_code == 400 and response.json()["error"]["param"] == "messages"
     assert usage_records(database) == []
+
+
+CALCULATE = ("calculator", '{"expression": "17 * 23"}')
+CALCULATOR = {"calculator": True}
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_a_gpts_own_tool_runs_on_the_server_and_the_caller_gets_the_answer(upstream, client, database, stream):
+    gpt = make_gpt(database, capabilities=CALCULATOR)
+    upstream.tool_calls = [CALCULATE]
+    upstream.next("tool_calls", "ok")
+    if stream:
+        chunks = list(client.chat.completions.create(model=gpt, messages=ASK, stream=True))
+        assert not any(c.choices and c.choices[0].delta.tool_calls for c in chunks)  # the GPT's own calls stay on the server
+        text, finish = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices), chunks[-1].choices[0].finish_reason
+    else:
+        reply = client.chat.completions.create(model=gpt, messages=ASK)
+        assert reply.choices[0].message.tool_calls is None
+        text, finish = reply.choices[0].message.content, reply.choices[0].finish_reason
+    assert (text, finish) == ("Hello from the stand-in.", "stop")
+    first, second = upstream.requests
+    assert [t["function"]["name"] for t in first["tools"]] == ["calculator"]
+    assert second["messages"][-1] == {"role": "tool", "tool_call_id": "call_standin0", "content": "391"}
+    [record] = usage_records(database)  # one call, one event: both model calls' tokens
+    assert record.completion_tokens == len(CALCULATE[1]) // 4 + 1 + len("Hello from the stand-in.".split(" "))
+    assert (record.source, record.gpt_id, record.status) == ("api", gpt, "complete")
+
+
+def test_the_callers_tools_are_returned_beside_the_gpts_own(upstream, client, database):
+    gpt = make_gpt(database, capabilities=CALCULATOR)
+    upstream.next("tool_calls")
+    reply = client.chat.completions.create(model=gpt, messages=ASK, tools=[WEATHER])
+    assert reply.choices[0].finish_reason == "tool_calls"
+    assert [c.function.name for c in reply.choices[0].message.tool_calls] == ["get_weather"]
+    assert [t["function"]["name"] for t in upstream.requests[-1]["tools"]] == ["calculator", "get_weather"]
+
+    # One turn calling both: the caller's call comes back (numbered among the caller's), the GPT's does not run.
+    upstream.tool_calls = [CALCULATE, ("get_weather", ARGUMENTS)]
+    upstream.next("tool_calls")
+    chunks = list(client.chat.completions.create(model=gpt, messages=ASK, tools=[WEATHER], stream=True))
+    pieces = [call for c in chunks if c.choices and c.choices[0].delta.tool_calls for call in c.choices[0].delta.tool_calls]
+    assert {(p.index, p.id) for p in pieces if p.id} == {(0, "call_standin1")}
+    assert "".join(p.function.arguments for p in pieces) == ARGUMENTS and chunks[-1].choices[0].finish_reason == "tool_calls"
+    assert len(upstream.requests) == 2 and [r.status for r in usage_records(database)] == ["complete", "complete"]
+
+
+def test_a_callers_tool_may_not_take_the_name_of_the_gpts_own(upstream, server, key, database):
+    gpt = make_gpt(database, capabilities=CALCULATOR)
+    mine = {"type": "function", "function": {"name": "calculator", "parameters": {"type": "object"}}}
+    response = httpx.post(f"{server.url}/v1/chat/completions", json={"model": gpt, "messages": ASK, "tools": [mine]},
+                          headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 400 and response.json()["error"]["param"] == "tools", response.text
+    assert upstream.requests == [] and usage_records(database) == []

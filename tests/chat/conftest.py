@@ -51,11 +51,12 @@ def local_model(server) -> Iterator[None]:
 
 
 def make_gpt(database, *, name: str = "Walrus Helper", instructions: str = SECRET_INSTRUCTIONS, visibility: str = "public",
-             starters: list[str] | None = None, welcome: str = "Hello, I help with walruses.", hide: bool = True, owner_email: str = "builder@example.com") -> str:
+             starters: list[str] | None = None, welcome: str = "Hello, I help with walruses.", hide: bool = True, owner_email: str = "builder@example.com",
+             capabilities: dict[str, bool] | None = None) -> str:
     with database.session() as session:
         owner = accounts.user_by_email(session, owner_email) or accounts.create_user(session, email=owner_email, display_name="Builder", password=None)
         content = GptContent(name=name, description=f"{name} describes things", instructions=instructions, welcome_message=welcome,
-                             starters=starters or ["Tell me about walruses"], hide_instructions=hide)
+                             starters=starters or ["Tell me about walruses"], hide_instructions=hide, capabilities=capabilities or {})
         gpt = gpts.create_gpt(session, owner=owner, workspace_id=accounts.personal_workspace_id(session, owner), content=content, visibility=visibility)
         gpts.publish(session, gpt, author=owner)
         return gpt.id

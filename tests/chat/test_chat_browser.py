@@ -12,15 +12,19 @@ from tests.chat.conftest import make_gpt
 pytestmark = pytest.mark.browser
 
 
-def test_starter_stream_stop_regenerate_and_mention(page, upstream, database):
-    gpt_id = make_gpt(database, name="Walrus Helper", starters=["Tell me about walruses"])
-    make_gpt(database, name="Penguin Pal")
-    upstream.slow_gap = 0.05
+def sign_up(page) -> None:
     page.goto("/signup")
     page.get_by_label("Email").fill("ada@example.com")
     page.get_by_label("Display name").fill("Ada")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Create account").click()
+
+
+def test_starter_stream_stop_regenerate_and_mention(page, upstream, database):
+    gpt_id = make_gpt(database, name="Walrus Helper", starters=["Tell me about walruses"])
+    make_gpt(database, name="Penguin Pal")
+    upstream.slow_gap = 0.05
+    sign_up(page)
 
     page.goto(f"/g/{gpt_id}")
     upstream.next("slow")
@@ -51,3 +55,23 @@ def test_starter_stream_stop_regenerate_and_mention(page, upstream, database):
     page.reload()  # what was streamed is what was stored
     expect(page.locator(".message")).to_have_count(4)
     expect(page.locator(".message.assistant .message-author").last).to_have_text("Penguin Pal")
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_the_calculation_a_gpt_made_is_shown_while_streaming_and_after_a_reload(page, upstream, database, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    gpt_id = make_gpt(database, name="Counting Walrus", capabilities={"calculator": True})
+    sign_up(page)
+    page.goto(f"/g/{gpt_id}")
+    upstream.tool_calls = [("calculator", '{"expression": "17 * 23"}')]
+    upstream.next("tool_calls", "ok")
+    page.get_by_role("button", name="Tell me about walruses").click()
+    reply = page.locator(".message.assistant").last
+    expect(reply).to_have_attribute("data-status", "complete")
+    expect(reply.locator(".tool-use")).to_have_text("Used Calculator: 17 * 23 = 391")
+    expect(reply.locator(".message-body")).to_have_text("Hello from the stand-in.")
+    assert upstream.requests[0]["messages"][-1]["content"] == "Tell me about walruses"
+    page.reload()
+    expect(page.locator(".message.assistant .tool-use")).to_have_text("Used Calculator: 17 * 23 = 391")
+    box = page.locator(".message.assistant .tool-use").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width  # the line wraps on a phone rather than overflow

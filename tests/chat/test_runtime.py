@@ -17,6 +17,9 @@ class Burst:
 
     name = "burst"
 
+    def __init__(self) -> None:
+        self.requests = []
+
     def models(self) -> list[str]:
         return ["burst"]
 
@@ -27,6 +30,7 @@ class Burst:
         return sum(1 + len(str(m.get("content") or "").split()) for m in messages)
 
     async def stream(self, request):
+        self.requests.append(request)
         for word in WORDS:  # no await between them: all queued before the client is written to
             yield TextDelta(word)
         yield Finished(Usage(5, len(WORDS)), "stop")
@@ -57,3 +61,11 @@ def test_tokens_that_arrive_together_reach_the_client_as_one_delta(chat, upstrea
     events = chat.send(conversation_id, "hello")
     assert events[:-1] == [("delta", {"text": "Hello from the stand-in."})]
     assert events[-1][1]["status"] == "complete" and chat.get(conversation_id)["messages"][-1]["content"] == "Hello from the stand-in."
+
+
+def test_a_gpt_with_tools_answers_without_them_on_a_model_that_cannot_call_tools(chat, burst, server, database):
+    conversation_id = chat.start(make_gpt(database, capabilities={"calculator": True}))
+    events = chat.send(conversation_id, "What is 2 + 2?")
+    assert events[-1][1]["status"] == "complete"
+    [request] = server.app.state.chat_provider.requests
+    assert request.tools is None and request.tool_choice is None  # the plugin says nothing of `supports_tools`

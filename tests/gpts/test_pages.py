@@ -80,3 +80,14 @@ def test_delete_and_duplicate_from_my_gpts(make_builder):
     assert mine.count("<tr data-gpt=") == 2 and f'Forked from <a href="/g/{gpt_id}">Twin</a>' in mine
     assert ada.client.post(f"/gpts/{gpt_id}/delete", data={"csrf_token": token}).headers["location"] == "/gpts/mine?notice=deleted"
     assert ada.client.get("/gpts/mine").text.count("<tr data-gpt=") == 1
+
+
+def test_the_calculator_is_a_builder_option_with_its_explanation(make_builder):
+    ada = make_builder()
+    editor = ada.client.get("/gpts/new").text
+    assert 'name="cap_calculator"' in editor and "exact calculator for arithmetic" in editor
+    token = ada.client.csrf("/gpts/new")
+    created = ada.client.post("/gpts/new", data={**editor_form(cap_calculator="on"), "csrf_token": token})
+    gpt_id = re.match(r"/gpts/(g-\w+)/edit", created.headers["location"]).group(1)
+    assert ada.client.get(f"/api/gpts/{gpt_id}").json()["draft"]["capabilities"]["calculator"] is True
+    assert 'name="cap_calculator" aria-describedby="cap_calculator-hint" checked' in ada.client.get(f"/gpts/{gpt_id}/edit").text

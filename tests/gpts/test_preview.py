@@ -5,7 +5,9 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from agora.chat.models import Conversation, Message
+from agora.metering.models import DailyGptUsage, UsageRecord
 from tests.chat.conftest import sse_events, standin_server, upstream  # noqa: F401
+from tests.conftest import flush_usage
 
 
 @pytest.fixture
@@ -58,3 +60,19 @@ def test_the_editor_chats_with_the_draft(page, upstream, database):
     page.get_by_label("Message to the draft").fill("hello")
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("[data-preview-log] .message.assistant")).to_have_text("Hello from the stand-in.")
+
+
+def test_the_preview_runs_the_drafts_tools_and_is_metered_as_a_preview(make_builder, upstream, database):
+    owner = make_builder("owner@example.com", "Olive")
+    gpt_id = owner.create(name="Counting Walrus", capabilities={"calculator": True})
+    upstream.tool_calls = [("calculator", '{"expression": "2 + 2"}')]
+    upstream.next("tool_calls", "ok")
+    events = sse_events(preview(owner.client, gpt_id, [{"role": "user", "content": "two and two?"}]).iter_lines())
+    assert [name for name, _ in events][0::len(events) - 1] == ["tool", "done"] and {name for name, _ in events[1:-1]} == {"delta"}
+    assert events[0][1]["line"] == "Used Calculator: 2 + 2 = 4" and events[-1][1]["status"] == "complete"
+    flush_usage(database)
+    with database.session() as session:
+        [usage] = session.scalars(select(UsageRecord)).all()
+        assert (usage.source, usage.gpt_id, usage.gpt_version, usage.status) == ("preview", gpt_id, None, "complete")
+        assert usage.completion_tokens == events[-1][1]["usage"]["completion_tokens"] > 0
+        assert session.scalar(select(func.count()).select_from(DailyGptUsage)) == 0  # never rolled up: no trending, no payouts

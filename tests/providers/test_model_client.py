@@ -9,7 +9,7 @@ from email.utils import formatdate
 
 import pytest
 
-from agora.api.openai.generation import upstream_error
+from agora.api.openai.errors import upstream_error
 from agora.providers.base import CompletionRequest, ProviderError, TextDelta
 from agora.providers.openai_compat import OpenAIProvider
 from agora.providers.retry import RetryPolicy, server_wait

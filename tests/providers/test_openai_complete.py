@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from agora.api.openai.generation import upstream_error
+from agora.api.openai.errors import upstream_error
 from agora.providers.base import CompletionRequest, ProviderError
 from tests.providers.standin import free_port
 from tests.providers.test_openai_provider import provider

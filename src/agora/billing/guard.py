@@ -1,4 +1,4 @@
-"""What every reply passes before it starts: the entitlement check, then the message quota.
+"""The message quota every reply to a GPT passes before it starts (the entitlement check is agora.billing.entitlements).
 
 Called inside the transaction that stores the user's message, so a refusal stores
 nothing and a counted message commits with the message itself.
@@ -10,12 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from agora.accounts.models import User
-from agora.billing import entitlements, plans
-from agora.billing.entitlements import PlanInForce
+from agora.billing import plans
 from agora.billing.errors import QuotaExceeded
 from agora.config import Settings
-from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.metering import quota
 
@@ -24,16 +21,11 @@ def window(settings: Settings) -> timedelta:
     return timedelta(hours=settings.quota_window_hours)
 
 
-def before_reply(session: Session, *, user: User, gpt: Gpt, settings: Settings) -> PlanInForce:
-    in_force = entitlements.check_use(session, user, gpt, settings)
-    count_message(session, user_id=user.id, gpt_id=gpt.id, limit=in_force.entitlements.messages_per_window, plan_name=in_force.plan.name, settings=settings)
-    return in_force
-
-
 def count_message(session: Session, *, user_id: int, gpt_id: str, limit: int | None, plan_name: str, settings: Settings) -> None:
     """Count one message to a GPT against the plan's quota, or refuse it when the window is full.
 
-    /v1 calls this on its own, after its rate limiter, so a call the limiter refuses uses no quota.
+    The reply engine calls it once nothing else can refuse the reply (agora.replies.prepare);
+    /v1 calls it on its own, after its rate limiter, so a call the limiter refuses uses no quota.
     """
     decision = quota.consume(session, user_id=user_id, gpt_id=gpt_id, limit=limit, window=window(settings), redis_url=settings.redis_url)
     if not decision.allowed:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 import anyio
 from fastapi import APIRouter, Request, Response
 
 from agora.chat import access, service, sse, turns
-from agora.chat.deps import ChatProvider, Stops, Usage
+from agora.chat.deps import Replies, Replying, Stops
 from agora.chat.runtime import ReplyRun
 from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
-from agora.web.deps import AppSettings, CurrentUser, Db, public_link
+from agora.web.deps import CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
 router = APIRouter(prefix="/api", tags=["chat"], route_class=JsonRoute)
@@ -65,49 +66,50 @@ async def delete_conversation(conversation_id: str, user: CurrentUser, db: Db, s
     return Response(status_code=204)
 
 
-async def _reply(begin, db, provider, stops, usage):
+async def _reply(begin, db, replying: Replying):
     """Run `begin` (which stores the user's side) off the loop, then stream the reply as SSE."""
-    usage.ensure_room()
 
     def prepare():
         with db.session() as session:
             return begin(session)
 
     pending = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
-    return sse.reply_response(ReplyRun(provider=provider, board=stops, pending=pending, writer=usage))
+    return sse.ReplyResponse(ReplyRun(provider=replying.asker.provider, board=replying.stops, pending=pending, writer=replying.writer))
 
 
 @router.post("/conversations/{conversation_id}/messages", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
-async def send_message(conversation_id: str, body: MessageIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage):
-    """Send a message; the answer streams as `delta` events, then one `done` event with the stored reply's id, status and usage."""
+async def send_message(conversation_id: str, body: MessageIn, user: CurrentUser, db: Db, replying: Replies):
+    """Send a message; the answer streams as `delta` events (and a `tool` event for each tool the GPT uses), then one `done` event with the stored reply's id, status and usage."""
+    asker = replace(replying.asker, timezone=body.timezone)
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
-        return turns.begin_send(session, user=user, conversation=conversation, content=body.content, mention=body.mention, provider=provider, settings=settings, language=request.state.language)
+        return turns.begin_send(session, asker, conversation=conversation, content=body.content, mention=body.mention)
 
-    return await _reply(begin, db, provider, stops, usage)
+    return await _reply(begin, db, replying)
 
 
 @router.post("/conversations/{conversation_id}/regenerate", response_class=Response)
-async def regenerate(conversation_id: str, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage):
+async def regenerate(conversation_id: str, user: CurrentUser, db: Db, replying: Replies):
     """Replace the last reply with a new one, streamed like a message's."""
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
-        return turns.begin_regenerate(session, user=user, conversation=conversation, provider=provider, settings=settings, language=request.state.language)
+        return turns.begin_regenerate(session, replying.asker, conversation=conversation)
 
-    return await _reply(begin, db, provider, stops, usage)
+    return await _reply(begin, db, replying)
 
 
 @router.post("/conversations/{conversation_id}/edit", response_class=Response)
-async def edit_last(conversation_id: str, body: EditIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage):
+async def edit_last(conversation_id: str, body: EditIn, user: CurrentUser, db: Db, replying: Replies):
     """Change your last message and get a new reply to it, streamed."""
+    asker = replace(replying.asker, timezone=body.timezone)
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
-        return turns.begin_edit(session, user=user, conversation=conversation, content=body.content, provider=provider, settings=settings, language=request.state.language)
+        return turns.begin_edit(session, asker, conversation=conversation, content=body.content)
 
-    return await _reply(begin, db, provider, stops, usage)
+    return await _reply(begin, db, replying)
 
 
 @router.post("/conversations/{conversation_id}/stop")

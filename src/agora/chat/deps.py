@@ -1,19 +1,22 @@
-"""The chat provider, stop board and usage writer of this application, made on first use."""
+"""The chat provider, stop board and usage writer of this application, made on first use; what a reply route needs, in one."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, Request
 
 from agora.chat.stops import StopBoard
+from agora.chat.turns import Asker
 from agora.metering.writer import UsageWriter, writer_for
 from agora.providers import catalog
 from agora.providers.base import Provider
+from agora.web.deps import AppSettings, CurrentUser
 
 
-# Both are async, so FastAPI calls them on the event loop rather than in a thread each: a
+# These are async, so FastAPI calls them on the event loop rather than in a thread each: a
 # message's first token waited for every one of those hops (more on a busy machine).
 async def get_provider(request: Request) -> Provider:
     state = request.app.state
@@ -37,3 +40,20 @@ async def get_usage_writer(request: Request) -> UsageWriter:
 ChatProvider = Annotated[Provider, Depends(get_provider)]
 Stops = Annotated[StopBoard, Depends(get_stop_board)]
 Usage = Annotated[UsageWriter, Depends(get_usage_writer)]
+
+
+@dataclass(frozen=True)
+class Replying:
+    """What a route that starts a reply needs: who asks (and with what), the stop board, the usage writer."""
+
+    asker: Asker
+    stops: StopBoard
+    writer: UsageWriter
+
+
+async def get_replying(request: Request, user: CurrentUser, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage) -> Replying:
+    usage.ensure_room()  # refused (503) while the database is away and usage waits: before anything is stored
+    return Replying(Asker(user, provider, settings, request.state.language), stops, usage)
+
+
+Replies = Annotated[Replying, Depends(get_replying)]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
@@ -56,4 +57,9 @@ class Message(Base):
     omitted_messages: Mapped[int] = mapped_column(default=0)
     # Set by a stop request: the worker streaming the reply may be another process.
     stop_requested: Mapped[bool] = mapped_column(default=False)
+    # While streaming: the worker writing it ("host:pid:nonce") and until when it holds the reply (chat.owners).
+    owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The GPT's tools the reply used, as the chat shows them: [{"name", "summary", "ok"}] (None: none).
+    tool_uses: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.chat import service, turns
-from agora.chat.deps import ChatProvider, Stops, Usage
+from agora.chat.deps import Replies, Replying
 from agora.chat.runtime import run_reply
 from agora.chat.views import conversation_view
 from agora.errors import InvalidInput
-from agora.web.deps import AppSettings, CurrentUser, Db
+from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
 router = APIRouter()
@@ -51,9 +51,8 @@ def conversation_page(request: Request, conversation_id: str, user: CurrentUser,
     return render(request, "chat/conversation.html", view=view, recent=recent, draft=draft)
 
 
-async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, stops, provider, usage, content: str = "") -> Response:
+async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, replying: Replying, content: str = "") -> Response:
     """Without JavaScript: generate the whole reply, then show the page again."""
-    usage.ensure_room()
 
     def prepare():
         with db.session() as session:
@@ -69,24 +68,24 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
             return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": error.message})
 
         return await anyio.to_thread.run_sync(page)
-    await run_reply(provider=provider, board=stops, pending=pending, writer=usage)
+    await run_reply(provider=replying.asker.provider, board=replying.stops, pending=pending, writer=replying.writer)
     return _back(conversation_id)
 
 
 @router.post("/c/{conversation_id}")
-async def send_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage, content: str = Form(""), mention: str = Form("")) -> Response:
+async def send_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, replying: Replies, content: str = Form(""), mention: str = Form("")) -> Response:
     def begin(session, conversation):
-        return turns.begin_send(session, user=user, conversation=conversation, content=content, mention=mention or None, provider=provider, settings=settings, language=request.state.language)
+        return turns.begin_send(session, replying.asker, conversation=conversation, content=content, mention=mention or None)
 
-    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider, usage=usage, content=content)
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying, content=content)
 
 
 @router.post("/c/{conversation_id}/regenerate")
-async def regenerate_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, settings: AppSettings, provider: ChatProvider, stops: Stops, usage: Usage) -> Response:
+async def regenerate_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, replying: Replies) -> Response:
     def begin(session, conversation):
-        return turns.begin_regenerate(session, user=user, conversation=conversation, provider=provider, settings=settings, language=request.state.language)
+        return turns.begin_regenerate(session, replying.asker, conversation=conversation)
 
-    return await _run_to_end(request, conversation_id, begin, user=user, db=db, stops=stops, provider=provider, usage=usage)
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying)
 
 
 @router.post("/c/{conversation_id}/rename")

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agora.replies.request import Timezone
+
 
 class ConversationIn(BaseModel):
     gpt_id: str = Field(max_length=40)
@@ -15,10 +17,18 @@ class MessageIn(BaseModel):
     content: str
     # Another GPT to answer this one message (the composer's @-mention).
     mention: str | None = Field(None, max_length=40)
+    timezone: Timezone = "UTC"  # the sender's, for the GPT's tools that tell the time
 
 
 class EditIn(BaseModel):
     content: str
+    timezone: Timezone = "UTC"
+
+
+class ToolUseOut(BaseModel):
+    name: str
+    summary: str
+    ok: bool
 
 
 class RenameIn(BaseModel):
@@ -39,6 +49,7 @@ class MessageOut(BaseModel):
     completion_tokens: int
     latency_ms: int
     omitted_messages: int
+    tool_uses: list[ToolUseOut] | None = None  # the GPT's tools the reply used
     created_at: datetime
 
 

@@ -8,10 +8,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.chat import access
 from agora.chat.models import Conversation, Message
 from agora.db import utcnow
 from agora.errors import InvalidInput, NotFound
+from agora.gpts import access
 from agora.gpts import service as gpts
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt

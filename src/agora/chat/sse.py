@@ -1,16 +1,23 @@
-"""Server-Sent Events framing for the runtime's events, and the responses that stream them."""
+"""Server-Sent Events for a reply (the chat's and the editor preview's): the engine's events framed, streamed in pure ASGI.
+
+Events: `delta` {"text"} as the reply is written; `queued` {"position"} while it waits in
+the local model's line; `tool` {"name", "summary", "ok", "line"} when the GPT used one of
+its tools ("line" is what the chat shows: "Used Calculator: 2+2 = 4"); then one `done`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Protocol
 
-from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from agora.chat.runtime import ClientGone, ReplyRun
+from agora.chat.views import tool_line
+from agora.providers.base import Queued, TextDelta
+from agora.replies.engine import ClientGone
+from agora.replies.model_call import Emit, Event
+from agora.tools.runner import ToolUse
 from agora.web.request_context import BODY_SEND
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # proxies must not buffer the stream
@@ -23,36 +30,40 @@ _json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def frame(event: str, data: dict[str, Any]) -> bytes:
-    if event == "delta" and len(data) == 1:  # most events: one token's text, framed without a dict walk
-        return b'event: delta\ndata: {"text": ' + _json(data["text"]).encode() + b"}\n\n"
     return f"event: {event}\ndata: {_json(data)}\n\n".encode()
 
 
-def response(events: AsyncIterator[tuple[str, dict[str, Any]]]) -> StreamingResponse:
-    """A stream of events from an async generator (the builder's preview: no reply stored)."""
+def frame_event(event: Event) -> bytes:
+    if isinstance(event, TextDelta):  # most events: one token's text, framed without a dict
+        return b'event: delta\ndata: {"text": ' + _json(event.text).encode() + b"}\n\n"
+    if isinstance(event, ToolUse):
+        shown = event.shown()
+        return frame("tool", {**shown, "line": tool_line(shown)})
+    if isinstance(event, Queued):
+        return frame("queued", {"position": event.position})
+    raise ValueError(f"the chat has no event for {event!r}")  # calls to a caller's tools: only /v1 has callers' tools
 
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for name, data in events:
-                yield frame(name, data)
-        finally:
-            await events.aclose()  # type: ignore[attr-defined]  # runs the generator's clean-up on disconnect
 
-    return StreamingResponse(body(), media_type=MEDIA_TYPE, headers=HEADERS)
+class Streamed(Protocol):
+    """A reply an SSE response streams: `run(emit)` returns the `done` event's data; `client_gone()` stops it."""
+
+    async def run(self, emit: Emit) -> dict[str, Any]: ...
+
+    def client_gone(self) -> None: ...
 
 
 class ReplyResponse(Response):
-    """A conversation's reply as SSE, in pure ASGI: the task reading the provider writes each event.
+    """A reply as SSE, in pure ASGI: the engine's task writes each event.
 
     Starlette's StreamingResponse would put two more generator layers and a task group on
     every token. The client's disconnect is watched for as StreamingResponse does (the
-    server's `send` ignores a closed connection rather than failing): it cancels generation,
-    and the reply is stored as stopped.
+    server's `send` ignores a closed connection rather than failing): it stops the reply,
+    which closes the model's stream.
     """
 
     media_type = MEDIA_TYPE
 
-    def __init__(self, reply: ReplyRun) -> None:
+    def __init__(self, reply: Streamed) -> None:
         self.reply = reply
         self.status_code = 200
         self.background = None
@@ -64,10 +75,10 @@ class ReplyResponse(Response):
         send_body = scope.get("state", {}).get(BODY_SEND, send)
         closed = False
 
-        async def write(name: str, data: dict[str, Any]) -> None:
+        async def emit(event: Event) -> None:
             if closed:
                 raise ClientGone
-            await send_body({"type": "http.response.body", "body": frame(name, data), "more_body": True})
+            await send_body({"type": "http.response.body", "body": frame_event(event), "more_body": True})
 
         async def watch() -> None:
             nonlocal closed
@@ -78,12 +89,8 @@ class ReplyResponse(Response):
 
         watcher = asyncio.create_task(watch())
         try:
-            done = await self.reply.run(write)
+            done = await self.reply.run(emit)
         finally:
             watcher.cancel()
         if not closed:
             await send_body({"type": "http.response.body", "body": frame("done", done), "more_body": False})
-
-
-def reply_response(reply: ReplyRun) -> ReplyResponse:
-    return ReplyResponse(reply)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agora.chat import markdown, service
+from agora.chat import markdown, owners, service
 from agora.chat.models import Conversation, Message
 from agora.gpts.models import Gpt
+from agora.i18n import gettext as _
+from agora.tools import registry
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,15 @@ class MessageView:
     message: Message
     html: str
     gpt_name: str
+    tool_lines: list[str]
+    interrupted: bool  # still `streaming`, but the worker writing it is gone
+
+
+def tool_line(shown: dict) -> str:
+    """What the chat shows of a tool the GPT used, in the reader's language: "Used Calculator: 2+2 = 4"."""
+    if shown.get("ok"):
+        return _("Used %(tool)s: %(summary)s", tool=registry.title(shown["name"]), summary=shown["summary"])
+    return _("%(tool)s could not answer: %(reason)s", tool=registry.title(shown["name"]), reason=shown["summary"])
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,13 @@ def conversation_view(session: Session, conversation: Conversation, language: st
         avatar=content.avatar if content and len(content.avatar) <= 8 else "",  # emoji only; image avatars come with the builder
         welcome=str(content.text("welcome_message", language)) if content else "",
         starters=list(content.text("starters", language)) if content else [],
-        messages=[MessageView(m, markdown.render(m.content) if m.role == "assistant" else "", names.get(m.gpt_id or "", "")) for m in messages],
-        running=any(m.status == "streaming" for m in messages),
+        messages=[_view(m, names) for m in messages],
+        running=any(m.status == "streaming" and not owners.orphaned(m) for m in messages),
     )
+
+
+def _view(message: Message, names: dict[str, str]) -> MessageView:
+    reply = message.role == "assistant"
+    return MessageView(message, markdown.render(message.content) if reply else "", names.get(message.gpt_id or "", ""),
+                       [tool_line(use) for use in message.tool_uses or ()],
+                       message.status == "streaming" and owners.orphaned(message))

@@ -90,6 +90,19 @@ def find(session: Session, gpt_id: str, viewer: User | None, action: Action = "v
     raise not_found(gpt_id)
 
 
+def usable(viewer: User) -> ColumnElement[bool]:
+    """Published GPTs the viewer may chat with: shared with them (public, link, their workspaces) and their own."""
+    return allowed(viewer, "use") & Gpt.published_version.is_not(None)
+
+
+def find_usable(session: Session, gpt_id: str, viewer: User, *, field: str = "gpt_id") -> Gpt:
+    """The published GPT, if the viewer may chat with it; NotFound (naming `field`) otherwise."""
+    gpt = session.scalar(select(Gpt).where(Gpt.id == gpt_id, usable(viewer)))
+    if gpt is None:
+        raise NotFound(_("You cannot chat with GPT %(id)s: it does not exist or is not shared with you.", id=gpt_id), field=field)
+    return gpt
+
+
 def not_found(gpt_id: str) -> NotFound:
     """The one answer for a GPT someone may not see, whether or not it exists."""
     return NotFound(_("There is no GPT %(id)s, or it is not shared with you.", id=gpt_id))

@@ -61,6 +61,8 @@ class Capabilities(Strict):
     maps: bool = False
     knowledge: bool = False
     actions: bool = False
+    # The built-in exact calculator (agora.tools.calculator), offered to models that can call tools.
+    calculator: bool = False
 
 
 class GptContent(Strict):

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 from agora.gpts.avatars import MAX_BYTES
 from agora.gpts.content import LANGUAGES, MAX_STARTERS, GptContent
 
-CAPABILITIES = ("web_search", "maps", "knowledge", "actions")
+CAPABILITIES = ("web_search", "maps", "knowledge", "actions", "calculator")
 TRANSLATED = ("name", "description", "instructions", "welcome_message")
 
 

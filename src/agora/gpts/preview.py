@@ -1,28 +1,29 @@
-"""Previewing a GPT's saved draft: the chat runtime's prompt and provider, nothing stored.
+"""Previewing a GPT's saved draft through the reply engine: no conversation stored, the usage metered as "preview".
 
 Only the GPT's editors may preview (the draft's instructions are theirs). A preview counts
-against the builder's message quota like any chat, but leaves no conversation behind.
+against the builder's message quota like any chat, runs the draft's tools like any reply,
+and is metered like any model call, marked "preview" so that rollups, trending and payouts
+leave it out (agora.metering.batch).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.billing import guard
-from agora.chat.prompt import compose
-from agora.chat.turns import check_content, choose_model
 from agora.config import Settings
-from agora.db import utcnow
 from agora.errors import InvalidInput
-from agora.gpts import access
-from agora.gpts.content import GptContent
 from agora.i18n import gettext as _
-from agora.providers.base import CompletionRequest, Finished, Provider, ProviderError, Queued, TextDelta
+from agora.metering.writer import UsageWriter
+from agora.providers.base import Provider
+from agora.replies.engine import Reply
+from agora.replies.model_call import Emit
+from agora.replies.prepare import Prepared, prepare
+from agora.replies.request import ReplyRequest, Timezone, checked_message
 
 MAX_TURNS = 40
 
@@ -34,38 +35,27 @@ class PreviewMessage(BaseModel):
 
 class PreviewIn(BaseModel):
     messages: list[PreviewMessage] = Field(min_length=1, max_length=MAX_TURNS)
+    timezone: Timezone = "UTC"  # the builder's, for the draft's tools that tell the time
 
 
-def prepare(session: Session, *, gpt_id: str, user: User, body: PreviewIn, provider: Provider, settings: Settings, language: str) -> CompletionRequest:
-    gpt = access.find(session, gpt_id, user, "edit")
+def prepare_preview(session: Session, *, gpt_id: str, user: User, body: PreviewIn, provider: Provider, settings: Settings, language: str) -> Prepared:
     if body.messages[-1].role != "user":
         raise InvalidInput(_("A preview ends with the builder's message."), field="messages")
-    history = [{"role": m.role, "content": check_content(m.content, settings)} for m in body.messages]
-    content = GptContent.model_validate(gpt.draft)
-    model = choose_model(provider, settings, content.model)
-    prompt = compose(
-        provider=provider, model=model, content=content, language=language, history=history,
-        reply_tokens=settings.chat_max_reply_tokens, today=utcnow().date(),
-    )
-    guard.before_reply(session, user=user, gpt=gpt, settings=settings)  # entitlement and quota, like a chat
-    return CompletionRequest(
-        messages=prompt.messages, model=model, temperature=content.temperature, top_p=content.top_p,
-        max_tokens=settings.chat_max_reply_tokens,
-    )
+    history: list[dict[str, Any]] = [{"role": m.role, "content": checked_message(m.content, settings)} for m in body.messages]
+    request = ReplyRequest(user=user, source="preview", messages=history, gpt_id=gpt_id, draft=True, language=language, timezone=body.timezone)
+    return prepare(session, request, provider=provider, settings=settings)
 
 
-async def run(provider: Provider, request: CompletionRequest) -> AsyncIterator[tuple[str, dict[str, Any]]]:
-    """("queued"|"delta", ...) events, then one ("done", {"status", "error", "usage"})."""
-    done: dict[str, Any] = {"status": "failed", "error": _("The model stopped without finishing."), "usage": None}
-    try:
-        async for event in provider.stream(request):
-            if isinstance(event, TextDelta):
-                yield "delta", {"text": event.text}
-            elif isinstance(event, Queued):
-                yield "queued", {"position": event.position}
-            elif isinstance(event, Finished):
-                usage = {"prompt_tokens": event.usage.prompt_tokens, "completion_tokens": event.usage.completion_tokens}
-                done = {"status": "complete", "error": "", "usage": usage}
-    except ProviderError as error:
-        done = {"status": "failed", "error": error.message, "usage": None}
-    yield "done", done
+class PreviewRun:
+    """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage"}."""
+
+    def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter) -> None:
+        self.reply = Reply(provider=provider, prepared=prepared, writer=writer, usage_key=f"preview:{uuid.uuid4().hex}")
+
+    def client_gone(self) -> None:
+        self.reply.stop(client_gone=True)
+
+    async def run(self, emit: Emit) -> dict[str, Any]:
+        outcome = await self.reply.run(emit)
+        usage = {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens}
+        return {"status": outcome.status, "error": outcome.reason, "usage": usage}

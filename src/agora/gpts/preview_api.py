@@ -1,11 +1,12 @@
-"""POST /api/gpts/{id}/preview: chat with the saved draft, streamed, nothing stored."""
+"""POST /api/gpts/{id}/preview: chat with the saved draft, streamed; nothing stored but its usage."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import anyio
+from fastapi import APIRouter, Request, Response
 
 from agora.chat import sse
-from agora.chat.deps import ChatProvider
+from agora.chat.deps import ChatProvider, Usage
 from agora.gpts import preview
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.json_route import JsonRoute
@@ -13,11 +14,16 @@ from agora.web.json_route import JsonRoute
 router = APIRouter(prefix="/api/gpts", tags=["gpts"], route_class=JsonRoute)
 
 
-@router.post("/{gpt_id}/preview")
-def preview_draft(gpt_id: str, body: preview.PreviewIn, request: Request, db: Db, user: CurrentUser, provider: ChatProvider, settings: AppSettings):
-    """Editors try the saved draft: `text/event-stream` of `delta` events, then one `done`."""
-    with db.session() as session:
-        completion = preview.prepare(
-            session, gpt_id=gpt_id, user=user, body=body, provider=provider, settings=settings, language=request.state.language
-        )
-    return sse.response(preview.run(provider, completion))
+@router.post("/{gpt_id}/preview", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
+async def preview_draft(gpt_id: str, body: preview.PreviewIn, request: Request, db: Db, user: CurrentUser, provider: ChatProvider, settings: AppSettings,
+                        usage: Usage):
+    """Editors try the saved draft: `text/event-stream` of `delta` events (and `tool` events), then one `done`."""
+    usage.ensure_room()
+    language = request.state.language
+
+    def prepare():
+        with db.session() as session:
+            return preview.prepare_preview(session, gpt_id=gpt_id, user=user, body=body, provider=provider, settings=settings, language=language)
+
+    prepared = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
+    return sse.ReplyResponse(preview.PreviewRun(provider=provider, prepared=prepared, writer=usage))

@@ -1,5 +1,5 @@
 """The shelf of each workspace on the workspaces page: the GPTs shared with it (`workspace`
-visibility) that the viewer may use, by the same rule as the chat (`agora.chat.access`)."""
+visibility) that the viewer may use, by the same rule as the chat (`agora.gpts.access.usable`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.chat import access
+from agora.gpts import access
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt, GptVersion
 

@@ -7,7 +7,11 @@ Accept-Language of the call. The status decides which SDK exception a client rai
 
 from __future__ import annotations
 
+import math
+
 from fastapi.responses import JSONResponse
+
+from agora.providers.base import ProviderError
 
 TYPES = {
     400: "invalid_request_error",
@@ -67,3 +71,14 @@ def with_upgrade_url(message: str, path: str, url: str, *, suggest: bool) -> str
     if path in message:
         return message.replace(path, url)
     return f"{message} Upgrade at {url}." if suggest else message
+
+
+def upstream_error(error: ProviderError) -> OpenAIError:
+    """What /v1 answers when the model server failed: 504 when it did not answer in time, 429 when it
+    said too many requests (with its Retry-After, when it gave one), 502 for every other failure."""
+    if error.kind == "timeout":
+        return OpenAIError(504, f"The model server did not answer in time: {error.message}", code="upstream_timeout")
+    if error.kind == "rate_limited":
+        headers = {"Retry-After": str(math.ceil(error.retry_after))} if error.retry_after is not None else None
+        return OpenAIError(429, f"The model server is busy: {error.message}", code="upstream_rate_limited", headers=headers)
+    return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")

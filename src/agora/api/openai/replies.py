@@ -12,8 +12,8 @@ import json
 import secrets
 import time
 
-from agora.api.openai.generation import Outcome
 from agora.providers.base import TextDelta, ToolCallDelta
+from agora.replies.outcome import Outcome
 
 
 def completion_id() -> str:

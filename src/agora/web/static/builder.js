@@ -106,7 +106,7 @@ if (previewForm) {
     const response = await fetch(`/api/gpts/${previewForm.dataset.previewChat}/preview`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify({ messages: history }),
+      body: JSON.stringify({ messages: history, timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC" }),
     });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
@@ -118,6 +118,7 @@ if (previewForm) {
     }
     for await (const [name, data] of sseEvents(response)) {
       if (name === "delta") reply.textContent += data.text;
+      if (name === "tool") reply.before(Object.assign(document.createElement("li"), { className: "tool-use", textContent: data.line }));
       if (name === "done") {
         reply.dataset.status = data.status;
         if (data.error) {

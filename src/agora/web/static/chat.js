@@ -91,6 +91,9 @@ async function streamReply(path, body, author) {
       if (name === "delta") {
         text.append(data.text); // plain text while streaming: nothing is parsed as HTML
         say("");
+      } else if (name === "tool") {
+        // "Used Calculator: 2+2 = 4": what the GPT did, shown above its answer (as on reload)
+        text.before(Object.assign(document.createElement("p"), { className: "tool-use", textContent: data.line }));
       } else if (name === "queued") {
         say(chat.dataset.labelQueued.replace("{n}", data.position));
       } else if (name === "done") {
@@ -99,6 +102,7 @@ async function streamReply(path, body, author) {
         reply.dataset.status = data.status;
         if (data.status === "stopped") say(chat.dataset.labelStopped);
         if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
+        if (data.stored === false) say(chat.dataset.labelUnsaved, true);
         addCopyButton(reply);
       }
     }
@@ -113,7 +117,8 @@ async function send(content) {
   const trimmed = content.trim();
   if (!trimmed || streaming) return;
   const author = mentionInput.value ? mentionName : chat.dataset.gptName;
-  const body = editing ? { content } : { content, mention: mentionInput.value || null };
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; // for the GPT's tools that tell the time
+  const body = editing ? { content, timezone } : { content, mention: mentionInput.value || null, timezone };
   const path = editing ? `${api}/edit` : `${api}/messages`;
   if (editing) {
     // The last exchange is replaced: drop it from the page as the server does.

@@ -1,0 +1,211 @@
+"""The reply engine's run: call the model, run the GPT's tools it asks for, call it again; then the outcome and its usage.
+
+One task reads the model and hands each piece to the output itself (no queue, no second
+task per token: at 50,000 tokens a second every hop is CPU a worker does not have). That
+task is what a stop cancels (`stop()`: the person's, from this worker or another, or the
+client's connection closing); the model's stream is closed however the task ends, which
+stops the generation upstream. The reply then ends as `stopped`, with what it had written.
+
+The tool loop: when the model's turn ends in calls to the GPT's own tools (agora.tools),
+the engine runs them in order, adds the calls and their results to the conversation and
+calls the model again, at most MAX_TOOL_ROUNDS times; the last call is asked to answer in
+words. Calls to tools the caller supplied (/v1) end the reply: they are the caller's to run,
+OpenAI-style. A turn mixing both hands back only the caller's (the model may ask for the
+GPT's again next time). A call to a tool nobody has ends the reply with a note saying so.
+
+However the reply ends, it is metered once: one usage event (every model call's tokens)
+handed to the usage writer, with what the caller keeps alongside it (the chat's reply row),
+in the same transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import Any
+
+from agora.i18n import gettext as _
+from agora.metering.writer import AlongWrite, UsageWriter
+from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, Usage, completer
+from agora.replies import model_call
+from agora.replies.meter import usage_event
+from agora.replies.model_call import CallRouter, Emit, Event, Turn
+from agora.replies.outcome import COMPLETE, FAILED, STOPPED, Outcome, estimated_tokens
+from agora.replies.prepare import Prepared
+from agora.tools.runner import ToolUse, run_call
+
+log = logging.getLogger("agora.replies")
+
+MAX_TOOL_ROUNDS = 4  # model calls that may follow calls to the GPT's tools
+BETWEEN_TURNS = "\n\n"  # between the texts of two model calls of one reply
+
+# What a caller keeps alongside the usage event, written in its transaction: (write, value) from the outcome.
+Keep = Callable[[Outcome], tuple[AlongWrite, Any]]
+
+
+class ClientGone(Exception):
+    """Raised by an output that can no longer write: nobody reads the reply any more."""
+
+
+async def _nowhere(event: Event) -> None:
+    """For a reply nobody reads as it is written (a page without JavaScript reads it once stored)."""
+
+
+class Reply:
+    """One reply being generated. `run()` generates and meters it; `stop()` cuts it short from any task."""
+
+    def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter, usage_key: str, message_id: int | None = None,
+                 keep: Keep | None = None, urgent: bool = False) -> None:
+        """`keep` gives what is written with the usage event; `urgent`: the caller waits for it to be written (`stored`)."""
+        self.provider, self.prepared, self.writer = provider, prepared, writer
+        self.usage_key, self.message_id, self.keep, self.urgent = usage_key, message_id, keep, urgent
+        self.turns: list[Turn] = []
+        self.tool_uses: list[ToolUse] = []
+        self.returned: list[dict[str, Any]] = []  # calls to the caller's tools, handed back
+        self.notes: list[str] = []
+        self.outcome: Outcome | None = None
+        self.stored: Future | None = None  # done once the usage (and what is kept with it) is written
+        self._task: asyncio.Task | None = None
+        self._stopped_by: str | None = None  # "person" or "client"
+        self._failure: ProviderError | None = None
+        self._trouble: str | None = None  # why the reply failed, when the model server is not the reason
+
+    def stop(self, *, client_gone: bool = False) -> None:
+        """End the reply now, keeping what it wrote: the person asked (`stopped`), or the client left."""
+        self._stopped_by = "client" if client_gone else self._stopped_by or "person"
+        if self._task is not None:
+            self._task.cancel()
+
+    async def run(self, emit: Emit = _nowhere, *, whole: bool = False) -> Outcome:
+        """Generate to the end (or a stop), passing pieces to `emit`; meter it; return how it ended.
+
+        `whole`: ask the model for whole replies where it can give them (nothing is emitted as
+        it comes, and nothing can stop it midway: a gateway's `stream: false`).
+        """
+        started = time.monotonic()
+        if whole:
+            try:
+                await self._generate(emit, whole=True)
+            except asyncio.CancelledError:  # this request itself is cancelled (the server shuts down)
+                self._stopped_by = self._stopped_by or "client"
+                self._finish(started)
+                raise
+            return self._finish(started)
+        task = self._task = asyncio.create_task(self._cancellable(emit))
+        if self._stopped_by:  # stopped before the task existed
+            task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:  # this request itself is cancelled (the server shuts down): still meter the reply
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            self._stopped_by = self._stopped_by or "client"
+            self._finish(started)
+            raise
+        return self._finish(started)
+
+    async def _cancellable(self, emit: Emit) -> None:
+        try:
+            await self._generate(emit, whole=False)
+        except asyncio.CancelledError:  # a stop
+            self._stopped_by = self._stopped_by or "person"
+
+    async def _generate(self, emit: Emit, *, whole: bool) -> None:
+        """Every turn of the reply; whatever ends it is recorded for the outcome."""
+        try:
+            await self._turns(emit, whole)
+        except ClientGone:
+            self._stopped_by = "client"
+        except ProviderError as error:
+            self._failure = error
+        except Exception:  # a provider's or a tool's bug: logged, and the person told something went wrong
+            log.exception("reply with %s failed", self.provider.name)
+            self._trouble = _("The model failed unexpectedly. Try again.")
+
+    async def _turns(self, emit: Emit, whole: bool) -> None:
+        prepared = self.prepared
+        complete = completer(self.provider, prepared.request.model) if whole else None
+        request = prepared.request
+        for round_number in range(MAX_TOOL_ROUNDS + 1):
+            turn = Turn(request)
+            self.turns.append(turn)
+            prefix = BETWEEN_TURNS if any(t.pieces for t in self.turns[:-1]) else ""
+            if complete is not None:
+                await model_call.whole(complete, turn, prefix=prefix)
+            else:
+                await model_call.stream(self.provider, turn, emit, CallRouter(prepared.tools, prepared.caller_tools), prefix=prefix)
+            if turn.finished is None or not turn.calls:
+                return
+            own = [call for call in turn.calls if call["function"]["name"] in prepared.tools]
+            if len(own) < len(turn.calls) or round_number == MAX_TOOL_ROUNDS:  # calls for the caller, or for nobody: the reply ends
+                await self._hand_back([call for call in turn.calls if call not in own], emit)
+                return
+            uses = [await run_call(prepared.tools[call["function"]["name"]], call_id=call["id"], arguments=call["function"]["arguments"],
+                                   context=prepared.context) for call in own]
+            for use in uses:
+                self.tool_uses.append(use)
+                await emit(use)
+            messages = [*request.messages, {"role": "assistant", "content": turn.text or None, "tool_calls": own},
+                        *({"role": "tool", "tool_call_id": use.call_id, "content": use.content} for use in uses)]
+            last = round_number + 1 == MAX_TOOL_ROUNDS
+            choice = "none" if last else ("auto" if request.tool_choice is not None else None)  # a "required" choice was met
+            request = replace(request, messages=messages, tool_choice=choice)
+            if self._prompt_tokens(request) + request.max_tokens > self.provider.context_window(request.model):
+                self._trouble = _("The results of the tools the GPT used do not fit in what the model can read.")
+                return
+
+    async def _hand_back(self, calls: list[dict[str, Any]], emit: Emit) -> None:
+        """End the reply on calls the engine does not run: the caller's are theirs; otherwise a note says why it ends."""
+        if self.prepared.caller_tools and calls:
+            self.returned = calls  # already streamed to the caller, piece by piece
+            return
+        notes = [_("(The model asked to use the tool “%(name)s”, which this chat cannot run.)", name=name)
+                 for name in dict.fromkeys(call["function"]["name"] for call in calls)]
+        for note in notes or [_("(The model kept asking for its tools; this reply stops here.)")]:
+            note = (BETWEEN_TURNS if self.notes or any(t.pieces for t in self.turns) else "") + note
+            self.notes.append(note)
+            await emit(TextDelta(note))
+
+    def _finish(self, started: float) -> Outcome:
+        outcome = self.outcome = self._outcome(int((time.monotonic() - started) * 1000))
+        along = self.keep(outcome) if self.keep is not None else None
+        self.stored = self.writer.submit(usage_event(self.prepared, outcome, key=self.usage_key, message_id=self.message_id),
+                                         along=along, urgent=self.urgent)
+        return outcome
+
+    def _outcome(self, latency_ms: int) -> Outcome:
+        text = "".join(piece for turn in self.turns for piece in turn.pieces) + "".join(self.notes)
+        last = self.turns[-1] if self.turns else None
+        if self._stopped_by:
+            status, reason = STOPPED, _("The connection closed before the reply finished.") if self._stopped_by == "client" else ""
+        elif self._failure is not None:
+            status, reason = FAILED, self._failure.message
+        elif self._trouble is not None:
+            status, reason = FAILED, self._trouble
+        elif last is None or last.finished is None:
+            status, reason = FAILED, _("The model stopped without finishing.")
+        else:
+            status, reason = COMPLETE, ""
+        finish = last.finished.finish_reason if status == COMPLETE and last and last.finished else None
+        if finish == "tool_calls" and not self.returned:
+            finish = "stop"  # the GPT's tools ran, or a note replaced calls nobody can answer
+        return Outcome(status, reason, text, self.returned, self.tool_uses, finish, self._usage(), latency_ms, self._failure)
+
+    def _usage(self) -> Usage:
+        """Every turn's tokens: the provider's count where it gave one, else an estimate of what was sent and written."""
+        prompt = completion = 0
+        for number, turn in enumerate(self.turns):
+            if turn.finished is not None:
+                prompt, completion = prompt + turn.finished.usage.prompt_tokens, completion + turn.finished.usage.completion_tokens
+                continue
+            prompt += self.prepared.prompt_tokens if number == 0 else self._prompt_tokens(turn.request)
+            written = turn.text + "".join(call["function"]["name"] + call["function"]["arguments"] for call in turn.calls)
+            completion += estimated_tokens(self.provider, turn.request.model, written)
+        return Usage(prompt, completion)
+
+    def _prompt_tokens(self, request: CompletionRequest) -> int:
+        return self.provider.count_tokens(request.messages, request.model) + self.prepared.tool_tokens

@@ -1,0 +1,54 @@
+"""What a tool is, and what a call gets and gives: the shapes every tool source shares (agora.tools.registry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agora.gpts.content import GptContent
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """Who a call is made for, and where: what a tool may need to answer for the right person."""
+
+    user_id: int
+    gpt_id: str | None
+    conversation_id: str | None
+    language: str
+    timezone: str  # an IANA name ("Europe/Paris"): the browser's when the chat sent it, else "UTC"
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    content: str  # what the model reads
+    summary: str  # one line the person sees after the tool's title: "2+2 = 4"
+
+
+class ToolFailed(Exception):
+    """A call the tool cannot answer (bad arguments, a failure it can explain): the model and the person are told why."""
+
+
+class Tool(Protocol):
+    name: str  # 1 to 64 letters, digits, underscores or dashes: what the model calls
+    description: str
+    parameters: dict[str, Any]  # a JSON Schema object
+    consequential: bool
+    timeout_seconds: float
+    max_result_chars: int
+
+    def title(self) -> str:
+        """The tool's name for people, in the current language."""
+        ...
+
+    async def run(self, arguments: dict[str, Any], context: ToolContext) -> ToolResult:
+        """Raises ToolFailed for a call it cannot answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class ToolOwner:
+    """The GPT whose tools are asked for: its id and the content in use (its draft, in the editor's preview)."""
+
+    gpt_id: str
+    content: GptContent
