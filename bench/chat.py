@@ -21,7 +21,10 @@ upstream share the cores), then as messages to as many conversations through Ago
 serve`, 1 worker, `openai` provider, users on the Enterprise plan so no quota refuses), all
 sent at once (--opening N: at most N waiting for their reply to start). Reported: errors,
 extra gap between tokens over --gap-ms (p50, p99, and p99 from the 6th token on), time to
-first token after the stand-in starts answering, the worker's RSS per open stream, and CPU
+first token after the stand-in starts answering, each token's lateness against its ideal
+schedule (the release, then one every --gap-ms: a stream that stalls then catches up shows
+here, not in its gaps), the time from a stream's last token to Agora's `done` event (the
+reply stored), the worker's RSS per open stream, and CPU
 from the release to the last token: per token for the worker, the stand-in and the client (and
 how much of it in the kernel), and how busy the whole machine was (the cores are shared with
 the client, and maybe with others). The client reads every --client-nap-ms rather than being
@@ -190,13 +193,20 @@ def summarize(streams: list[Stream], released: float, *, tokens: int, gap_ms: fl
     extra = [(b - a) * 1000 - gap_ms for s in good for a, b in zip(s.token_times, s.token_times[1:])]
     steady = [(b - a) * 1000 - gap_ms for s in good for a, b in zip(s.token_times[5:], s.token_times[6:])]  # once every stream has started
     ttft = [(s.token_times[0] - released) * 1000 for s in good]
-    ends = [(s.ended - s.token_times[-1]) * 1000 for s in good]  # Agora: the reply stored, then `done`
+    # How late each token is against its stream's ideal schedule (the release, then one every gap): a stream that
+    # stalls then catches up shows here, while its gaps alone show one long gap and then short ones that hide it.
+    late = [(t - released) * 1000 - k * gap_ms for s in good for k, t in enumerate(s.token_times)]
+    ends = [(s.ended - s.token_times[-1]) * 1000 for s in good]  # Agora: the reply stored, then `done`, then the connection closed
+    done = [(s.until_at - s.token_times[-1]) * 1000 for s in good if s.until_at]  # Agora: the read that brought `done`
     return {
         "streams": len(streams), "complete": len(good), "errors": sum(errors.values()), "error_kinds": errors,
         "ramp_s": released - min(s.sent for s in streams if s.sent),
         "extra_gap_ms_p50": percentile(extra, 50), "extra_gap_ms_p99": percentile(extra, 99), "extra_gap_ms_max": max(extra),
         "extra_gap_ms_p99_from_6th_token": percentile(steady, 99),
         "ttft_after_release_ms_p50": percentile(ttft, 50), "ttft_after_release_ms_p99": percentile(ttft, 99),
+        "lateness_ms_p50": percentile(late, 50), "lateness_ms_p99": percentile(late, 99), "lateness_ms_max": max(late),
+        "done_after_last_token_ms_p50": percentile(done, 50) if done else None,
+        "done_after_last_token_ms_p99": percentile(done, 99) if done else None,
         "last_token_after_release_s": max(s.token_times[-1] for s in good) - released,
         "end_after_last_token_ms_p50": percentile(ends, 50), "end_after_last_token_ms_p99": percentile(ends, 99),
     }
@@ -310,12 +320,20 @@ def print_local(r: dict) -> None:
           f"same reply text every run: {r['all_same_text']}; same prompt tokens: {r['all_same_prompt_tokens']}")
 
 
+def _shown(value, unit: str) -> str:
+    return "" if value is None else f"{value:.2f}{unit}" if isinstance(value, float) else f"{value}{unit}"
+
+
 def print_streams(r: dict) -> None:
     print(f"\n| {r['streams']} streams x {r['tokens']} tokens, {r['gap_ms']} ms apart | straight to the stand-in | through Agora |\n|---|---|---|")
     d, a = r["direct"], r["agora"]
     for label, key, unit in (("errors", "errors", ""), ("open together at release", "open_at_release", ""), ("extra gap p50", "extra_gap_ms_p50", " ms"),
                              ("extra gap p99", "extra_gap_ms_p99", " ms"), ("extra gap max", "extra_gap_ms_max", " ms"),
                              ("extra gap p99 from the 6th token", "extra_gap_ms_p99_from_6th_token", " ms"),
+                             ("lateness against release + k x gap, p50", "lateness_ms_p50", " ms"),
+                             ("lateness p99", "lateness_ms_p99", " ms"), ("lateness max", "lateness_ms_max", " ms"),
+                             ("`done` after the last token p50", "done_after_last_token_ms_p50", " ms"),
+                             ("`done` after the last token p99", "done_after_last_token_ms_p99", " ms"),
                              ("first token after release p50", "ttft_after_release_ms_p50", " ms"), ("first token after release p99", "ttft_after_release_ms_p99", " ms"),
                              ("last token after release", "last_token_after_release_s", " s"), ("end after last token p50", "end_after_last_token_ms_p50", " ms"),
                              ("end after last token p99", "end_after_last_token_ms_p99", " ms"), ("requests opened in", "ramp_s", " s"),
@@ -324,7 +342,7 @@ def print_streams(r: dict) -> None:
                              ("client CPU per token (release to last token)", "client_cpu_us_per_token", " us"),
                              ("  of which in the kernel", "client_sys_us_per_token", " us"),
                              ("machine busy while streaming (all cores)", "machine_busy_while_streaming", "")):
-        print(f"| {label} | {d[key]:.2f}{unit} | {a[key]:.2f}{unit} |" if isinstance(d[key], float) else f"| {label} | {d[key]}{unit} | {a[key]}{unit} |")
+        print(f"| {label} | {_shown(d[key], unit)} | {_shown(a[key], unit)} |")
     print(f"worker CPU per token (release to last token): {a['worker_cpu_us_per_token']:.1f} us, "
           f"{a['worker_sys_us_per_token']:.1f} us of it in the kernel; the worker had "
           f"{a['worker_cpu_share_while_streaming']:.2f} of a core while streaming")

@@ -34,6 +34,7 @@ WARM_UP = "warm-up"  # user messages starting so pass the stand-in's gate
 class Stream:
     sent: float = 0.0
     ended: float = 0.0  # the server closed the connection: after the `done` event, for Agora
+    until_at: float = 0.0  # the read that brought the `until` marker (Agora's `done` event)
     status: int = 0
     reads: list[tuple[float, int]] = field(default_factory=list)  # (when, tokens it completed), reads that completed any
     body: bytes = b""
@@ -90,7 +91,7 @@ class _Reader(asyncio.Protocol):
             return
         seen = self.tail + data
         if self.until and (cut := seen.find(self.until)) >= 0:
-            seen, self.counting = seen[:cut], False
+            seen, self.counting, self.result.until_at = seen[:cut], False, now
         count = seen.count(self.marker) - self.tail.count(self.marker)  # markers do not overlap themselves
         if count > 0:
             self.result.reads.append((now, count))
