@@ -24,7 +24,7 @@ from agora.db import utcnow
 LEASE_SECONDS = 15
 RENEW_SECONDS = 5
 HOST = socket.gethostname()
-# Replies older than this with no owner were written before owners existed (migration 0020).
+# Replies older than this with no owner were written before owners existed (migration 0021).
 UNOWNED_ABANDONED_AFTER = timedelta(minutes=10)
 _me: tuple[int, str] | None = None
 

@@ -6,8 +6,8 @@ instead of blocking its conversation for ten minutes (chat.owners). `tool_uses` 
 what the chat shows of each tool call ("Used Calculator: 2+2 = 4"), so a reload shows it.
 All three are empty on existing rows: a reply written before has no owner and used no tool.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
-down_revision: str | None = "0019"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
