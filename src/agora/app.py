@@ -18,7 +18,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from agora import __version__
+from agora import __version__, redis_outage
 from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
@@ -169,14 +169,21 @@ def _add_operations(app: FastAPI) -> None:
 
     @app.get("/readyz", tags=["operations"])
     def readyz(request: Request) -> Response:
-        """The database answers; load balancers send traffic only when this is 200."""
+        """The database answers; load balancers send traffic only when this is 200.
+
+        A configured Redis that does not answer is reported, but leaves this 200: limits and
+        quotas fall back without it (docs/operations.md, "When Redis goes away")."""
         try:
             with request.app.state.database.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means not ready; say which
             log.warning("readiness check failed", extra={"error": str(exc)})
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        if (redis_url := request.app.state.settings.redis_url) is None:
+            return JSONResponse({"status": "ok", "database": "ok"})
+        if redis_outage.answers(redis_url):
+            return JSONResponse({"status": "ok", "database": "ok", "redis": "ok"})
+        return JSONResponse({"status": "degraded", "database": "ok", "redis": "unreachable"})
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -87,6 +87,9 @@ class QuotaLock(Base):
     __tablename__ = "quota_locks"
 
     user_id: Mapped[int] = mapped_column(primary_key=True)
+    # With Redis: until then Redis lacks some of the user's sends in the window (counted in
+    # the database while Redis did not answer), so the database counts them (metering.quota).
+    redis_missing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MessageSend(Base):

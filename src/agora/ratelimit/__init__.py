@@ -1,7 +1,8 @@
 """Per-key rate limits: requests and tokens per minute, as token buckets.
 
 One process keeps its buckets in memory (`local.LocalLimiter`); with AGORA_REDIS_URL
-they live in Redis (`redis_limiter.RedisLimiter`) so every worker and machine shares them.
+they live in Redis (`redis_limiter.RedisLimiter`) so every worker and machine shares them,
+and each process falls back to buckets of its own while Redis does not answer.
 """
 
 from __future__ import annotations
