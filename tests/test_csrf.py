@@ -55,20 +55,17 @@ def test_a_bearer_header_does_not_excuse_a_cookie_request_from_csrf(browser, mak
     `/admin/invoices/{id}/paid` was marked paid that way."""
     from sqlalchemy import select
 
-    from agora.accounts import service as accounts
     from agora.billing.models import Invoice
+    from tests.providers.admin_helpers import ADMIN_PASSWORD, make_admin
 
     browser.signup()
     number = browser.post("/api/subscription", json={"plan": "plus"}, headers=browser.api_headers()).json()["invoice"]
-    with database.session() as session:
-        accounts.create_user(session, email="root@example.com", display_name="Root", password="a long admin password", role="admin")
-    admin = make_browser()
-    admin.login(email="root@example.com", password="a long admin password")
+    admin = make_admin(database, make_browser)
     for bearer in ("Bearer junk", "Bearer agora-sk-0123456789abcdef_nope"):
         refused = admin.post(f"/admin/invoices/{number}/paid", data={}, headers={"Authorization": bearer})
         assert refused.status_code == 403 and "expired or did not come from Agora" in refused.text, bearer
         # The JSON API too: with the session cookie, the header is still needed.
-        refused = admin.post("/api/me/password", json={"current_password": "a long admin password", "new_password": "another long one"},
+        refused = admin.post("/api/me/password", json={"current_password": ADMIN_PASSWORD, "new_password": "another long one"},
                              headers={"Authorization": bearer})
         assert refused.status_code in (401, 403), bearer
     with database.session() as session:

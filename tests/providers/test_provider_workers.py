@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import httpx
 import pytest
 
 from tests.api.conftest import make_key
 from tests.chat.conftest import eventually
-from tests.conftest import start_agora, worker_pids
+from tests.conftest import start_agora, stop_agora, worker_pids
 from tests.providers.admin_helpers import API_KEY, store_provider
 
 pytestmark = pytest.mark.slow
@@ -37,10 +35,4 @@ def test_every_worker_offers_a_provider_added_behind_its_back(server, database, 
         assert reply.json()["choices"][0]["message"]["content"] == "Hello from the stand-in."
         assert upstream.authorizations[-1] == f"Bearer {API_KEY}"  # decrypted by the server's own secret key
     finally:
-        # SIGTERM: uvicorn stops its workers too (SIGKILL would leave both running, orphaned).
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_agora(process)

@@ -7,18 +7,11 @@ agora.web.body_limit), and the page with what was typed in it would be replaced.
 import pytest
 from playwright.sync_api import expect
 
+from tests.gpts.test_builder_browser import sign_up
+
 pytestmark = pytest.mark.browser
 
 MB = 1024 * 1024
-
-
-def sign_up(page) -> None:
-    page.goto("/signup")
-    page.get_by_label("Email").fill("ada@example.com")
-    page.get_by_label("Display name").fill("Ada")
-    page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("link", name="Ada")).to_be_visible()
 
 
 def test_a_picture_too_large_is_dropped_with_the_reason_and_the_form_kept(page):

@@ -74,3 +74,12 @@ def test_a_configured_public_url_is_used_for_every_link(public_url, server, data
     invite = owner.browser.post(f"/api/workspaces/{team}/invites", json={"email": "bo@example.com"}, headers=owner.headers)
     assert invite.json()["url"].startswith(f"{public_url}/invites/")
     assert f"{public_url}/v1" in owner.browser.get("/account/api-keys").text
+
+
+def test_redirects_the_framework_makes_do_not_name_the_host_header(server):
+    import httpx
+
+    for path in ("/pricing/", "/static"):  # a trailing slash too many, a folder without one
+        response = httpx.get(f"{server.url}{path}", headers=EVIL)
+        assert response.status_code == 307 and "evil.example" not in response.headers["location"], response.headers
+        assert response.headers["location"] in ("/pricing", "/static/")

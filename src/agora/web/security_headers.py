@@ -10,6 +10,10 @@ run nothing; only the browser's own viewer of a picture opened on its own styles
 inline. A response that sets its own policy keeps it (the API's interactive
 documentation, agora.web.api_docs).
 
+Redirects the framework builds itself (a trailing slash too many, a folder without one)
+name the request's Host header, which the client chooses: they are made relative here.
+Agora's own absolute links use AGORA_PUBLIC_URL (agora.config).
+
 `form-action` is left out on purpose: browsers apply it to the redirect after a form too,
 and choosing a plan redirects to the payment processor's checkout page.
 """
@@ -52,15 +56,22 @@ class SecurityHeaders:
             # A plain function handing back send's awaitable: every chunk of a streamed reply
             # passes here, and a coroutine layer per write is CPU.
             if message["type"] == "http.response.start":
-                message["headers"] = with_security_headers(message.get("headers", []), secure=secure)
+                message["headers"] = with_security_headers(message.get("headers", []), secure=secure, origin=_origin(scope))
             return send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def with_security_headers(headers, *, secure: bool) -> list[tuple[bytes, bytes]]:
+def with_security_headers(headers, *, secure: bool, origin: bytes) -> list[tuple[bytes, bytes]]:
     present = {name.lower(): value for name, value in headers}
-    out = [(name, _secure_cookie(value) if secure and name.lower() == b"set-cookie" else value) for name, value in headers]
+    out = []
+    for name, value in headers:
+        lowered = name.lower()
+        if secure and lowered == b"set-cookie":
+            value = _secure_cookie(value)
+        elif lowered == b"location" and value.startswith(origin + b"/"):
+            value = value[len(origin):]
+        out.append((name, value))
     out.extend(header for header in HEADERS if header[0] not in present)
     if CSP not in present:
         out.append((CSP, PAGE_POLICY if present.get(b"content-type", b"").startswith(b"text/html") else RESOURCE_POLICY))
@@ -70,3 +81,9 @@ def with_security_headers(headers, *, secure: bool) -> list[tuple[bytes, bytes]]
 def _secure_cookie(value: bytes) -> bytes:
     attributes = {part.strip().lower() for part in value.split(b";")[1:]}
     return value if b"secure" in attributes else value + b"; Secure"
+
+
+def _origin(scope) -> bytes:
+    """The origin the request named in its Host header (what Starlette builds its URLs from)."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+    return scope.get("scheme", "http").encode() + b"://" + host
