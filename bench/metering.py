@@ -1,20 +1,21 @@
-"""Metering benchmark: batch ingestion, replays, and daily/monthly rollups at scale.
+"""Metering benchmark: usage events through the usage writer as the product runs it, replays, and rollups at scale.
 
-    .venv/bin/python bench/metering.py --events 10000000 [--backend sqlite|postgresql|both] [--batch 50000] [--workers 1]
+    .venv/bin/python bench/metering.py --events 10000000 [--backend sqlite|postgresql|both] [--workers 1]
 
 PostgreSQL comes from AGORA_BENCH_POSTGRES_URL (a database this script may wipe).
-Ingests usage events in batches through agora.metering.batch.ingest (the incremental
-rollups and the store's trending included: every GPT has a store listing), replays 10 % of
-them and checks that no count moved, then times a full daily rollup from the events and a
-monthly rollup from the daily table, and checks they agree with the incremental rollups.
-Prints a Markdown row per backend and writes bench/results/metering-<backend>-<n>.json.
-Not a test: nothing asserts a time.
+Hands usage events one by one to agora.metering.writer.UsageWriter, as replies do (its
+thread writes what has queued in one transaction through agora.metering.batch.ingest, the
+incremental rollups and the store's trending included: every GPT has a store listing), the
+producer waiting while the writer's backlog is full as the product refuses replies then;
+replays 10 % of them the same way and checks that no count moved, then times a full daily
+rollup from the events and a monthly rollup from the daily table, and checks they agree
+with the incremental rollups. Prints a Markdown row per backend and writes
+bench/results/metering-<backend>-<n>.json. Not a test: nothing asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import random
@@ -22,7 +23,6 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from agora.db import Database
 from agora.gpts.models import Gpt
 from agora.metering import batch
 from agora.metering.models import DailyGptUsage, UsageRecord
+from agora.metering.writer import UsageWriter
 from agora.store.models import Listing
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
@@ -92,32 +93,49 @@ def events(n: int, user_ids: list[int], gpt_ids: list[str], batch_size: int, eve
 
 
 def ingest_all(database: Database, batches, workers: int = 1) -> dict:
-    """Ingest the batches, `workers` at a time (as several ingest workers would); wall and CPU
-    seconds inside batch.ingest and its commit, and seconds generating.
+    """Hand every event to usage writers (`workers` of them, each with its own thread and connection, as that many
+    Agora workers would hold) one by one, as replies do, and wait until all are written.
 
-    CPU is this process's plus, on PostgreSQL, its server backends': on a machine shared with
-    other work, events per CPU second says what the code costs when wall time cannot.
+    Returns the wall and CPU seconds from the first event handed over to the last one written
+    (generating the events excluded), and seconds generating. CPU is this process's plus, on
+    PostgreSQL, its server backends': on a machine shared with other work, events per CPU
+    second says what the code costs when wall time cannot.
     """
-    def ingest(chunk: list[dict]) -> int:
-        with database.session() as session:
-            return batch.ingest(session, chunk)
+    writers = [UsageWriter(database) for _ in range(workers)]
+    before = counts(database)[0]
+    generating = generating_cpu = 0.0
+    handed = 0
+    server_cpu, cpu, wall = backend_cpu_seconds(database), time.process_time(), time.perf_counter()
+    for n, chunk in enumerate(_timed(batches)):
+        generating, generating_cpu = generating + chunk.seconds, generating_cpu + chunk.cpu_seconds
+        writer = writers[n % workers]
+        for event in chunk.events:
+            while not writer.accepting():  # the product refuses new replies then (503): the producer waits instead
+                time.sleep(0.001)
+            writer.submit(event)
+        handed += len(chunk.events)
+    for writer in writers:
+        writer.close()
+    seconds = time.perf_counter() - wall - generating
+    cpu = time.process_time() - cpu - generating_cpu + backend_cpu_seconds(database) - server_cpu
+    return {"inserted": counts(database)[0] - before, "handed": handed, "seconds": seconds, "cpu_seconds": cpu, "generate_seconds": generating}
 
-    inserted, ingesting, client_cpu, generating = 0, 0.0, 0.0, 0.0
-    server_cpu = backend_cpu_seconds(database)
+
+class _Chunk:
+    def __init__(self, events: list[dict], seconds: float, cpu_seconds: float) -> None:
+        self.events, self.seconds, self.cpu_seconds = events, seconds, cpu_seconds
+
+
+def _timed(batches):
+    """The batches of generated events, each with the wall and CPU seconds generating it took (this thread's
+    CPU only: the writers' threads work meanwhile)."""
     batches = iter(batches)
-    with ThreadPoolExecutor(workers) as pool:
-        while True:
-            t = time.perf_counter()
-            group = list(itertools.islice(batches, workers))
-            if not group:
-                break
-            ready, cpu = time.perf_counter(), time.process_time()
-            generating += ready - t
-            inserted += sum(pool.map(ingest, group))
-            ingesting += time.perf_counter() - ready
-            client_cpu += time.process_time() - cpu
-    cpu = client_cpu + backend_cpu_seconds(database) - server_cpu
-    return {"inserted": inserted, "seconds": ingesting, "cpu_seconds": cpu, "generate_seconds": generating}
+    while True:
+        started, cpu = time.perf_counter(), time.thread_time()
+        events = next(batches, None)
+        if events is None:
+            return
+        yield _Chunk(events, time.perf_counter() - started, time.thread_time() - cpu)
 
 
 def backend_cpu_seconds(database: Database) -> float:
@@ -154,8 +172,7 @@ def run(backend: str, n: int, batch_size: int, users: int, gpts: int, workers: i
     wall = time.perf_counter() - wall
     inserted = ingested["inserted"]
     before = counts(database)
-    tenth = (event for chunk in events(n, user_ids, gpt_ids, batch_size, every=10) for event in chunk)
-    replayed = ingest_all(database, iter(lambda: list(itertools.islice(tenth, batch_size)), []), workers)
+    replayed = ingest_all(database, events(n, user_ids, gpt_ids, batch_size, every=10), workers)
     after = counts(database)
     start, end = datetime(MONTH.year, MONTH.month, 1, tzinfo=UTC), datetime(MONTH.year, MONTH.month + 1, 1, tzinfo=UTC)
     with database.session() as session:
@@ -176,7 +193,7 @@ def run(backend: str, n: int, batch_size: int, users: int, gpts: int, workers: i
         "ingest_seconds": round(ingested["seconds"], 2), "events_per_second": round(inserted / ingested["seconds"]),
         "ingest_cpu_seconds": round(ingested["cpu_seconds"], 2), "events_per_cpu_second": round(inserted / ingested["cpu_seconds"]),
         "generate_seconds": round(ingested["generate_seconds"], 2), "wall_events_per_second": round(inserted / wall),
-        "replayed": n // 10 + (1 if n % 10 else 0), "replay_inserted": replayed["inserted"], "replay_seconds": round(replayed["seconds"], 2),
+        "replayed": replayed["handed"], "replay_inserted": replayed["inserted"], "replay_seconds": round(replayed["seconds"], 2),
         "counts_unchanged": before == after, "daily_rollup_seconds": round(daily_s, 2), "daily_rows": len(daily),
         "monthly_rollup_seconds": round(monthly_s, 2), "monthly_rows": monthly_rows, "monthly_messages_equal_events": monthly_messages == inserted,
         "incremental_matches_recomputed": incremental == recomputed, "load_average_start": load_at_start, "load_average_end": os.getloadavg(),
@@ -190,11 +207,11 @@ def run(backend: str, n: int, batch_size: int, users: int, gpts: int, workers: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=50_000)
+    parser.add_argument("--batch", type=int, default=50_000, help="events generated at a time (the writer batches what queues)")
     parser.add_argument("--users", type=int, default=20_000)
     parser.add_argument("--gpts", type=int, default=2_000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
-    parser.add_argument("--workers", type=int, default=1, help="batches ingested at once, each on its own connection")
+    parser.add_argument("--workers", type=int, default=1, help="usage writers (as many Agora workers hold), each with its own thread and connection")
     parser.add_argument("--without-index", action="append", default=[], metavar="NAME", help="drop this index first (an experiment)")
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)

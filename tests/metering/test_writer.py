@@ -114,9 +114,9 @@ def test_what_the_database_refuses_is_set_apart_and_the_rest_written(database, c
     def refused(session, values):  # an along write the database refuses (a NOT NULL column left empty), while it answers
         session.execute(text("INSERT INTO users (email) VALUES (NULL)"))
 
-    good = [writer.submit(an_event(user_id, f"api:good-{n}", gpt_id=gpt_id)) for n in range(5)]
-    unknown = writer.submit(an_event(user_id, "api:unknown-gpt", gpt_id="g-nosuchgpt01"))
-    along = writer.submit(an_event(user_id, "api:along-refused"), along=(refused, 1))
+    good = [writer.submit(an_event(user_id, f"api:good-{n}", gpt_id=gpt_id), urgent=True) for n in range(5)]
+    unknown = writer.submit(an_event(user_id, "api:unknown-gpt", gpt_id="g-nosuchgpt01"), urgent=True)
+    along = writer.submit(an_event(user_id, "api:along-refused"), along=(refused, 1), urgent=True)
     writer.flush()
     assert all(f.done() for f in [*good, unknown, along])
     assert sorted(r.idempotency_key for r in rows(database)) == sorted([f"api:good-{n}" for n in range(5)] + ["api:along-refused"])

@@ -41,6 +41,7 @@ EVENT_COLUMNS = ("idempotency_key", "user_id", "workspace_id", "plan_code", "gpt
                  "conversation_id", "message_id", "status", "prompt_tokens", "completion_tokens", "latency_ms", "created_at")
 OPTIONAL = {"workspace_id": None, "plan_code": "free", "gpt_id": None, "gpt_version": None, "builder_id": None, "source": "web",
             "conversation_id": None, "message_id": None}
+_REQUIRED = frozenset(EVENT_COLUMNS) - OPTIONAL.keys()
 _SOURCE, _PROMPT, _COMPLETION, _LATENCY = (EVENT_COLUMNS.index(c) for c in ("source", "prompt_tokens", "completion_tokens", "latency_ms"))
 
 # A batch's new events per UTC day, GPT and user: what `rollups.add` reads. A temporary
@@ -82,10 +83,9 @@ def _refuse_unknown(found) -> None:
 
 def check(event: dict) -> None:
     """Refuse (ValueError) an event `ingest` would refuse, before it is queued: a writer must not hold a bad one."""
-    missing = [c for c in EVENT_COLUMNS if c not in event and c not in OPTIONAL]
-    if missing:
-        raise ValueError(f"usage event without {', '.join(missing)}")
-    if event.get("source", OPTIONAL["source"]) not in SOURCES:
+    if not _REQUIRED.issubset(event):  # one set operation: writers check every reply's event
+        raise ValueError(f"usage event without {', '.join(sorted(_REQUIRED - event.keys()))}")
+    if event.get("source", "web") not in SOURCES:
         raise ValueError(f"unknown usage source {event['source']!r}")
     if min(event["prompt_tokens"], event["completion_tokens"], event["latency_ms"]) < 0:
         raise ValueError("usage cannot be negative")

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -50,11 +50,12 @@ PAUSES = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)  # between attempts while the database
 AlongWrite = Callable[[Session, list[Any]], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     event: dict | None
     along: tuple[AlongWrite, Any] | None
-    written: Future = field(default_factory=Future)
+    written: Future | None  # for a submitter that waits; a Future costs more than the rest of a submission
+    done: bool = False
 
 
 class UsageWriter:
@@ -71,18 +72,21 @@ class UsageWriter:
 
     # ---- submitting (any thread; never touches the database) ----
 
-    def submit(self, event: dict | None, *, along: tuple[AlongWrite, Any] | None = None, urgent: bool = False) -> Future:
-        """Queue a usage event (UsageRecord columns, `created_at` aware) and what goes with it; the future is done once written.
+    def submit(self, event: dict | None, *, along: tuple[AlongWrite, Any] | None = None, urgent: bool = False) -> Future | None:
+        """Queue a usage event (UsageRecord columns, `created_at` aware) and what goes with it.
 
-        Raises ValueError at once for an event the ingest would refuse.
+        `urgent`: the caller waits for it to be written; the writer wakes at once and the
+        returned future is done once written (else None). Raises ValueError at once for an
+        event the ingest would refuse.
         """
         if event is not None:
             batch.check(event)
-        item = _Item(event, along)
+        item = _Item(event, along, Future() if urgent else None)
         with self._lock:
             self._pending.append(item)
             self._events_pending += event is not None
-        self._start()
+        if self._thread is None:
+            self._start()
         if urgent:
             self._wake.set()
         return item.written
@@ -171,13 +175,15 @@ class UsageWriter:
     def _put_back(self, items: list[_Item]) -> None:
         with self._lock:
             # In front, so they are written in the order they came; those a split already wrote stay done.
-            self._pending[:0] = [item for item in items if not item.written.done()]
+            self._pending[:0] = [item for item in items if not item.done]
 
     def _done(self, items: list[_Item]) -> None:
         with self._lock:
             self._events_pending -= sum(item.event is not None for item in items)
         for item in items:
-            item.written.set_result(None)
+            item.done = True
+            if item.written is not None:
+                item.written.set_result(None)
 
     def _write(self, items: list[_Item]) -> None:
         """Write `items` in one transaction. Raises on an outage (nothing written); bad data is set apart."""
@@ -200,7 +206,8 @@ class UsageWriter:
             self._write(items[middle:])
         elif items[0].along is not None:  # the usage alone, which is what was consumed
             log.error("dropped what goes with usage record %r, refused by the database: %s", items[0].event, error)
-            self._write([_Item(items[0].event, None, items[0].written)])
+            items[0].along = None
+            self._write(items)
         else:
             log.error("dropped usage record %r, refused by the database: %s", items[0].event, error)
             self._done(items)

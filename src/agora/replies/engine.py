@@ -68,7 +68,7 @@ class Reply:
         self.returned: list[dict[str, Any]] = []  # calls to the caller's tools, handed back
         self.notes: list[str] = []
         self.outcome: Outcome | None = None
-        self.stored: Future | None = None  # done once the usage (and what is kept with it) is written
+        self.stored: Future | None = None  # with `urgent`: done once the usage (and what is kept with it) is written
         self._task: asyncio.Task | None = None
         self._stopped_by: str | None = None  # "person" or "client"
         self._failure: ProviderError | None = None
