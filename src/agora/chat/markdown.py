@@ -3,11 +3,17 @@
 Two locks: markdown-it is told to treat raw HTML as text, and nh3 (the ammonia
 sanitizer) then keeps only an allow-list of tags, attributes and link schemes, in case
 a renderer bug or a plugin ever lets something through.
+
+Plain prose (no character or line start Markdown gives a meaning to) is written as
+paragraphs directly: the same HTML, for 2 us instead of the parser's and the sanitizer's
+90 (a 50-word reply, measured in-process); every finished reply is rendered, and 1,000
+ending together took 0.09 s of the worker before their `done` events could go out.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -47,7 +53,21 @@ _markdown = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).e
 _markdown.core.ruler.push("alignment_as_classes", _alignment_as_classes)
 
 
+# Characters that mean nothing to CommonMark here (no linkify, no typographer) and that neither
+# the renderer nor the sanitizer rewrites; and the line starts that make a list, a heading,
+# a code block or a rule of a line made only of them, and the spaces that make a line break.
+_NOT_PLAIN = re.compile(r"[^\w \n.,;:?!'\"%/@$€£°’‘“”«»–—…+=-]|_")
+_SPECIAL_LINE = re.compile(r"^(?: {4}| *[-+=]| *\d+[.)])|  +\n", re.M)
+
+
 def render(text: str) -> str:
+    if not _NOT_PLAIN.search(text) and not _SPECIAL_LINE.search(text):
+        return _paragraphs(text)
+    return parsed(text)
+
+
+def parsed(text: str) -> str:
+    """Through the parser and the sanitizer, whatever the text."""
     return nh3.clean(
         _markdown.render(text),
         tags=TAGS,
@@ -55,3 +75,16 @@ def render(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+
+
+def _paragraphs(text: str) -> str:
+    """Plain prose as CommonMark renders it: blank lines separate paragraphs, each line's outer spaces go."""
+    out, lines = [], []
+    for line in [*text.split("\n"), ""]:
+        line = line.strip(" ")
+        if line:
+            lines.append(line)
+        elif lines:
+            out.append("<p>" + "\n".join(lines) + "</p>\n")
+            lines = []
+    return "".join(out)
