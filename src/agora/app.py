@@ -186,6 +186,11 @@ def _add_operations(app: FastAPI) -> None:
         return JSONResponse({"status": "degraded", "database": "ok", "redis": "unreachable"})
 
 
+def _reason(error: dict) -> str:
+    # A validator's own message (agora.inputs.storable's, for one) without pydantic's "Value error, ".
+    return error["msg"].removeprefix("Value error, ")
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AgoraError)
     async def agora_error(request: Request, error: AgoraError) -> Response:
@@ -210,10 +215,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
-        body = {"code": "invalid_input", "message": f"{field or 'request'}: {first['msg']}", "field": field}
+        body = {"code": "invalid_input", "message": f"{field or 'request'}: {_reason(first)}", "field": field}
         if len(error.errors()) > 1:
             body["details"] = [
-                {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in error.errors()
+                {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": _reason(e)} for e in error.errors()
             ]
         return JSONResponse({"error": body}, status_code=422)
 

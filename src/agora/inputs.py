@@ -1,19 +1,57 @@
-"""What every edge accepts: JSON within limits.
+"""What every edge accepts: ids that fit the id columns, text both databases can store, JSON within limits.
 
 Malformed input must be refused where it enters, naming the field, before anything is
-written: the JSON parser is that check, shared by the JSON API, imports and /v1, so no
-endpoint has to remember it.
+written: these types and the JSON parser are that check, shared by the JSON API, the
+pages' forms, imports and /v1, so no endpoint has to remember it.
 """
 
 from __future__ import annotations
 
 import codecs
-from typing import Any
+import re
+from typing import Annotated, Any
 
 import jiter
+from pydantic import AfterValidator, Field
 
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
+
+# Ids are INTEGER columns: 32 bits on PostgreSQL (64 on SQLite). A larger number in a path
+# or a body would otherwise reach the database and fail there (OverflowError on SQLite,
+# "integer out of range" on PostgreSQL) instead of being refused.
+MAX_ID = 2**31 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""A row's id (or a version's number): positive, and small enough for its column."""
+
+
+def id_or_none(raw: object) -> int | None:
+    """An id as a form read by hand carries it: None unless it is ASCII digits within MAX_ID."""
+    text = str(raw or "")
+    # Checked before int(): "²".isdigit() is true, and int() of 5,000 digits raises.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)) and int(text) <= MAX_ID else None
+
+# NUL: PostgreSQL's text types cannot hold it (psycopg refuses the whole statement). Lone
+# surrogates (a JSON "\ud800" escape): not encodable as UTF-8, so neither database can store them.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    if _UNSTORABLE.search(value):
+        raise ValueError(_("must not contain NUL characters or unpaired surrogates"))
+    return value
+
+
+def refuse_unstorable(value: str, *, field: str) -> str:
+    """`storable` for text a service checks itself (a form read by hand, a field of an imported file)."""
+    if _UNSTORABLE.search(value):
+        raise InvalidInput(_("%(field)s must not contain NUL characters or unpaired surrogates.", field=field), field=field)
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable)]
+"""A string from a request that the databases can store (or look up) as given."""
 
 
 def parse_json(raw: bytes, *, field: str = "body") -> Any:

@@ -7,6 +7,7 @@ api_keys.scope_for_api_call), so a leaked key cannot entrench itself.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from agora.accounts import api_keys
 from agora.db import utcnow
 from agora.errors import AgoraError
+from agora.inputs import Id, Text
 from agora.web.deps import Db, Viewer
 from agora.web.templating import render
 
@@ -39,7 +41,7 @@ def api_keys_page(request: Request, db: Db, viewer: Viewer) -> Response:
 
 
 @router.post(PAGE)
-async def create_api_key(request: Request, db: Db, viewer: Viewer, name: str = Form(""), expires: str = Form("never")) -> Response:
+async def create_api_key(request: Request, db: Db, viewer: Viewer, name: Annotated[Text, Form()] = "", expires: Annotated[Text, Form()] = "never") -> Response:
     if viewer is None:
         return RedirectResponse(f"/login?next={PAGE}", status_code=303)
     form = await request.form()
@@ -58,7 +60,7 @@ async def create_api_key(request: Request, db: Db, viewer: Viewer, name: str = F
 
 
 @router.post(PAGE + "/{key_id}/revoke")
-def revoke_api_key(key_id: int, db: Db, viewer: Viewer) -> Response:
+def revoke_api_key(key_id: Id, db: Db, viewer: Viewer) -> Response:
     if viewer is None:
         return RedirectResponse(f"/login?next={PAGE}", status_code=303)
     with db.session() as session:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.accounts import cookies, service, sessions
 from agora.errors import AgoraError
+from agora.inputs import Text
 from agora.web.deps import AppSettings, Db, Viewer, client_ip, safe_next
 from agora.web.templating import render
 
@@ -18,7 +21,7 @@ def _redirect(target: str) -> RedirectResponse:
 
 
 @router.get("/signup")
-def signup_page(request: Request, viewer: Viewer, next: str = "/") -> Response:
+def signup_page(request: Request, viewer: Viewer, next: Text = "/") -> Response:
     if viewer:
         return _redirect(safe_next(next))
     return render(request, "accounts/signup.html", next=safe_next(next))
@@ -29,11 +32,11 @@ def signup(
     request: Request,
     db: Db,
     settings: AppSettings,
-    email: str = Form(""),
-    display_name: str = Form(""),
-    handle: str = Form(""),
-    password: str = Form(""),
-    next: str = Form("/"),
+    email: Annotated[Text, Form()] = "",
+    display_name: Annotated[Text, Form()] = "",
+    handle: Annotated[Text, Form()] = "",
+    password: Annotated[Text, Form()] = "",
+    next: Annotated[Text, Form()] = "/",
 ) -> Response:
     values = {"email": email, "display_name": display_name, "handle": handle}
     try:
@@ -58,7 +61,7 @@ def signup(
 
 
 @router.get("/login")
-def login_page(request: Request, viewer: Viewer, next: str = "/") -> Response:
+def login_page(request: Request, viewer: Viewer, next: Text = "/") -> Response:
     if viewer:
         return _redirect(safe_next(next))
     return render(request, "accounts/login.html", next=safe_next(next))
@@ -69,9 +72,9 @@ def login(
     request: Request,
     db: Db,
     settings: AppSettings,
-    email: str = Form(""),
-    password: str = Form(""),
-    next: str = Form("/"),
+    email: Annotated[Text, Form()] = "",
+    password: Annotated[Text, Form()] = "",
+    next: Annotated[Text, Form()] = "/",
 ) -> Response:
     try:
         with db.session() as session:
@@ -117,8 +120,8 @@ def change_password(
     request: Request,
     db: Db,
     viewer: Viewer,
-    current_password: str = Form(""),
-    new_password: str = Form(""),
+    current_password: Annotated[Text, Form()] = "",
+    new_password: Annotated[Text, Form()] = "",
 ) -> Response:
     if viewer is None:
         return _redirect("/login?next=/account")
@@ -136,7 +139,7 @@ def change_password(
 
 @router.post("/language")
 def switch_language(
-    request: Request, db: Db, viewer: Viewer, language: str = Form(""), next: str = Form("/")
+    request: Request, db: Db, viewer: Viewer, language: Annotated[Text, Form()] = "", next: Annotated[Text, Form()] = "/"
 ) -> Response:
     response = _redirect(safe_next(next))
     if language not in ("en", "fr"):

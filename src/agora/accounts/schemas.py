@@ -6,23 +6,25 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from agora.inputs import Text
+
 
 class SignupIn(BaseModel):
-    email: str
-    display_name: str
-    password: str
-    handle: str = ""
-    language: str | None = None
+    email: Text
+    display_name: Text
+    password: Text
+    handle: Text = ""
+    language: Text | None = None
 
 
 class LoginIn(BaseModel):
-    email: str
-    password: str
+    email: Text
+    password: Text
 
 
 class PasswordChangeIn(BaseModel):
-    current_password: str
-    new_password: str
+    current_password: Text
+    new_password: Text
 
 
 class UserOut(BaseModel):

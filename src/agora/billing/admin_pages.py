@@ -12,6 +12,7 @@ from agora.billing.models import Invoice
 from agora.db import utcnow
 from agora.errors import Forbidden, InvalidInput
 from agora.i18n import gettext as _
+from agora.inputs import Text
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -26,7 +27,7 @@ def _admin_only(user) -> None:
 
 
 @router.get("/invoices")
-def invoices_page(request: Request, db: Db, user: CurrentUser, status: str = "open") -> Response:
+def invoices_page(request: Request, db: Db, user: CurrentUser, status: Text = "open") -> Response:
     _admin_only(user)
     if status not in STATUSES:
         raise InvalidInput(_("Show invoices that are open, paid or void."), field="status")
@@ -40,7 +41,7 @@ def invoices_page(request: Request, db: Db, user: CurrentUser, status: str = "op
 
 
 @router.post("/invoices/{number}/paid")
-def mark_paid(number: str, db: Db, user: CurrentUser) -> Response:
+def mark_paid(number: Text, db: Db, user: CurrentUser) -> Response:
     """Record an offline payment (a transfer arrived); marking it twice changes nothing."""
     _admin_only(user)
     with db.session() as session:

@@ -8,6 +8,7 @@ from agora.billing import plans, views
 from agora.billing.schemas import PlanEdit, PlanOut, UsageOut
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
+from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.json_route import JsonRoute
 
@@ -22,7 +23,7 @@ def list_plans(db: Db):
 
 
 @router.patch("/plans/{code}", response_model=PlanOut)
-def edit_plan(code: str, body: PlanEdit, user: CurrentUser, db: Db):
+def edit_plan(code: Text, body: PlanEdit, user: CurrentUser, db: Db):
     """Admins only: change a plan's name, prices, minimum seats or entitlements (validated as a whole)."""
     if not user.is_admin:
         raise Forbidden(_("Only admins can change plans."))

@@ -15,6 +15,7 @@ from agora.accounts.models import Membership, Workspace
 from agora.billing import entitlements, idempotency, invoices, self_service, views
 from agora.errors import AgoraError, NotFound
 from agora.i18n import gettext as _
+from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
 
@@ -97,7 +98,7 @@ def billing_portal(request: Request, user: CurrentUser, db: Db, settings: AppSet
 
 
 @router.get("/billing/invoices/{number}")
-def invoice_page(request: Request, number: str, user: CurrentUser, db: Db) -> Response:
+def invoice_page(request: Request, number: Text, user: CurrentUser, db: Db) -> Response:
     """A printable invoice, for members of its workspace and Agora admins."""
     with db.session() as session:
         invoice = invoices.by_number(session, number)

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from agora.inputs import Text
+
 
 class PriceOut(BaseModel):
     amount: int  # minor units (cents)
@@ -24,7 +26,7 @@ class PlanOut(BaseModel):
 
 
 class PlanEdit(BaseModel):
-    name: str | None = None
+    name: Text | None = None
     prices: list[dict] | None = None
     entitlements: dict | None = None
     min_seats: int | None = None

@@ -12,6 +12,7 @@ from agora.billing import idempotency, payments, plans, self_service
 from agora.db import utcnow
 from agora.errors import Forbidden
 from agora.i18n import gettext as _
+from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["billing"], route_class=JsonRoute)
 
 
 class SubscribeIn(BaseModel):
-    plan: str
+    plan: Text
     seats: int = Field(1, ge=1, le=plans.MAX_SEATS, strict=True)
     interval: Literal["month", "year"] = "month"
 
@@ -75,7 +76,7 @@ def cancel(user: CurrentUser, db: Db, at_period_end: bool = True):
 
 
 @router.post("/admin/invoices/{number}/paid")
-def mark_paid(number: str, user: CurrentUser, db: Db) -> dict:
+def mark_paid(number: Text, user: CurrentUser, db: Db) -> dict:
     """Admins: record an offline payment (a transfer arrived). Marking it twice changes nothing."""
     if not user.is_admin:
         raise Forbidden(_("Only admins can mark invoices paid."))

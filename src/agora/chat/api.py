@@ -11,6 +11,7 @@ from agora.chat import access, service, sse, turns
 from agora.chat.deps import Replies, Replying, Stops
 from agora.chat.runtime import ReplyRun
 from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
+from agora.inputs import Text
 from agora.web.deps import CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
@@ -29,14 +30,14 @@ def create_conversation(body: ConversationIn, user: CurrentUser, db: Db):
 
 
 @router.get("/conversations", response_model=list[ConversationOut])
-def list_conversations(user: CurrentUser, db: Db, q: str = ""):
+def list_conversations(user: CurrentUser, db: Db, q: Text = ""):
     """Your conversations, newest activity first; `q` searches titles and messages."""
     with db.session() as session:
         return [_out(c) for c in service.recent(session, user, query=q)]
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationDetail)
-def get_conversation(conversation_id: str, user: CurrentUser, db: Db):
+def get_conversation(conversation_id: Text, user: CurrentUser, db: Db):
     with db.session() as session:
         conversation = service.owned(session, user, conversation_id)
         messages = [MessageOut.model_validate(m) for m in service.messages(session, conversation)]
@@ -44,7 +45,7 @@ def get_conversation(conversation_id: str, user: CurrentUser, db: Db):
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
-def rename_conversation(conversation_id: str, body: RenameIn, user: CurrentUser, db: Db):
+def rename_conversation(conversation_id: Text, body: RenameIn, user: CurrentUser, db: Db):
     with db.session() as session:
         conversation = service.owned(session, user, conversation_id, for_update=True)
         service.rename(session, conversation, body.title)
@@ -52,7 +53,7 @@ def rename_conversation(conversation_id: str, body: RenameIn, user: CurrentUser,
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
-async def delete_conversation(conversation_id: str, user: CurrentUser, db: Db, stops: Stops) -> Response:
+async def delete_conversation(conversation_id: Text, user: CurrentUser, db: Db, stops: Stops) -> Response:
     def delete() -> int | None:
         with db.session() as session:
             conversation = service.owned(session, user, conversation_id, for_update=True)
@@ -78,7 +79,7 @@ async def _reply(begin, db, replying: Replying):
 
 
 @router.post("/conversations/{conversation_id}/messages", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
-async def send_message(conversation_id: str, body: MessageIn, user: CurrentUser, db: Db, replying: Replies):
+async def send_message(conversation_id: Text, body: MessageIn, user: CurrentUser, db: Db, replying: Replies):
     """Send a message; the answer streams as `delta` events (and a `tool` event for each tool the GPT uses), then one `done` event with the stored reply's id, status and usage."""
     asker = replace(replying.asker, timezone=body.timezone)
 
@@ -90,7 +91,7 @@ async def send_message(conversation_id: str, body: MessageIn, user: CurrentUser,
 
 
 @router.post("/conversations/{conversation_id}/regenerate", response_class=Response)
-async def regenerate(conversation_id: str, user: CurrentUser, db: Db, replying: Replies):
+async def regenerate(conversation_id: Text, user: CurrentUser, db: Db, replying: Replies):
     """Replace the last reply with a new one, streamed like a message's."""
 
     def begin(session):
@@ -101,7 +102,7 @@ async def regenerate(conversation_id: str, user: CurrentUser, db: Db, replying: 
 
 
 @router.post("/conversations/{conversation_id}/edit", response_class=Response)
-async def edit_last(conversation_id: str, body: EditIn, user: CurrentUser, db: Db, replying: Replies):
+async def edit_last(conversation_id: Text, body: EditIn, user: CurrentUser, db: Db, replying: Replies):
     """Change your last message and get a new reply to it, streamed."""
     asker = replace(replying.asker, timezone=body.timezone)
 
@@ -113,7 +114,7 @@ async def edit_last(conversation_id: str, body: EditIn, user: CurrentUser, db: D
 
 
 @router.post("/conversations/{conversation_id}/stop")
-async def stop(conversation_id: str, user: CurrentUser, db: Db, stops: Stops) -> dict:
+async def stop(conversation_id: Text, user: CurrentUser, db: Db, stops: Stops) -> dict:
     """Stop the reply being written; its text so far is kept, marked `stopped`."""
 
     def flag() -> int | None:
@@ -127,7 +128,7 @@ async def stop(conversation_id: str, user: CurrentUser, db: Db, stops: Stops) ->
 
 
 @router.post("/conversations/{conversation_id}/share", response_model=ShareOut)
-def share(conversation_id: str, request: Request, user: CurrentUser, db: Db):
+def share(conversation_id: Text, request: Request, user: CurrentUser, db: Db):
     """Share a read-only snapshot of the conversation as it is now."""
     with db.session() as session:
         token = service.share(session, service.owned(session, user, conversation_id, for_update=True))
@@ -135,14 +136,14 @@ def share(conversation_id: str, request: Request, user: CurrentUser, db: Db):
 
 
 @router.delete("/conversations/{conversation_id}/share", status_code=204)
-def unshare(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+def unshare(conversation_id: Text, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         service.unshare(session, service.owned(session, user, conversation_id, for_update=True))
     return Response(status_code=204)
 
 
 @router.get("/mentions", response_model=list[MentionOut])
-def mentions(user: CurrentUser, db: Db, q: str = ""):
+def mentions(user: CurrentUser, db: Db, q: Text = ""):
     """GPTs you may @-mention in a conversation."""
     with db.session() as session:
         return [MentionOut(id=g.id, name=g.name) for g in access.mentionable(session, user, q)]

@@ -6,6 +6,7 @@ page reloads). chat.js streams replies through the JSON API instead.
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
 import anyio
@@ -17,6 +18,7 @@ from agora.chat.deps import Replies, Replying
 from agora.chat.runtime import run_reply
 from agora.chat.views import conversation_view
 from agora.errors import InvalidInput
+from agora.inputs import Text
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -28,7 +30,7 @@ def _back(conversation_id: str) -> RedirectResponse:
 
 
 @router.post("/chat/new")
-def new_chat(user: CurrentUser, db: Db, gpt_id: str = Form(...), starter: str = Form("")) -> Response:
+def new_chat(user: CurrentUser, db: Db, gpt_id: Annotated[Text, Form()], starter: Annotated[Text, Form()] = "") -> Response:
     """From a GPT page: open a conversation; a starter is placed in the composer (and sent by chat.js)."""
     with db.session() as session:
         conversation = service.start(session, user=user, gpt_id=gpt_id)
@@ -37,14 +39,14 @@ def new_chat(user: CurrentUser, db: Db, gpt_id: str = Form(...), starter: str = 
 
 
 @router.get("/c")
-def conversations_page(request: Request, user: CurrentUser, db: Db, q: str = "") -> Response:
+def conversations_page(request: Request, user: CurrentUser, db: Db, q: Text = "") -> Response:
     with db.session() as session:
         recent = service.recent(session, user, query=q)
     return render(request, "chat/list.html", recent=recent, chat_q=q)
 
 
 @router.get("/c/{conversation_id}")
-def conversation_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, draft: str = "") -> Response:
+def conversation_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, draft: Text = "") -> Response:
     with db.session() as session:
         view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
         recent = service.recent(session, user, limit=30)
@@ -73,7 +75,7 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
 
 
 @router.post("/c/{conversation_id}")
-async def send_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, replying: Replies, content: str = Form(""), mention: str = Form("")) -> Response:
+async def send_from_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, replying: Replies, content: Annotated[Text, Form()] = "", mention: Annotated[Text, Form()] = "") -> Response:
     def begin(session, conversation):
         return turns.begin_send(session, replying.asker, conversation=conversation, content=content, mention=mention or None)
 
@@ -81,7 +83,7 @@ async def send_from_page(request: Request, conversation_id: str, user: CurrentUs
 
 
 @router.post("/c/{conversation_id}/regenerate")
-async def regenerate_from_page(request: Request, conversation_id: str, user: CurrentUser, db: Db, replying: Replies) -> Response:
+async def regenerate_from_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, replying: Replies) -> Response:
     def begin(session, conversation):
         return turns.begin_regenerate(session, replying.asker, conversation=conversation)
 
@@ -89,14 +91,14 @@ async def regenerate_from_page(request: Request, conversation_id: str, user: Cur
 
 
 @router.post("/c/{conversation_id}/rename")
-def rename_from_page(conversation_id: str, user: CurrentUser, db: Db, title: str = Form("")) -> Response:
+def rename_from_page(conversation_id: Text, user: CurrentUser, db: Db, title: Annotated[Text, Form()] = "") -> Response:
     with db.session() as session:
         service.rename(session, service.owned(session, user, conversation_id, for_update=True), title)
     return _back(conversation_id)
 
 
 @router.post("/c/{conversation_id}/delete")
-def delete_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+def delete_from_page(conversation_id: Text, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         conversation = service.owned(session, user, conversation_id, for_update=True)
         turns.request_stop(session, conversation)
@@ -105,21 +107,21 @@ def delete_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Respons
 
 
 @router.post("/c/{conversation_id}/share")
-def share_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+def share_from_page(conversation_id: Text, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         service.share(session, service.owned(session, user, conversation_id, for_update=True))
     return _back(conversation_id)
 
 
 @router.post("/c/{conversation_id}/unshare")
-def unshare_from_page(conversation_id: str, user: CurrentUser, db: Db) -> Response:
+def unshare_from_page(conversation_id: Text, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         service.unshare(session, service.owned(session, user, conversation_id, for_update=True))
     return _back(conversation_id)
 
 
 @router.get("/s/{token}", name="shared_conversation")
-def shared_conversation(request: Request, token: str, db: Db) -> Response:
+def shared_conversation(request: Request, token: Text, db: Db) -> Response:
     with db.session() as session:
         conversation, messages = service.shared(session, token)
         view = conversation_view(session, conversation, request.state.language, messages=messages)

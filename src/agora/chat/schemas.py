@@ -6,22 +6,23 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agora.inputs import Text
 from agora.replies.request import Timezone
 
 
 class ConversationIn(BaseModel):
-    gpt_id: str = Field(max_length=40)
+    gpt_id: Text = Field(max_length=40)
 
 
 class MessageIn(BaseModel):
-    content: str
+    content: Text
     # Another GPT to answer this one message (the composer's @-mention).
-    mention: str | None = Field(None, max_length=40)
+    mention: Text | None = Field(None, max_length=40)
     timezone: Timezone = "UTC"  # the sender's, for the GPT's tools that tell the time
 
 
 class EditIn(BaseModel):
-    content: str
+    content: Text
     timezone: Timezone = "UTC"
 
 
@@ -32,7 +33,7 @@ class ToolUseOut(BaseModel):
 
 
 class RenameIn(BaseModel):
-    title: str
+    title: Text
 
 
 class MessageOut(BaseModel):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import Membership, User
 from agora.errors import Forbidden, NotFound
 from agora.gpts.content import GptContent
+from agora.gpts.ids import is_gpt_id
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 
@@ -82,6 +83,8 @@ def find(session: Session, gpt_id: str, viewer: User | None, action: Action = "v
     404 when the viewer cannot even see it, so nobody learns that a private GPT exists;
     403 when they can see it but the action (editing) is not theirs.
     """
+    if not is_gpt_id(gpt_id):  # not one Agora could have made (a NUL would fail PostgreSQL's lookup)
+        raise not_found(gpt_id)
     gpt = session.scalar(select(Gpt).where(Gpt.id == gpt_id, allowed(viewer, action)))
     if gpt is not None:
         return gpt
@@ -97,7 +100,7 @@ def usable(viewer: User) -> ColumnElement[bool]:
 
 def find_usable(session: Session, gpt_id: str, viewer: User, *, field: str = "gpt_id") -> Gpt:
     """The published GPT, if the viewer may chat with it; NotFound (naming `field`) otherwise."""
-    gpt = session.scalar(select(Gpt).where(Gpt.id == gpt_id, usable(viewer)))
+    gpt = session.scalar(select(Gpt).where(Gpt.id == gpt_id, usable(viewer))) if is_gpt_id(gpt_id) else None
     if gpt is None:
         raise NotFound(_("You cannot chat with GPT %(id)s: it does not exist or is not shared with you.", id=gpt_id), field=field)
     return gpt

@@ -30,6 +30,7 @@ from agora.gpts.schemas import (
     VersionOut,
 )
 from agora.gpts.validation import parse_content
+from agora.inputs import Id, Text
 from agora.web.body_limit import accepts_bodies_up_to
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
 from agora.web.json_route import JsonRoute
@@ -66,7 +67,7 @@ def create(body: GptCreateIn, request: Request, user: CurrentUser, db: Db, setti
 
 
 @router.get("/gpts/{gpt_id}", response_model=GptOut)
-def read(gpt_id: str, viewer: Viewer, db: Db):
+def read(gpt_id: Text, viewer: Viewer, db: Db):
     """The live version for anyone it is shared with; editors also get the draft."""
     with db.session() as session:
         gpt = access.find(session, gpt_id, viewer)
@@ -74,7 +75,7 @@ def read(gpt_id: str, viewer: Viewer, db: Db):
 
 
 @router.patch("/gpts/{gpt_id}", response_model=GptOut)
-def edit(gpt_id: str, body: GptPatchIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):  # type: ignore[valid-type]
+def edit(gpt_id: Text, body: GptPatchIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):  # type: ignore[valid-type]
     """Change the draft (only the fields sent) and the sharing settings."""
     fields, visibility, allow_forks = _split(body)
     with db.session() as session:
@@ -87,7 +88,7 @@ def edit(gpt_id: str, body: GptPatchIn, request: Request, user: CurrentUser, db:
 
 
 @router.delete("/gpts/{gpt_id}", status_code=204)
-def delete(gpt_id: str, user: CurrentUser, db: Db) -> Response:
+def delete(gpt_id: Text, user: CurrentUser, db: Db) -> Response:
     """Remove the GPT everywhere; conversations with it stay readable."""
     with db.session() as session:
         service.delete_gpt(session, access.find(session, gpt_id, user, "edit"))
@@ -95,7 +96,7 @@ def delete(gpt_id: str, user: CurrentUser, db: Db) -> Response:
 
 
 @router.post("/gpts/{gpt_id}/publish", response_model=VersionNumberOut)
-def publish(gpt_id: str, body: PublishIn, user: CurrentUser, db: Db, settings: AppSettings):
+def publish(gpt_id: Text, body: PublishIn, user: CurrentUser, db: Db, settings: AppSettings):
     """Freeze the draft as the next version, which goes live."""
     with db.session() as session:
         gpt = access.find(session, gpt_id, user, "edit")
@@ -105,7 +106,7 @@ def publish(gpt_id: str, body: PublishIn, user: CurrentUser, db: Db, settings: A
 
 
 @router.get("/gpts/{gpt_id}/versions", response_model=list[VersionOut])
-def versions(gpt_id: str, user: CurrentUser, db: Db):
+def versions(gpt_id: Text, user: CurrentUser, db: Db):
     """Published versions, newest first (editors only: old versions hold the instructions)."""
     with db.session() as session:
         rows = history.versions(session, access.find(session, gpt_id, user, "edit"))
@@ -116,7 +117,7 @@ def versions(gpt_id: str, user: CurrentUser, db: Db):
 
 
 @router.get("/gpts/{gpt_id}/diff", response_model=list[ChangeOut])
-def diff(gpt_id: str, user: CurrentUser, db: Db, before: int, after: int):
+def diff(gpt_id: Text, user: CurrentUser, db: Db, before: Id, after: Id):
     """Field-by-field changes from version `before` to version `after`."""
     from agora.gpts.content import GptContent
 
@@ -128,7 +129,7 @@ def diff(gpt_id: str, user: CurrentUser, db: Db, before: int, after: int):
 
 
 @router.post("/gpts/{gpt_id}/rollback", response_model=VersionNumberOut)
-def rollback(gpt_id: str, body: RollbackIn, user: CurrentUser, db: Db, settings: AppSettings):
+def rollback(gpt_id: Text, body: RollbackIn, user: CurrentUser, db: Db, settings: AppSettings):
     """Publish an old version's content again as a new version."""
     with db.session() as session:
         gpt = access.find(session, gpt_id, user, "edit")
@@ -138,7 +139,7 @@ def rollback(gpt_id: str, body: RollbackIn, user: CurrentUser, db: Db, settings:
 
 
 @router.post("/gpts/{gpt_id}/fork", status_code=201, response_model=CreatedOut)
-def fork(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings):
+def fork(gpt_id: Text, user: CurrentUser, db: Db, settings: AppSettings):
     """A private copy to build on, when the builder allows forks; it credits the source."""
     with db.session() as session:
         source = access.find(session, gpt_id, user)
@@ -149,7 +150,7 @@ def fork(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings):
 
 @router.post("/gpts/{gpt_id}/avatar", response_model=AvatarOut)
 @accepts_bodies_up_to(avatars.MAX_REQUEST_BYTES)
-def upload_avatar(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings, file: UploadFile = File(...)):
+def upload_avatar(gpt_id: Text, user: CurrentUser, db: Db, settings: AppSettings, file: UploadFile = File(...)):
     """Upload a PNG, JPEG or WebP picture (at most 2 MB) as the draft's avatar."""
     data = file.file.read(avatars.MAX_BYTES + 1)  # one byte more is enough to know it is too big
     with db.session() as session:
@@ -160,7 +161,7 @@ def upload_avatar(gpt_id: str, user: CurrentUser, db: Db, settings: AppSettings,
 
 
 @router.get("/gpts/{gpt_id}/export")
-def export(gpt_id: str, viewer: Viewer, db: Db, settings: AppSettings) -> JSONResponse:
+def export(gpt_id: Text, viewer: Viewer, db: Db, settings: AppSettings) -> JSONResponse:
     """The GPT as an `agora.gpt` document (docs/gpt-format.md), as a file download."""
     with db.session() as session:
         gpt = access.find(session, gpt_id, viewer)

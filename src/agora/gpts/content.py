@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from agora.inputs import Text
+
 LANGUAGES = ("en", "fr")
 MAX_NAME = 60
 MAX_DESCRIPTION = 300
@@ -28,8 +30,8 @@ Visibility = Literal["private", "link", "workspace", "public"]
 VISIBILITIES: tuple[str, ...] = ("private", "link", "workspace", "public")
 
 
-Starter = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_STARTER)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TAG)]
+Starter = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=MAX_STARTER)]
+Tag = Annotated[Text, StringConstraints(strip_whitespace=True, max_length=MAX_TAG)]
 
 
 def is_emoji_avatar(avatar: str) -> bool:
@@ -44,10 +46,10 @@ class Strict(BaseModel):
 class LocalizedText(Strict):
     """A translation of the user-facing texts; empty fields fall back to the main text."""
 
-    name: str = Field("", max_length=MAX_NAME)
-    description: str = Field("", max_length=MAX_DESCRIPTION)
-    instructions: str = Field("", max_length=MAX_INSTRUCTIONS)
-    welcome_message: str = Field("", max_length=MAX_WELCOME)
+    name: Text = Field("", max_length=MAX_NAME)
+    description: Text = Field("", max_length=MAX_DESCRIPTION)
+    instructions: Text = Field("", max_length=MAX_INSTRUCTIONS)
+    welcome_message: Text = Field("", max_length=MAX_WELCOME)
     starters: list[Starter] = Field(default_factory=list, max_length=MAX_STARTERS)
 
     @field_validator("starters")
@@ -66,20 +68,20 @@ class Capabilities(Strict):
 
 
 class GptContent(Strict):
-    name: str = Field(min_length=1, max_length=MAX_NAME)
-    description: str = Field("", max_length=MAX_DESCRIPTION)
-    instructions: str = Field("", max_length=MAX_INSTRUCTIONS)
-    welcome_message: str = Field("", max_length=MAX_WELCOME)
+    name: Text = Field(min_length=1, max_length=MAX_NAME)
+    description: Text = Field("", max_length=MAX_DESCRIPTION)
+    instructions: Text = Field("", max_length=MAX_INSTRUCTIONS)
+    welcome_message: Text = Field("", max_length=MAX_WELCOME)
     starters: list[Starter] = Field(default_factory=list, max_length=MAX_STARTERS)
     # An emoji, or the path of an uploaded picture (see agora.gpts.avatars).
-    avatar: str = Field("🤖", max_length=200)
-    category: str = Field("productivity", max_length=40)
+    avatar: Text = Field("🤖", max_length=200)
+    category: Text = Field("productivity", max_length=40)
     tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS)
     # The language the main texts are written in; other languages live in `localized`.
     language: Literal["en", "fr"] = "en"
     localized: dict[Literal["en", "fr"], LocalizedText] = Field(default_factory=dict)
     capabilities: Capabilities = Field(default_factory=Capabilities)
-    model: str | None = Field(None, max_length=100)
+    model: Text | None = Field(None, max_length=100)
     temperature: float = Field(1.0, ge=0, le=2)
     top_p: float = Field(1.0, ge=0, le=1)
     hide_instructions: bool = False

@@ -22,10 +22,11 @@ from agora.errors import InvalidInput
 from agora.gpts import avatars, formats, service
 from agora.gpts.content import UPLOADED_AVATAR, VISIBILITIES, GptContent
 from agora.gpts.export import FORMAT, FORMAT_VERSION
+from agora.gpts.ids import is_gpt_id
 from agora.gpts.models import Gpt
 from agora.gpts.validation import invalid, parse_content
 from agora.i18n import gettext as _
-from agora.inputs import parse_json
+from agora.inputs import parse_json, refuse_unstorable
 from agora.store.models import Category
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
@@ -123,9 +124,10 @@ def _agora(data: dict) -> Parsed:
         if not isinstance(version, dict):
             raise InvalidInput(_("%(field)s must be a JSON object.", field=f"/gpt/versions/{i}"), field=f"/gpt/versions/{i}")
         note = version.get("note") or ""
+        field_ = f"/gpt/versions/{i}/note"
         if not isinstance(note, str) or len(note) > service.MAX_NOTE:
-            field_ = f"/gpt/versions/{i}/note"
             raise InvalidInput(_("%(field)s is too long: at most %(max)d characters.", field=field_, max=service.MAX_NOTE), field=field_)
+        refuse_unstorable(note, field=field_)
         versions.append((_content(version.get("content"), f"/gpt/versions/{i}/content"), note))
     draft_data = gpt.get("draft")
     if draft_data is None and not versions:
@@ -138,7 +140,7 @@ def _agora(data: dict) -> Parsed:
     if visibility not in VISIBILITIES:
         raise InvalidInput(_("%(field)s must be one of: %(allowed)s.", field="/gpt/visibility", allowed=", ".join(VISIBILITIES)), field="/gpt/visibility")
     images = {key: _picture(value, f"/gpt/avatar_images/{key.replace('/', '~1')}") for key, value in (gpt.get("avatar_images") or {}).items()}
-    forked_from = gpt.get("forked_from") if isinstance(gpt.get("forked_from"), str) else None
+    forked_from = gpt.get("forked_from") if isinstance(gpt.get("forked_from"), str) and is_gpt_id(gpt["forked_from"]) else None
     categories = {content.category: f"/gpt/versions/{i}/content/category" for i, (content, _note) in enumerate(versions)}
     if draft_data is not None:
         categories.setdefault(draft.category, "/gpt/draft/category")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from agora.chat import sse
 from agora.chat.deps import ChatProvider, Usage
 from agora.gpts import preview
+from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.json_route import JsonRoute
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/gpts", tags=["gpts"], route_class=JsonRoute)
 
 
 @router.post("/{gpt_id}/preview", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
-async def preview_draft(gpt_id: str, body: preview.PreviewIn, request: Request, db: Db, user: CurrentUser, provider: ChatProvider, settings: AppSettings,
+async def preview_draft(gpt_id: Text, body: preview.PreviewIn, request: Request, db: Db, user: CurrentUser, provider: ChatProvider, settings: AppSettings,
                         usage: Usage):
     """Editors try the saved draft: `text/event-stream` of `delta` events (and `tool` events), then one `done`."""
     usage.ensure_room()

@@ -18,6 +18,7 @@ from agora.gpts.models import Gpt
 from agora.gpts.offered import offered_models
 from agora.gpts.validation import parse_content
 from agora.i18n import gettext as _
+from agora.inputs import Id, Text, id_or_none
 from agora.store import service as store
 from agora.web.body_limit import accepts_bodies_up_to
 from agora.web.deps import AppSettings, Db, Viewer
@@ -80,7 +81,7 @@ async def import_page(request: Request, db: Db, viewer: Viewer, settings: AppSet
 
 
 @router.get("/gpts/{gpt_id}/edit")
-def edit_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response:
+def edit_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/edit")
     with db.session() as session:
@@ -91,7 +92,7 @@ def edit_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response
 
 @router.post("/gpts/{gpt_id}/edit")
 @accepts_bodies_up_to(avatars.MAX_REQUEST_BYTES)  # the editor's form may carry a picture
-async def save(request: Request, gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
+async def save(request: Request, gpt_id: Text, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/edit")
     return await _save(request, db, viewer, settings, gpt_id)
@@ -136,7 +137,7 @@ async def _save(request: Request, db: Db, viewer: User, settings: AppSettings, g
 
 
 @router.get("/gpts/{gpt_id}/versions")
-def versions_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Response:
+def versions_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/versions")
     with db.session() as session:
@@ -146,7 +147,7 @@ def versions_page(request: Request, gpt_id: str, db: Db, viewer: Viewer) -> Resp
 
 
 @router.get("/gpts/{gpt_id}/diff")
-def diff_page(request: Request, gpt_id: str, db: Db, viewer: Viewer, before: int = 0, after: int = 0) -> Response:
+def diff_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer, before: Id = 0, after: Id = 0) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/versions")
     with db.session() as session:
@@ -157,14 +158,10 @@ def diff_page(request: Request, gpt_id: str, db: Db, viewer: Viewer, before: int
 
 
 @router.post("/gpts/{gpt_id}/rollback")
-async def rollback(request: Request, gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
+async def rollback(request: Request, gpt_id: Text, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login(f"/gpts/{gpt_id}/versions")
-    form = await request.form()
-    try:
-        number = int(str(form.get("version") or ""))
-    except ValueError:
-        number = 0
+    number = id_or_none((await request.form()).get("version")) or 0  # no version 0: refused by the service
     with db.session() as session:
         gpt = access.find(session, gpt_id, viewer, "edit")
         plan_rules.before_change(session, viewer, settings, gpt, visibility=None, publishing=True)
@@ -173,7 +170,7 @@ async def rollback(request: Request, gpt_id: str, db: Db, viewer: Viewer, settin
 
 
 @router.post("/gpts/{gpt_id}/fork")
-def fork(gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
+def fork(gpt_id: Text, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     if viewer is None:
         return _login(f"/g/{gpt_id}")
     with db.session() as session:
@@ -184,7 +181,7 @@ def fork(gpt_id: str, db: Db, viewer: Viewer, settings: AppSettings) -> Response
 
 
 @router.post("/gpts/{gpt_id}/delete")
-def delete(gpt_id: str, db: Db, viewer: Viewer) -> Response:
+def delete(gpt_id: Text, db: Db, viewer: Viewer) -> Response:
     if viewer is None:
         return _login("/gpts/mine")
     with db.session() as session:
@@ -193,7 +190,7 @@ def delete(gpt_id: str, db: Db, viewer: Viewer) -> Response:
 
 
 @router.get("/uploads/avatars/{name}")
-def avatar_file(name: str, settings: AppSettings) -> Response:
+def avatar_file(name: Text, settings: AppSettings) -> Response:
     path = avatars.path_for(settings.home, name)
     if path is None:
         raise NotFound(_("There is no such picture."))
@@ -225,8 +222,7 @@ def _editor(request: Request, db: Db, gpt: Gpt | None, values: dict, *, viewer: 
 
 def _workspace_choice(form) -> int | None:
     """The workspace picked on the new-GPT page; the service checks the builder belongs to it."""
-    raw = str(form.get("workspace_id") or "")
-    return int(raw) if raw.isdigit() else None
+    return id_or_none(form.get("workspace_id"))
 
 
 def _workspace_choices(session, gpt: Gpt | None, viewer: User | None, chosen: int | None) -> list[dict]:

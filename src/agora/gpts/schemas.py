@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from agora.gpts.content import GptContent, Visibility
+from agora.inputs import Id, Text
 
 
 def _loose(name: str, *, required: tuple[str, ...] = ()) -> type[BaseModel]:
@@ -25,7 +26,7 @@ def _loose(name: str, *, required: tuple[str, ...] = ()) -> type[BaseModel]:
 GptCreateIn = create_model(  # type: ignore[call-overload]
     "GptCreateIn",
     __base__=_loose("GptCreateBase", required=("name",)),
-    workspace_id=(int | None, Field(None, description="The workspace it belongs to (one you are a member of); "
+    workspace_id=(Id | None, Field(None, description="The workspace it belongs to (one you are a member of); "
                                                         "by default the one you work in")),
 )
 GptPatchIn = _loose("GptPatchIn")
@@ -37,13 +38,13 @@ class CreatedOut(BaseModel):
 
 class PublishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    note: str = ""
+    note: Text = ""
 
 
 class RollbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int
-    note: str = ""
+    version: Id
+    note: Text = ""
 
 
 class VersionNumberOut(BaseModel):

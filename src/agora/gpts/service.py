@@ -24,6 +24,7 @@ from agora.gpts.ids import new_gpt_id
 from agora.gpts.models import Gpt, GptVersion
 from agora.gpts.validation import parse_content
 from agora.i18n import gettext as _
+from agora.inputs import refuse_unstorable
 from agora.store import listings
 from agora.store.models import Category
 from agora.text import fold
@@ -104,6 +105,7 @@ def publish(session: Session, gpt: Gpt, *, author: User, note: str = "") -> GptV
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise InvalidInput(_("The change note is too long: at most %(max)d characters.", max=MAX_NOTE), field="note")
+    refuse_unstorable(note, field="note")  # the editor page's form reaches here unchecked
     _category_id(session, GptContent.model_validate(gpt.draft).category)  # refuse before writing
     number = _last_number(session, gpt) + 1
     version = GptVersion(gpt_id=gpt.id, number=number, content=gpt.draft, note=note, author_id=author.id)

@@ -56,4 +56,4 @@ def _message(detail: dict, field: str) -> str:
         return _("%(field)s is not a field Agora knows.", field=field)
     if field.endswith("avatar"):
         return _("%(field)s: use an emoji (at most %(max)d characters) or upload a picture.", field=field, max=MAX_EMOJI)
-    return _("%(field)s is not valid: %(reason)s", field=field, reason=detail["msg"])
+    return _("%(field)s is not valid: %(reason)s", field=field, reason=detail["msg"].removeprefix("Value error, "))

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from agora.errors import AgoraError, Forbidden, InvalidInput
 from agora.i18n import gettext as _
+from agora.inputs import Id, Text
 from agora.providers import catalog, configs, encryption, overview, registry
 from agora.providers.models import ProviderConfig
 from agora.providers.probe import ProbeResult, probe, probe_installed
@@ -24,8 +25,8 @@ def _admin_only(user) -> None:
 
 
 def _form(
-    name: str = Form(""), kind: str = Form("openai"), base_url: str = Form(""), api_key: str = Form(""), clear_key: str = Form(""),
-    models: str = Form(""), context_tokens: str = Form("8192"), timeout_seconds: str = Form("30"), enabled: str = Form(""),
+    name: Annotated[Text, Form()] = "", kind: Annotated[Text, Form()] = "openai", base_url: Annotated[Text, Form()] = "", api_key: Annotated[Text, Form()] = "", clear_key: Annotated[Text, Form()] = "",
+    models: Annotated[Text, Form()] = "", context_tokens: Annotated[Text, Form()] = "8192", timeout_seconds: Annotated[Text, Form()] = "30", enabled: Annotated[Text, Form()] = "",
 ) -> configs.ProviderForm:
     return configs.ProviderForm(name=name, kind=kind, base_url=base_url, api_key=api_key, clear_key=bool(clear_key),
                                 models=models, context_tokens=context_tokens, timeout_seconds=timeout_seconds, enabled=bool(enabled))
@@ -74,7 +75,7 @@ def new_provider_page(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/default")
-def choose_default(request: Request, db: Db, user: CurrentUser, default_model: str = Form("")) -> Response:
+def choose_default(request: Request, db: Db, user: CurrentUser, default_model: Annotated[Text, Form()] = "") -> Response:
     _admin_only(user)
     offered = [m for source in catalog.of_app(request.app.state).sources() for m in source.models]
     try:
@@ -86,7 +87,7 @@ def choose_default(request: Request, db: Db, user: CurrentUser, default_model: s
 
 
 @router.post("")
-def create_provider(request: Request, db: Db, user: CurrentUser, form: Submitted, action: str = Form("save")) -> Response:
+def create_provider(request: Request, db: Db, user: CurrentUser, form: Submitted, action: Annotated[Text, Form()] = "save") -> Response:
     _admin_only(user)
     try:
         if action == "test":
@@ -99,7 +100,7 @@ def create_provider(request: Request, db: Db, user: CurrentUser, form: Submitted
 
 
 @router.get("/{provider_id}")
-def edit_provider_page(request: Request, provider_id: int, db: Db, user: CurrentUser) -> Response:
+def edit_provider_page(request: Request, provider_id: Id, db: Db, user: CurrentUser) -> Response:
     _admin_only(user)
     with db.session() as session:
         row = configs.get(session, provider_id)
@@ -107,7 +108,7 @@ def edit_provider_page(request: Request, provider_id: int, db: Db, user: Current
 
 
 @router.post("/{provider_id}")
-def change_provider(request: Request, provider_id: int, db: Db, user: CurrentUser, form: Submitted, action: str = Form("save")) -> Response:
+def change_provider(request: Request, provider_id: Id, db: Db, user: CurrentUser, form: Submitted, action: Annotated[Text, Form()] = "save") -> Response:
     _admin_only(user)
     secret_key = request.app.state.secret_key
     with db.session() as session:

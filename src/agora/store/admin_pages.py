@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.errors import AgoraError, Forbidden
 from agora.i18n import gettext as _
+from agora.inputs import Id, Text
 from agora.store import category_admin, featured, front
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
@@ -32,7 +35,7 @@ def categories_page(request: Request, db: Db, user: CurrentUser) -> Response:
 
 
 @router.post("/categories")
-def create_category(request: Request, db: Db, user: CurrentUser, name_en: str = Form(""), name_fr: str = Form("")) -> Response:
+def create_category(request: Request, db: Db, user: CurrentUser, name_en: Annotated[Text, Form()] = "", name_fr: Annotated[Text, Form()] = "") -> Response:
     try:
         with db.session() as session:
             category_admin.create(session, user, name_en=name_en, name_fr=name_fr)
@@ -47,8 +50,8 @@ def create_category(request: Request, db: Db, user: CurrentUser, name_en: str = 
 
 @router.post("/categories/{category_id}")
 def change_category(
-    request: Request, category_id: int, db: Db, user: CurrentUser,
-    action: str = Form(""), name_en: str = Form(""), name_fr: str = Form(""),
+    request: Request, category_id: Id, db: Db, user: CurrentUser,
+    action: Annotated[Text, Form()] = "", name_en: Annotated[Text, Form()] = "", name_fr: Annotated[Text, Form()] = "",
 ) -> Response:
     with db.session() as session:
         if action == "rename":
@@ -62,7 +65,7 @@ def change_category(
 
 
 @router.get("/featured")
-def featured_page(request: Request, db: Db, user: CurrentUser, week: str = "") -> Response:
+def featured_page(request: Request, db: Db, user: CurrentUser, week: Text = "") -> Response:
     _admin_only(user)
     year, number = featured.parse_week(week) if week else featured.current_week()
     with db.session() as session:
@@ -72,7 +75,7 @@ def featured_page(request: Request, db: Db, user: CurrentUser, week: str = "") -
 
 @router.post("/featured")
 def change_featured(
-    request: Request, db: Db, user: CurrentUser, week: str = Form(""), gpt_id: str = Form(""), action: str = Form("pick")
+    request: Request, db: Db, user: CurrentUser, week: Annotated[Text, Form()] = "", gpt_id: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "pick"
 ) -> Response:
     year, number = featured.parse_week(week)
     gpt_id = gpt_id.strip().rsplit("/", 1)[-1]  # accept a pasted /g/... link too

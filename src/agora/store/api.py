@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
+from agora.inputs import Text
 from agora.store import browse
 from agora.store import search as store_search
 from agora.store import service
@@ -44,10 +45,10 @@ def search(
     request: Request,
     db: Db,
     q: Annotated[str, Query(max_length=200, description="Words to find; accents and case are ignored.")] = "",
-    lang: Annotated[str | None, Query(description="Only GPTs available in this language (en or fr).")] = None,
-    category: Annotated[str | None, Query(description="A category slug.")] = None,
-    sort: Annotated[str, Query(description="relevance, trending, top_rated, most_used or newest.")] = "relevance",
-    cursor: Annotated[str | None, Query(description="next_cursor from the previous page.")] = None,
+    lang: Annotated[Text | None, Query(description="Only GPTs available in this language (en or fr).")] = None,
+    category: Annotated[Text | None, Query(description="A category slug.")] = None,
+    sort: Annotated[Text, Query(description="relevance, trending, top_rated, most_used or newest.")] = "relevance",
+    cursor: Annotated[Text | None, Query(description="next_cursor from the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ):
     """Search public GPTs by name, description, tags and builder, in English and French."""

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from agora.errors import AgoraError
+from agora.inputs import Text
 from agora.store import browse, builders, featured, front
 from agora.store import search as store_search
 from agora.store import service
@@ -41,7 +42,7 @@ def store_front(request: Request, db: Db, viewer: Viewer) -> Response:
 
 
 @router.get("/store/featured/{week}")
-def featured_week(request: Request, week: str, db: Db, viewer: Viewer) -> Response:
+def featured_week(request: Request, week: Text, db: Db, viewer: Viewer) -> Response:
     try:
         year, number = featured.parse_week(week)
     except AgoraError:
@@ -60,7 +61,7 @@ def featured_week(request: Request, week: str, db: Db, viewer: Viewer) -> Respon
 
 @router.get("/store/{slug}")
 def category_page(
-    request: Request, slug: str, db: Db, viewer: Viewer, sort: str = "trending", lang: str = "", cursor: str | None = None
+    request: Request, slug: Text, db: Db, viewer: Viewer, sort: Text = "trending", lang: Text = "", cursor: Text | None = None
 ) -> Response:
     with db.session() as session:
         category = service.category_by_slug(session, slug)
@@ -80,7 +81,7 @@ def category_page(
 
 
 @router.get("/search")
-def search_page(request: Request, db: Db, viewer: Viewer, q: str = "", cursor: str | None = None) -> Response:
+def search_page(request: Request, db: Db, viewer: Viewer, q: str = "", cursor: Text | None = None) -> Response:
     with db.session() as session:
         try:
             results = store_search.search(session, q[:200], cursor=cursor)
@@ -91,7 +92,7 @@ def search_page(request: Request, db: Db, viewer: Viewer, q: str = "", cursor: s
 
 
 @router.get("/builders/{handle}")
-def builder_page(request: Request, handle: str, db: Db, viewer: Viewer) -> Response:
+def builder_page(request: Request, handle: Text, db: Db, viewer: Viewer) -> Response:
     with db.session() as session:
         try:
             profile = builders.profile(session, handle)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from agora.errors import AgoraError
+from agora.inputs import Id, Text
 from agora.store import builders
 from agora.store.models import BuilderDomain
 from agora.web.deps import AppSettings, CurrentUser, Db
@@ -28,7 +31,7 @@ def profile_page(request: Request, db: Db, user: CurrentUser) -> Response:
 
 
 @router.post("")
-def save_profile(request: Request, db: Db, user: CurrentUser, bio: str = Form(""), website: str = Form("")) -> Response:
+def save_profile(request: Request, db: Db, user: CurrentUser, bio: Annotated[Text, Form()] = "", website: Annotated[Text, Form()] = "") -> Response:
     try:
         with db.session() as session:
             builders.update_profile(session.merge(user), bio=bio, website=website)
@@ -38,7 +41,7 @@ def save_profile(request: Request, db: Db, user: CurrentUser, bio: str = Form(""
 
 
 @router.post("/domains")
-def claim_domain(request: Request, db: Db, user: CurrentUser, settings: AppSettings, domain: str = Form("")) -> Response:
+def claim_domain(request: Request, db: Db, user: CurrentUser, settings: AppSettings, domain: Annotated[Text, Form()] = "") -> Response:
     try:
         with db.session() as session:
             builders.claim(session, user, domain, settings)
@@ -48,7 +51,7 @@ def claim_domain(request: Request, db: Db, user: CurrentUser, settings: AppSetti
 
 
 @router.post("/domains/{domain_id}/verify")
-def verify_domain(request: Request, domain_id: int, db: Db, user: CurrentUser, settings: AppSettings) -> Response:
+def verify_domain(request: Request, domain_id: Id, db: Db, user: CurrentUser, settings: AppSettings) -> Response:
     try:
         with db.session() as session:
             builders.verify(session, user, domain_id, settings)

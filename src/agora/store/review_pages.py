@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.errors import AgoraError, InvalidInput
 from agora.gpts import access
 from agora.i18n import gettext as _
+from agora.inputs import Id, Text
 from agora.store import reviews
 from agora.store.models import Review
 from agora.web.deps import CurrentUser, Db
@@ -21,7 +24,7 @@ def _to_gpt(gpt_id: str, anchor: str = "reviews") -> RedirectResponse:
 
 
 @router.post("/g/{gpt_id}/review")
-def rate(request: Request, gpt_id: str, db: Db, user: CurrentUser, rating: str = Form(""), body: str = Form(""), action: str = Form("save")) -> Response:
+def rate(request: Request, gpt_id: Text, db: Db, user: CurrentUser, rating: Annotated[Text, Form()] = "", body: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "save") -> Response:
     try:
         with db.session() as session:
             gpt = access.find(session, gpt_id, user, "use")
@@ -37,7 +40,7 @@ def rate(request: Request, gpt_id: str, db: Db, user: CurrentUser, rating: str =
 
 
 @router.post("/reviews/{review_id}/reply")
-def reply(request: Request, review_id: int, db: Db, user: CurrentUser, body: str = Form("")) -> Response:
+def reply(request: Request, review_id: Id, db: Db, user: CurrentUser, body: Annotated[Text, Form()] = "") -> Response:
     try:
         with db.session() as session:
             review: Review = reviews.reply(session, user, review_id, body=body)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from agora.inputs import Text
 from agora.store import gpt_page as page
 from agora.web.deps import Db, Viewer
 from agora.web.templating import render
@@ -17,7 +18,7 @@ router = APIRouter()
 
 
 @router.get("/g/{gpt_id}")
-def gpt_page(request: Request, gpt_id: str, db: Db, viewer: Viewer, reviews_cursor: str | None = None) -> Response:
+def gpt_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer, reviews_cursor: Text | None = None) -> Response:
     language = request.state.language
     with db.session() as session:  # 404 for anyone it is not shared with
         shown = page.read(session, gpt_id, viewer, language=language, reviews_cursor=reviews_cursor)

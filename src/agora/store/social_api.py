@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from agora.accounts.models import User
 from agora.gpts import access
+from agora.inputs import Id, Text
 from agora.store import builders, reviews
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
 from agora.web.json_route import JsonRoute
@@ -18,11 +19,11 @@ router = APIRouter(prefix="/api", tags=["store"], route_class=JsonRoute)
 
 class ReviewIn(BaseModel):
     rating: int
-    body: str = ""
+    body: Text = ""
 
 
 class ReplyIn(BaseModel):
-    body: str
+    body: Text
 
 
 class ReviewOut(BaseModel):
@@ -41,7 +42,7 @@ class ReviewPage(BaseModel):
 
 
 class DomainIn(BaseModel):
-    domain: str
+    domain: Text
 
 
 class DomainOut(BaseModel):
@@ -75,7 +76,7 @@ def _domain_out(claim) -> DomainOut:
 
 
 @router.get("/gpts/{gpt_id}/reviews", response_model=ReviewPage)
-def list_reviews(gpt_id: str, db: Db, viewer: Viewer, cursor: str | None = None):
+def list_reviews(gpt_id: Text, db: Db, viewer: Viewer, cursor: Text | None = None):
     """Reviews of a GPT you may see, newest first."""
     with db.session() as session:
         access.find(session, gpt_id, viewer, "view")
@@ -84,7 +85,7 @@ def list_reviews(gpt_id: str, db: Db, viewer: Viewer, cursor: str | None = None)
 
 
 @router.put("/gpts/{gpt_id}/review", response_model=ReviewOut)
-def put_review(gpt_id: str, body: ReviewIn, db: Db, user: CurrentUser):
+def put_review(gpt_id: Text, body: ReviewIn, db: Db, user: CurrentUser):
     """Rate (1-5) and optionally review a GPT you have chatted with; again to edit."""
     with db.session() as session:
         gpt = access.find(session, gpt_id, user, "use")
@@ -94,7 +95,7 @@ def put_review(gpt_id: str, body: ReviewIn, db: Db, user: CurrentUser):
 
 
 @router.delete("/gpts/{gpt_id}/review", status_code=204)
-def delete_review(gpt_id: str, db: Db, user: CurrentUser) -> Response:
+def delete_review(gpt_id: Text, db: Db, user: CurrentUser) -> Response:
     with db.session() as session:
         access.find(session, gpt_id, user, "view")
         reviews.remove(session, user, gpt_id)
@@ -102,7 +103,7 @@ def delete_review(gpt_id: str, db: Db, user: CurrentUser) -> Response:
 
 
 @router.post("/reviews/{review_id}/reply", response_model=ReviewOut)
-def reply(review_id: int, body: ReplyIn, db: Db, user: CurrentUser):
+def reply(review_id: Id, body: ReplyIn, db: Db, user: CurrentUser):
     """The GPT's builder answers a review, once."""
     with db.session() as session:
         review = reviews.reply(session, user, review_id, body=body.body)
@@ -110,7 +111,7 @@ def reply(review_id: int, body: ReplyIn, db: Db, user: CurrentUser):
 
 
 @router.get("/builders/{handle}", response_model=ProfileOut)
-def profile(handle: str, db: Db):
+def profile(handle: Text, db: Db):
     with db.session() as session:
         found = builders.profile(session, handle)
         return ProfileOut(
@@ -127,7 +128,7 @@ def claim_domain(body: DomainIn, db: Db, user: CurrentUser, settings: AppSetting
 
 
 @router.post("/me/domains/{domain_id}/verify", response_model=DomainOut)
-def verify_domain(domain_id: int, db: Db, user: CurrentUser, settings: AppSettings):
+def verify_domain(domain_id: Id, db: Db, user: CurrentUser, settings: AppSettings):
     """Fetch https://DOMAIN/.well-known/agora-builder.txt and compare it with the token."""
     with db.session() as session:
         return _domain_out(builders.verify(session, user, domain_id, settings))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from agora.accounts import validation
+from agora.inputs import Id, Text
 from agora.workspaces import invite_mail, members, service
 from agora.web.deps import AppSettings, CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api", tags=["workspaces"], route_class=JsonRoute)
 
 
 class WorkspaceIn(BaseModel):
-    name: str = Field(max_length=80)
+    name: Text = Field(max_length=80)
 
 
 class WorkspaceOut(BaseModel):
@@ -28,8 +29,8 @@ class WorkspaceOut(BaseModel):
 
 
 class InviteIn(BaseModel):
-    email: str
-    role: str = "member"
+    email: Text
+    role: Text = "member"
 
 
 class MemberOut(BaseModel):
@@ -55,7 +56,7 @@ class RosterOut(BaseModel):
 
 
 class RoleIn(BaseModel):
-    role: str
+    role: Text
 
 
 class TeamSettingsIn(BaseModel):
@@ -84,14 +85,14 @@ def create_workspace(body: WorkspaceIn, user: CurrentUser, db: Db):
 
 
 @router.post("/workspaces/{workspace_id}/switch", response_model=list[WorkspaceOut])
-def switch(workspace_id: int, user: CurrentUser, db: Db):
+def switch(workspace_id: Id, user: CurrentUser, db: Db):
     with db.session() as session:
         service.switch(session, user, workspace_id)
         return _listing(session, user)
 
 
 @router.post("/workspaces/{workspace_id}/invites", status_code=201)
-def invite(workspace_id: int, body: InviteIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings) -> dict:
+def invite(workspace_id: Id, body: InviteIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings) -> dict:
     """Invite someone by email. The link (it works once) is emailed when a mail server is
     configured (`emailed`; otherwise `email_note` says why not): it is returned only here."""
     url, note = send_invite(request, db, settings, user, workspace_id=workspace_id, email=body.email, role=body.role)
@@ -108,7 +109,7 @@ def send_invite(request: Request, db, settings, user, *, workspace_id: int, emai
 
 
 @router.get("/workspaces/{workspace_id}/members", response_model=RosterOut)
-def roster(workspace_id: int, user: CurrentUser, db: Db):
+def roster(workspace_id: Id, user: CurrentUser, db: Db):
     """Members and their roles, the seats, and (for owners and admins) the pending invitations."""
     with db.session() as session:
         found = members.roster(session, workspace_id=workspace_id, user=user)
@@ -119,35 +120,35 @@ def roster(workspace_id: int, user: CurrentUser, db: Db):
 
 
 @router.delete("/workspaces/{workspace_id}/invites/{invite_id}", status_code=204)
-def revoke_invite(workspace_id: int, invite_id: int, user: CurrentUser, db: Db) -> Response:
+def revoke_invite(workspace_id: Id, invite_id: Id, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         members.revoke_invite(session, workspace_id=workspace_id, by=user, invite_id=invite_id)
     return Response(status_code=204)
 
 
 @router.post("/invites/{token}/accept", response_model=WorkspaceOut)
-def accept(token: str, user: CurrentUser, db: Db):
+def accept(token: Text, user: CurrentUser, db: Db):
     with db.session() as session:
         workspace = members.accept(session, token=token, user=user)
         return WorkspaceOut(id=workspace.id, name=workspace.name, kind=workspace.kind, role=members.role_in(session, workspace.id, user), active=True)
 
 
 @router.patch("/workspaces/{workspace_id}/members/{user_id}", status_code=204)
-def set_role(workspace_id: int, user_id: int, body: RoleIn, user: CurrentUser, db: Db) -> Response:
+def set_role(workspace_id: Id, user_id: Id, body: RoleIn, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         members.set_role(session, workspace_id=workspace_id, by=user, user_id=user_id, role=body.role)
     return Response(status_code=204)
 
 
 @router.delete("/workspaces/{workspace_id}/members/{user_id}", status_code=204)
-def remove(workspace_id: int, user_id: int, user: CurrentUser, db: Db) -> Response:
+def remove(workspace_id: Id, user_id: Id, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         members.remove(session, workspace_id=workspace_id, by=user, user_id=user_id)
     return Response(status_code=204)
 
 
 @router.patch("/workspaces/{workspace_id}/settings", status_code=204)
-def team_settings(workspace_id: int, body: TeamSettingsIn, user: CurrentUser, db: Db) -> Response:
+def team_settings(workspace_id: Id, body: TeamSettingsIn, user: CurrentUser, db: Db) -> Response:
     """Admins: allow or block members' use of public store GPTs by other builders."""
     with db.session() as session:
         members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=body.allow_store_gpts)

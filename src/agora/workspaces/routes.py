@@ -4,11 +4,13 @@ invitations and settings; an invitation's landing page. The same services as the
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.errors import AgoraError
+from agora.inputs import Id, Text
 from agora.workspaces import members, service, shelf
 from agora.workspaces.api import send_invite
 from agora.web.deps import AppSettings, CurrentUser, Db
@@ -27,39 +29,39 @@ def workspaces_page(request: Request, user: CurrentUser, db: Db) -> Response:
 
 
 @router.post("/workspaces")
-def create_from_page(user: CurrentUser, db: Db, name: str = Form("")) -> Response:
+def create_from_page(user: CurrentUser, db: Db, name: Annotated[Text, Form()] = "") -> Response:
     with db.session() as session:
         service.create_team(session, owner=user, name=name)
     return RedirectResponse("/workspaces", status_code=303)
 
 
 @router.post("/workspaces/{workspace_id}/switch")
-def switch_from_page(workspace_id: int, user: CurrentUser, db: Db) -> Response:
+def switch_from_page(workspace_id: Id, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         service.switch(session, user, workspace_id)
     return RedirectResponse("/workspaces", status_code=303)
 
 
 @router.get("/invites/{token}", name="invite_page")
-def invite_page(request: Request, token: str, user: CurrentUser) -> Response:
+def invite_page(request: Request, token: Text, user: CurrentUser) -> Response:
     return render(request, "workspaces/invite.html", token=token, user=user)
 
 
 @router.post("/invites/{token}")
-def accept_from_page(token: str, user: CurrentUser, db: Db) -> Response:
+def accept_from_page(token: Text, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         members.accept(session, token=token, user=user)
     return RedirectResponse("/workspaces", status_code=303)
 
 
 @router.get("/workspaces/{workspace_id}", name="team_page")
-def team_page(request: Request, workspace_id: int, user: CurrentUser, db: Db) -> Response:
+def team_page(request: Request, workspace_id: Id, user: CurrentUser, db: Db) -> Response:
     return _team(request, db, user, workspace_id, notice=request.query_params.get("notice"))
 
 
 @router.post("/workspaces/{workspace_id}/invites")
-def invite_from_page(request: Request, workspace_id: int, user: CurrentUser, db: Db, settings: AppSettings,
-                     email: str = Form(""), role: str = Form("member")) -> Response:
+def invite_from_page(request: Request, workspace_id: Id, user: CurrentUser, db: Db, settings: AppSettings,
+                     email: Annotated[Text, Form()] = "", role: Annotated[Text, Form()] = "member") -> Response:
     try:
         url, note = send_invite(request, db, settings, user, workspace_id=workspace_id, email=email, role=role)
     except AgoraError as error:
@@ -69,13 +71,13 @@ def invite_from_page(request: Request, workspace_id: int, user: CurrentUser, db:
 
 
 @router.post("/workspaces/{workspace_id}/members/{user_id}/role")
-def role_from_page(request: Request, workspace_id: int, user_id: int, user: CurrentUser, db: Db, role: str = Form("")) -> Response:
+def role_from_page(request: Request, workspace_id: Id, user_id: Id, user: CurrentUser, db: Db, role: Annotated[Text, Form()] = "") -> Response:
     return _change(request, db, user, workspace_id, "role-changed",
                    lambda session: members.set_role(session, workspace_id=workspace_id, by=user, user_id=user_id, role=role))
 
 
 @router.post("/workspaces/{workspace_id}/members/{user_id}/remove")
-def remove_from_page(request: Request, workspace_id: int, user_id: int, user: CurrentUser, db: Db) -> Response:
+def remove_from_page(request: Request, workspace_id: Id, user_id: Id, user: CurrentUser, db: Db) -> Response:
     response = _change(request, db, user, workspace_id, "removed",
                        lambda session: members.remove(session, workspace_id=workspace_id, by=user, user_id=user_id))
     if user_id == user.id and response.status_code == 303:
@@ -84,13 +86,13 @@ def remove_from_page(request: Request, workspace_id: int, user_id: int, user: Cu
 
 
 @router.post("/workspaces/{workspace_id}/invites/{invite_id}/revoke")
-def revoke_from_page(request: Request, workspace_id: int, invite_id: int, user: CurrentUser, db: Db) -> Response:
+def revoke_from_page(request: Request, workspace_id: Id, invite_id: Id, user: CurrentUser, db: Db) -> Response:
     return _change(request, db, user, workspace_id, "revoked",
                    lambda session: members.revoke_invite(session, workspace_id=workspace_id, by=user, invite_id=invite_id))
 
 
 @router.post("/workspaces/{workspace_id}/settings")
-def settings_from_page(request: Request, workspace_id: int, user: CurrentUser, db: Db, allow_store_gpts: str = Form("")) -> Response:
+def settings_from_page(request: Request, workspace_id: Id, user: CurrentUser, db: Db, allow_store_gpts: Annotated[Text, Form()] = "") -> Response:
     return _change(request, db, user, workspace_id, "saved",
                    lambda session: members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=allow_store_gpts == "on"))
 
