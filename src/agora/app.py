@@ -36,7 +36,7 @@ from agora.chat import api as chat_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
-from agora.errors import AgoraError, Unauthorized, Unavailable
+from agora.errors import ERROR_RESPONSES, AgoraError, Unauthorized, Unavailable
 from agora.i18n import gettext as _
 from agora.gpts import api as gpts_api
 from agora.gpts import preview_api as gpts_preview_api
@@ -137,8 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router, in_schema in ROUTERS:
         # CSRF is checked at the router level so no new form can forget it.
-        app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema)
-    app.include_router(billing_webhooks.router)  # no cookies, no CSRF: a verified signature authenticates it
+        app.include_router(router, dependencies=[Depends(csrf_protect)], include_in_schema=in_schema,
+                           responses=ERROR_RESPONSES if in_schema else None)
+    app.include_router(billing_webhooks.router, responses=ERROR_RESPONSES)  # no cookies, no CSRF: a verified signature authenticates it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)  # browsers ask for it on every site
     add_api_docs(app)

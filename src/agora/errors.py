@@ -6,6 +6,8 @@ Pages render it next to the field it names; the JSON API answers
 
 from __future__ import annotations
 
+from pydantic import BaseModel, Field
+
 
 class AgoraError(Exception):
     status = 400
@@ -63,3 +65,38 @@ class Unavailable(AgoraError):
     def __init__(self, message: str, *, retry_after: int, code: str | None = None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="What went wrong, for programs: invalid_input, not_found, unauthorized, rate_limited...")
+    message: str = Field(description="What went wrong and how to fix it, for people (in the request's language)")
+    field: str | None = Field(None, description="The field at fault: a dotted path in the body, or a parameter's name")
+    details: list[ErrorDetail] | None = Field(None, description="Every problem, when the input had more than one")
+
+
+class ErrorOut(BaseModel):
+    """How the JSON API answers a refused request."""
+
+    error: ErrorBody
+
+
+# Documented on every operation of the JSON API (FastAPI's own 422 shape is replaced: Agora never answers it).
+ERROR_RESPONSES: dict[int | str, dict] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in [
+        (400, "Bad request"),
+        (401, "Not signed in, or wrong credentials"),
+        (403, "Not allowed (a missing CSRF header, someone else's resource, an operation for administrators)"),
+        (404, "Not found, or not shared with you"),
+        (409, "Conflicts with the current state (a reply still being written, a name taken)"),
+        (422, "Invalid input: `field` names it"),
+        (413, "The request body is too large"),
+        (429, "Too many requests: see Retry-After"),
+        (503, "Unavailable for a moment (the database is away): see Retry-After"),
+    ]
+}

@@ -78,7 +78,7 @@ async def _reply(begin, db, replying: Replying):
     return sse.ReplyResponse(ReplyRun(provider=replying.asker.provider, board=replying.stops, pending=pending, writer=replying.writer))
 
 
-@router.post("/conversations/{conversation_id}/messages", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
+@router.post("/conversations/{conversation_id}/messages", response_class=Response, responses=sse.STREAMED)
 async def send_message(conversation_id: Text, body: MessageIn, user: CurrentUser, db: Db, replying: Replies):
     """Send a message; the answer streams as `delta` events (and a `tool` event for each tool the GPT uses), then one `done` event with the stored reply's id, status and usage."""
     asker = replace(replying.asker, timezone=body.timezone)
@@ -90,7 +90,7 @@ async def send_message(conversation_id: Text, body: MessageIn, user: CurrentUser
     return await _reply(begin, db, replying)
 
 
-@router.post("/conversations/{conversation_id}/regenerate", response_class=Response)
+@router.post("/conversations/{conversation_id}/regenerate", response_class=Response, responses=sse.STREAMED)
 async def regenerate(conversation_id: Text, user: CurrentUser, db: Db, replying: Replies):
     """Replace the last reply with a new one, streamed like a message's."""
 
@@ -101,7 +101,7 @@ async def regenerate(conversation_id: Text, user: CurrentUser, db: Db, replying:
     return await _reply(begin, db, replying)
 
 
-@router.post("/conversations/{conversation_id}/edit", response_class=Response)
+@router.post("/conversations/{conversation_id}/edit", response_class=Response, responses=sse.STREAMED)
 async def edit_last(conversation_id: Text, body: EditIn, user: CurrentUser, db: Db, replying: Replies):
     """Change your last message and get a new reply to it, streamed."""
     asker = replace(replying.asker, timezone=body.timezone)

@@ -22,6 +22,8 @@ from agora.web.request_context import BODY_SEND
 
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # proxies must not buffer the stream
 MEDIA_TYPE = "text/event-stream"
+# How the JSON API documents an operation that answers with a stream of events.
+STREAMED: dict[int | str, dict] = {200: {"description": "Server-Sent Events", "content": {MEDIA_TYPE: {}}}}
 
 
 # One encoder for every event: json.dumps(..., ensure_ascii=False) builds a new one per call,

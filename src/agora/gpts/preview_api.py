@@ -15,7 +15,7 @@ from agora.web.json_route import JsonRoute
 router = APIRouter(prefix="/api/gpts", tags=["gpts"], route_class=JsonRoute)
 
 
-@router.post("/{gpt_id}/preview", response_class=Response, responses={200: {"content": {"text/event-stream": {}}}})
+@router.post("/{gpt_id}/preview", response_class=Response, responses=sse.STREAMED)
 async def preview_draft(gpt_id: Text, body: preview.PreviewIn, request: Request, db: Db, user: CurrentUser, provider: ChatProvider, settings: AppSettings,
                         usage: Usage):
     """Editors try the saved draft: `text/event-stream` of `delta` events (and `tool` events), then one `done`."""
