@@ -219,3 +219,14 @@ def test_an_import_with_a_nul_is_refused_at_its_json_pointer(ada, database):
     imported = ada.post("/api/gpts/import", json=document)
     assert imported.status_code == 201, imported.text
     assert ada.get(f"/api/gpts/{imported.json()['ids'][0]}").json()["forked_from"] is None
+
+
+def test_a_form_read_by_hand_refuses_unstorable_text_and_numbers_that_are_not_numbers(ada, database):
+    """The pricing page reads its form itself (not through FastAPI's parameters): the same checks apply."""
+    before = row_counts(database)
+    for fields, named in [({"seats": "²"}, "seats"), ({"seats": "9" * 5000}, "seats"), ({"plan": "plus\x00"}, "plan"),
+                          ({"interval": "month\x00"}, "interval")]:
+        response = ada.submit("/pricing", {"plan": "plus", **fields})
+        assert response.status_code == 422, (fields, response.status_code)
+        assert named in response.text, fields
+    assert row_counts(database) == before

@@ -26,11 +26,26 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 """A row's id (or a version's number): positive, and small enough for its column."""
 
 
+def _at_most(text: str, maximum: int) -> int | None:
+    # Checked before int(): "²".isdigit() is true, and int() of 5,000 digits raises.
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= len(str(maximum)) and int(text) <= maximum else None
+
+
 def id_or_none(raw: object) -> int | None:
     """An id as a form read by hand carries it: None unless it is ASCII digits within MAX_ID."""
-    text = str(raw or "")
-    # Checked before int(): "²".isdigit() is true, and int() of 5,000 digits raises.
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID)) and int(text) <= MAX_ID else None
+    return _at_most(str(raw or ""), MAX_ID)
+
+
+def whole_number(raw: str, *, field: str, default: int, minimum: int, maximum: int) -> int:
+    """A number typed into a form read by hand: `default` when left empty, else InvalidInput naming `field`
+    unless it is a whole number from `minimum` to `maximum`."""
+    if not raw:
+        return default
+    number = _at_most(raw, maximum)
+    if number is None or number < minimum:
+        raise InvalidInput(_("%(field)s must be a whole number from %(min)d to %(max)d.", field=field, min=minimum, max=maximum), field=field)
+    return number
+
 
 # NUL: PostgreSQL's text types cannot hold it (psycopg refuses the whole statement). Lone
 # surrogates (a JSON "\ud800" escape): not encodable as UTF-8, so neither database can store them.

@@ -12,10 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from agora.accounts.models import Membership, Workspace
-from agora.billing import entitlements, idempotency, invoices, self_service, views
+from agora.billing import entitlements, idempotency, invoices, plans, self_service, views
 from agora.errors import AgoraError, NotFound
 from agora.i18n import gettext as _
-from agora.inputs import Text
+from agora.inputs import Text, refuse_unstorable, whole_number
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
 
@@ -38,7 +38,7 @@ async def choose_plan(request: Request, db: Db, viewer: Viewer, settings: AppSet
 
 
 def _choose(request: Request, db: Db, viewer, settings, form: dict[str, str]) -> Response:
-    text = lambda key: form.get(key) or ""  # noqa: E731 - a tiny local reader
+    text = lambda key: refuse_unstorable(form.get(key) or "", field=key)  # noqa: E731 - a tiny local reader
     try:
         # Rendered with the page: a form sent twice (a double click, a retried POST) changes the plan once.
         key = idempotency.client_key(f"pricing:{text('idempotency_key')}" if text("idempotency_key") else None)
@@ -46,7 +46,7 @@ def _choose(request: Request, db: Db, viewer, settings, form: dict[str, str]) ->
             if text("action") == "cancel":
                 self_service.cancel(session, viewer, at_period_end=True)
                 return RedirectResponse("/pricing?notice=canceled", status_code=303)
-            seats = int(text("seats")) if text("seats").isdigit() else 1
+            seats = whole_number(text("seats"), field="seats", default=1, minimum=1, maximum=plans.MAX_SEATS)
             choice = self_service.choose(
                 session, viewer, settings, plan=text("plan"), seats=seats, interval=text("interval") or "month", key=key,
                 return_url=public_link(request, "usage_page"), cancel_url=public_link(request, "pricing"),
