@@ -8,10 +8,11 @@ transaction of its usage record.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
@@ -93,26 +94,38 @@ def stored(pending: PendingReply, outcome: Outcome) -> dict[str, Any]:
     return {"reply": pending.reply_id, "conversation": pending.conversation_id, "text": outcome.text.replace("\x00", ""),
             "outcome": outcome.status, "reason": outcome.reason.replace("\x00", "")[:500], "prompt": outcome.usage.prompt_tokens,
             "completion": outcome.usage.completion_tokens, "latency": outcome.latency_ms,
-            "tools": [use.shown() for use in outcome.tool_uses] or None, "at": utcnow()}
+            "tools": json.dumps([use.shown() for use in outcome.tool_uses]) if outcome.tool_uses else None}
 
 
-# Executed on the connection, as plain statements run once per reply (executemany), not as ORM updates.
-_STORE_REPLY = update(Message).where(Message.id == bindparam("reply")).values(
-    content=bindparam("text"), status=bindparam("outcome"), error=bindparam("reason"), prompt_tokens=bindparam("prompt"),
-    completion_tokens=bindparam("completion"), latency_ms=bindparam("latency"), tool_uses=bindparam("tools", type_=JSON),
-    owner=None, lease_until=None)
-_TOUCH = update(Conversation).where(Conversation.id == bindparam("conversation")).values(updated_at=bindparam("at"))
+_STORE_COLUMNS = ("reply", "text", "outcome", "reason", "prompt", "completion", "latency", "tools")
+# SQLite: one statement run for each reply (executemany, a loop in C).
+_STORE_REPLY = text("""
+    UPDATE messages SET content = :text, status = :outcome, error = :reason, prompt_tokens = :prompt, completion_tokens = :completion,
+           latency_ms = :latency, tool_uses = :tools, owner = NULL, lease_until = NULL
+    WHERE id = :reply""")
+# PostgreSQL: one statement for them all; a thousand statements cost a round trip and a plan each.
+_STORE_REPLIES = text("""
+    UPDATE messages AS m SET content = v.text, status = v.outcome, error = v.reason, prompt_tokens = v.prompt, completion_tokens = v.completion,
+           latency_ms = v.latency, tool_uses = CAST(v.tools AS json), owner = NULL, lease_until = NULL
+    FROM unnest(CAST(:reply AS int[]), CAST(:text AS text[]), CAST(:outcome AS text[]), CAST(:reason AS text[]), CAST(:prompt AS int[]),
+                CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]))
+         AS v (id, text, outcome, reason, prompt, completion, latency, tools)
+    WHERE m.id = v.id""")
 
 
 def store_replies(session: Session, replies: list[dict[str, Any]]) -> None:
-    """Write finished replies (`stored`) in two statements, whatever their number: the usage writer's `along` for the chat.
+    """Write finished replies (`stored`) and touch their conversations, in two statements: the usage writer's `along` for the chat.
 
     Idempotent, as the writer needs: written twice, a reply is the same. A reply whose
-    conversation was deleted meanwhile matches nothing; its usage is still recorded.
+    conversation was deleted meanwhile matches nothing; its usage is still recorded. The
+    conversations first: deleting one locks it, then its messages, in that order too.
     """
-    connection = session.connection()
-    connection.execute(_STORE_REPLY, replies)
-    connection.execute(_TOUCH, replies)
+    conversations = sorted({reply["conversation"] for reply in replies})
+    session.execute(update(Conversation).where(Conversation.id.in_(conversations)).values(updated_at=utcnow()))
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_STORE_REPLIES, {column: [reply[column] for reply in replies] for column in _STORE_COLUMNS})
+    else:
+        session.connection().execute(_STORE_REPLY, replies)
 
 
 def request_stop(session: Session, conversation: Conversation) -> int | None:

@@ -48,13 +48,15 @@ PAUSES = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)  # between attempts while the database
 
 # A function writing many submissions' `along` values in one go, in the batch's transaction.
 AlongWrite = Callable[[Session, list[Any]], None]
+# Done once a submission is written: an asyncio future when submitted on an event loop, else a thread's.
+Written = asyncio.Future | Future
 
 
 @dataclass(slots=True)
 class _Item:
     event: dict | None
     along: tuple[AlongWrite, Any] | None
-    written: Future | None  # for a submitter that waits; a Future costs more than the rest of a submission
+    written: Written | None  # for a submitter that waits; a future costs more than the rest of a submission
     done: bool = False
 
 
@@ -72,7 +74,7 @@ class UsageWriter:
 
     # ---- submitting (any thread; never touches the database) ----
 
-    def submit(self, event: dict | None, *, along: tuple[AlongWrite, Any] | None = None, urgent: bool = False) -> Future | None:
+    def submit(self, event: dict | None, *, along: tuple[AlongWrite, Any] | None = None, urgent: bool = False) -> Written | None:
         """Queue a usage event (UsageRecord columns, `created_at` aware) and what goes with it.
 
         `urgent`: the caller waits for it to be written; the writer wakes at once and the
@@ -81,7 +83,7 @@ class UsageWriter:
         """
         if event is not None:
             batch.check(event)
-        item = _Item(event, along, Future() if urgent else None)
+        item = _Item(event, along, _future() if urgent else None)
         with self._lock:
             self._pending.append(item)
             self._events_pending += event is not None
@@ -180,10 +182,18 @@ class UsageWriter:
     def _done(self, items: list[_Item]) -> None:
         with self._lock:
             self._events_pending -= sum(item.event is not None for item in items)
+        waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
         for item in items:
             item.done = True
-            if item.written is not None:
+            if isinstance(item.written, asyncio.Future):
+                waiting.setdefault(item.written.get_loop(), []).append(item.written)
+            elif item.written is not None:
                 item.written.set_result(None)
+        for loop, futures in waiting.items():  # one wake-up of each event loop per batch, not one per reply
+            try:
+                loop.call_soon_threadsafe(_resolve, futures)
+            except RuntimeError:  # that loop has closed: nobody waits any more
+                pass
 
     def _write(self, items: list[_Item]) -> None:
         """Write `items` in one transaction. Raises on an outage (nothing written); bad data is set apart."""
@@ -225,10 +235,26 @@ class UsageWriter:
             batch.ingest(session, [item.event for item in items if item.event is not None])
 
 
-async def written(future: Future, timeout: float) -> bool:
-    """Wait (on the event loop) up to `timeout` seconds for a submission to be written; False if it is not yet."""
+def _future() -> Written:
     try:
-        await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+        return asyncio.get_running_loop().create_future()
+    except RuntimeError:  # not on an event loop
+        return Future()
+
+
+def _resolve(futures: list[asyncio.Future]) -> None:
+    for future in futures:
+        if not future.done():  # given up on by its waiter (`written` timed out)
+            future.set_result(None)
+
+
+async def written(future: Written, timeout: float) -> bool:
+    """Wait (on the event loop) up to `timeout` seconds for a submission to be written; False if it is not yet."""
+    if future.done():
+        return True
+    try:
+        async with asyncio.timeout(timeout):
+            await (future if isinstance(future, asyncio.Future) else asyncio.wrap_future(future))
     except TimeoutError:
         return False
     return True

@@ -24,12 +24,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import replace
 from typing import Any
 
 from agora.i18n import gettext as _
-from agora.metering.writer import AlongWrite, UsageWriter
+from agora.metering.writer import AlongWrite, UsageWriter, Written
 from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, Usage, completer
 from agora.replies import model_call
 from agora.replies.meter import usage_event
@@ -68,7 +67,7 @@ class Reply:
         self.returned: list[dict[str, Any]] = []  # calls to the caller's tools, handed back
         self.notes: list[str] = []
         self.outcome: Outcome | None = None
-        self.stored: Future | None = None  # with `urgent`: done once the usage (and what is kept with it) is written
+        self.stored: Written | None = None  # with `urgent`: done once the usage (and what is kept with it) is written
         self._task: asyncio.Task | None = None
         self._stopped_by: str | None = None  # "person" or "client"
         self._failure: ProviderError | None = None
