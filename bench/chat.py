@@ -237,6 +237,11 @@ def cpu_use(sampler: Sampler, streams: list[Stream], released: float, *, tokens:
         found["worker_cpu_us_per_token"] = sampler.between(released, last, "worker_cpu") / total * 1e6
         found["worker_sys_us_per_token"] = sampler.between(released, last, "worker_sys") / total * 1e6
         found["worker_cpu_share_while_streaming"] = sampler.between(released, last, "worker_cpu") / wall
+        # What storing the replies and sending their `done` cost the worker after the last token, whatever its share of a core.
+        done = max((s.until_at for s in streams if s.until_at), default=0.0)
+        if done > last:
+            found["worker_cpu_ms_last_token_to_last_done"] = sampler.between(last, done, "worker_cpu") * 1000
+            found["worker_cpu_share_last_token_to_last_done"] = sampler.between(last, done, "worker_cpu") / (done - last)
     return found
 
 
@@ -348,6 +353,9 @@ def print_streams(r: dict) -> None:
           f"{a['worker_cpu_share_while_streaming']:.2f} of a core while streaming")
     print(f"worker RSS: idle {a['rss_idle_mb']:.1f} MB, {a['open_at_release']} streams open {a['rss_at_release_mb']:.1f} MB, "
           f"peak {a['rss_peak_mb']:.1f} MB: {a['rss_per_open_stream_kb']:.1f} KB per open stream; errors: {a['error_kinds'] or 'none'}")
+    if "worker_cpu_ms_last_token_to_last_done" in a:
+        print(f"worker CPU from the last token to the last `done`: {a['worker_cpu_ms_last_token_to_last_done']:.0f} ms "
+              f"({a['worker_cpu_share_last_token_to_last_done']:.2f} of a core)")
     gc = a.get("worker_gc_while_streaming") or {}
     if gc:
         print("worker garbage collections while streaming: " + ", ".join(
