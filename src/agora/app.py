@@ -42,6 +42,8 @@ from agora.gpts import api as gpts_api
 from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
 from agora.providers import admin_pages as provider_admin_pages
+from agora.sso import routes as sso_pages
+from agora.sso import settings_pages as sso_settings_pages
 from agora.store import api as store_api
 from agora.store import admin_pages as store_admin_pages
 from agora.store import details as store_details
@@ -84,6 +86,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (billing_subscribe_api.router, True),
     (workspaces_pages.router, False),
     (workspaces_api.router, True),
+    (sso_pages.router, False),
+    (sso_settings_pages.router, False),
 ]
 
 

@@ -79,6 +79,13 @@ def make_engine(url: str) -> Engine:
 BEGIN_IMMEDIATE = "agora_begin_immediate"
 
 
+def begin_writing(session: Session) -> None:
+    """Before the session's first statement: on SQLite, start its transaction as the database's
+    writer, so what it reads is still true when it writes (nothing to do on PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={BEGIN_IMMEDIATE: True})
+
+
 def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(BEGIN_IMMEDIATE) else "BEGIN")
 

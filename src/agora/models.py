@@ -7,6 +7,7 @@ from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.providers.models import ProviderCatalog, ProviderConfig
+from agora.sso.models import SsoIdentity, SsoProvider, WorkspaceDomain
 from agora.store.models import BuilderDomain, Category, FeaturedPick, Listing, Review
 from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
 
@@ -14,5 +15,5 @@ __all__ = [
     "ApiKey", "Base", "BuilderDomain", "Category", "Conversation", "FeaturedPick", "Gpt", "GptVersion", "Listing",
     "LoginAttempt", "LoginSession", "Membership", "Message", "Review", "UsageRecord", "User", "Workspace",
     "ActiveWorkspace", "DailyGptUsage", "DailyGptUserUsage", "GatewayEvent", "Invite", "Invoice", "InvoiceLine", "MessageSend", "Plan", "ProviderCatalog", "ProviderConfig", "QuotaLock", "Subscription",
-    "SubscriptionEvent", "TeamSettings",
+    "SsoIdentity", "SsoProvider", "SubscriptionEvent", "TeamSettings", "WorkspaceDomain",
 ]

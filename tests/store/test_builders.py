@@ -11,18 +11,19 @@ from tests.conftest import free_port
 
 
 class TokenServer:
-    """An HTTPS server on loopback serving /.well-known/agora-builder.txt."""
+    """An HTTPS server on loopback serving `body` at `path` (a builder's /.well-known/agora-builder.txt by default)."""
 
     def __init__(self, tmp_path) -> None:
         self.ca = trustme.CA()
         self.ca_file = tmp_path / "ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_file))
         self.body = b""
+        self.path = "/.well-known/agora-builder.txt"
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                found = self.path == "/.well-known/agora-builder.txt" and owner.body
+                found = self.path == owner.path and owner.body
                 self.send_response(200 if found else 404)
                 self.end_headers()
                 self.wfile.write(owner.body if found else b"not here")
@@ -84,10 +85,10 @@ def test_private_addresses_are_refused_by_default(browser):
 def test_refuse_private_resolves_the_name():
     from agora.config import Settings
     from agora.errors import InvalidInput
-    from agora.store.builders import fetch_token
+    from agora.domain_proof import fetch_token
 
     with pytest.raises(InvalidInput, match="private address"):
-        fetch_token("localhost", Settings(_env_file=None))
+        fetch_token("localhost", Settings(_env_file=None), "/.well-known/agora-builder.txt")
 
 
 def test_unknown_builder_is_404(browser):

@@ -34,7 +34,7 @@ class KeyRefused(Exception):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # missing, malformed, unknown, revoked, expired
+        self.reason = reason  # missing, malformed, unknown, revoked, expired, deactivated
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,8 @@ def authenticate(session: Session, raw_key: str) -> KeyHolder:
     now = utcnow()
     if key.revoked_at is not None:
         raise KeyRefused("revoked")
+    if user.deactivated_at is not None:  # its owner's organisation turned the account off
+        raise KeyRefused("deactivated")
     if key.expires_at is not None and key.expires_at <= now:
         raise KeyRefused("expired")
     session.expunge(user)

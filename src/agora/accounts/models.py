@@ -30,6 +30,9 @@ class User(Base):
     bio: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the account is turned off (by its organisation's provisioning, SCIM): no sign-in,
+    # no session, no API key works; cleared when it is turned on again.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 

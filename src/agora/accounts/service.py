@@ -6,11 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from agora.accounts import throttle, validation
+from agora.accounts import sessions, throttle, validation
 from agora.accounts.models import Membership, User, Workspace
 from agora.accounts.passwords import hash_password, needs_rehash, verify_password
 from agora.config import Settings
-from agora.errors import Conflict, InvalidInput, Unauthorized
+from agora.db import utcnow
+from agora.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from agora.i18n import gettext as _
 from agora.i18n import normalize
 from agora.text import slugify
@@ -99,10 +100,29 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     if not verify_password(user.password_hash if user else None, password):
         raise Unauthorized(_("Wrong email or password. Check both and try again."), field="password")
     assert user is not None
+    if not may_sign_in(user):
+        raise Forbidden(_("This account is deactivated by its organisation. Ask your administrator."), field="email", code="deactivated")
     throttle.succeeded(session, user=user, ip=ip)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     return user
+
+
+def may_sign_in(user: User) -> bool:
+    return user.deactivated_at is None
+
+
+def deactivate(session: Session, user: User) -> int:
+    """Turn the account off: every session ends now, and its API keys stop working (sign-ins and
+    keys check the mark; /v1 remembers a key for seconds). Returns how many sessions ended."""
+    if user.deactivated_at is None:
+        user.deactivated_at = utcnow()
+    return sessions.end_all(session, user.id)
+
+
+def reactivate(user: User) -> None:
+    """Turn the account on again; its API keys work again, sessions start with the next sign-in."""
+    user.deactivated_at = None
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:

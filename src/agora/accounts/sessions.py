@@ -47,7 +47,7 @@ def user_for(session: Session, cookie: str | None, *, secret_key: str) -> User |
     return session.scalar(
         select(User)
         .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _hash(token), LoginSession.expires_at > utcnow())
+        .where(LoginSession.token_hash == _hash(token), LoginSession.expires_at > utcnow(), User.deactivated_at.is_(None))
     )
 
 
@@ -55,6 +55,11 @@ def end(session: Session, cookie: str | None, *, secret_key: str) -> None:
     token = _token(cookie, secret_key)
     if token is not None:
         session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(token)))
+
+
+def end_all(session: Session, user_id: int) -> int:
+    """Sign the user out of every browser (their account was deactivated); returns how many sessions ended."""
+    return session.execute(delete(LoginSession).where(LoginSession.user_id == user_id)).rowcount
 
 
 def end_all_others(session: Session, user: User, *, keep_cookie: str | None, secret_key: str) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import Workspace
-from agora.db import BEGIN_IMMEDIATE
+from agora.db import BEGIN_IMMEDIATE, begin_writing
 
 
 def _sqlite(session: Session) -> bool:
@@ -28,8 +28,7 @@ def _sqlite(session: Session) -> bool:
 
 def begin(session: Session) -> None:
     """Before the session's first statement: on SQLite, start its transaction as the database's writer."""
-    if _sqlite(session) and not session.in_transaction():
-        session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    begin_writing(session)
 
 
 def hold(session: Session, workspace_id: int) -> None:

@@ -1,4 +1,4 @@
-"""Provider API keys encrypted at rest with a key derived from the application's secret key.
+"""Secrets encrypted at rest (provider API keys, single sign-on client secrets) with a key derived from the application's secret key.
 
 Fernet (AES-128-CBC with an HMAC) under a key that HKDF derives from AGORA_SECRET_KEY, so
 the database alone reveals nothing and a tampered value fails to decrypt. A different
@@ -15,9 +15,10 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-# Names this use of the secret key: the same secret signs cookies, and a derived key for
+# Names each use of the secret key: the same secret signs cookies, and a derived key for
 # one purpose must not be the key of another.
 PURPOSE = b"agora provider api keys v1"
+SSO_PURPOSE = b"agora sso client secrets v1"
 
 
 class KeyUnreadable(Exception):
@@ -25,17 +26,17 @@ class KeyUnreadable(Exception):
 
 
 @lru_cache(maxsize=4)
-def _fernet(secret_key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE).derive(secret_key.encode())
+def _fernet(secret_key: str, purpose: bytes) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
-def encrypt(plain: str, secret_key: str) -> str:
-    return _fernet(secret_key).encrypt(plain.encode()).decode("ascii")
+def encrypt(plain: str, secret_key: str, purpose: bytes = PURPOSE) -> str:
+    return _fernet(secret_key, purpose).encrypt(plain.encode()).decode("ascii")
 
 
-def decrypt(token: str, secret_key: str) -> str:
+def decrypt(token: str, secret_key: str, purpose: bytes = PURPOSE) -> str:
     try:
-        return _fernet(secret_key).decrypt(token.encode("ascii")).decode()
+        return _fernet(secret_key, purpose).decrypt(token.encode("ascii")).decode()
     except (InvalidToken, UnicodeError) as error:
         raise KeyUnreadable from error

@@ -100,6 +100,28 @@ def accept(session: Session, *, token: str, user: User) -> Workspace:
     return session.get(Workspace, invitation.workspace_id)
 
 
+def provision(session: Session, *, workspace_id: int, user: User, role: str | None) -> str:
+    """Make `user` a member of the team as its identity provider says (single sign-on, SCIM); returns their role.
+
+    `role` (admin or member) replaces the current one, but never an owner's; None keeps it
+    (member for a newcomer). A newcomer takes the seat of their pending invitation, if any,
+    else a free seat, and must wait for one when the team has none.
+    """
+    membership = session.scalar(select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user.id))
+    if membership is None:
+        invitation = session.scalar(select(Invite).where(Invite.workspace_id == workspace_id, Invite.email == user.email, Invite.accepted_at.is_(None)))
+        if invitation is not None:
+            invitation.accepted_at = utcnow()  # its seat becomes the member's seat
+        else:
+            _need_a_seat(session, workspace_id, counting_pending=True)
+        membership = Membership(workspace_id=workspace_id, user_id=user.id, role=role or "member")
+        session.add(membership)
+        session.flush()
+    elif role is not None and membership.role != "owner":
+        membership.role = role
+    return membership.role
+
+
 def set_role(session: Session, *, workspace_id: int, by: User, user_id: int, role: str) -> None:
     team(session, workspace_id, by, manage=True)
     if role not in MEMBER_ROLES:

@@ -45,6 +45,7 @@ KEY_REFUSALS = {
     "unknown": "Incorrect API key provided. Check it on your account page.",
     "revoked": "This API key has been revoked.",
     "expired": "This API key has expired.",
+    "deactivated": "The account this API key belongs to is deactivated by its organisation.",
 }
 
 

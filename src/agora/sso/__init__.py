@@ -1,0 +1,1 @@
+"""Single sign-on: OpenID Connect login per workspace and for the instance, verified email domains."""
