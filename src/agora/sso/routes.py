@@ -7,6 +7,7 @@ for up to ten minutes); the provider sends the browser back to /auth/oidc/{provi
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,6 +18,7 @@ from agora.accounts.models import User
 from agora.db import Database, begin_writing
 from agora.errors import AgoraError, Conflict
 from agora.i18n import gettext as _
+from agora.inputs import Text
 from agora.sso import domains, oidc, providers, signin
 from agora.sso.errors import SsoFailed
 from agora.sso.models import SsoProvider
@@ -33,14 +35,14 @@ def redirect_uri(request: Request, slug: str) -> str:
 
 
 @router.get("/auth/sso")
-def sso_page(request: Request, db: Db, viewer: Viewer, next: str = "/") -> Response:
+def sso_page(request: Request, db: Db, viewer: Viewer, next: Text = "/") -> Response:
     with db.session() as session:
         instance = providers.of_owner(session, None)
     return render(request, "sso/start.html", next=safe_next(next), instance=instance if instance and instance.enabled else None)
 
 
 @router.post("/auth/sso")
-def find_provider(request: Request, db: Db, email: str = Form(""), next: str = Form("/")) -> Response:
+def find_provider(request: Request, db: Db, email: Annotated[Text, Form()] = "", next: Annotated[Text, Form()] = "/") -> Response:
     with db.session() as session:
         provider = domains.provider_for_email(session, email) if "@" in email else None
         instance = providers.of_owner(session, None)
@@ -53,7 +55,7 @@ def find_provider(request: Request, db: Db, email: str = Form(""), next: str = F
 
 
 @router.get("/auth/oidc/{provider}/login", name="oidc_login")
-def oidc_login(request: Request, provider: str, db: Db, next: str = "/") -> Response:
+def oidc_login(request: Request, provider: Text, db: Db, next: Text = "/") -> Response:
     with db.session() as session:
         chosen = providers.by_slug(session, provider)
         session.expunge(chosen)
@@ -66,7 +68,7 @@ def oidc_login(request: Request, provider: str, db: Db, next: str = "/") -> Resp
 
 
 @router.get("/auth/oidc/{provider}/callback", name="oidc_callback")
-def oidc_callback(request: Request, provider: str, db: Db, settings: AppSettings) -> Response:
+def oidc_callback(request: Request, provider: Text, db: Db, settings: AppSettings) -> Response:
     params = request.query_params
     secret_key = request.app.state.secret_key
     flows = oidc.pending(request.cookies.get(oidc.COOKIE), secret_key)

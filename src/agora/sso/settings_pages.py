@@ -4,6 +4,7 @@ the instance's administrators at /admin/sso (the instance-wide provider)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import User
 from agora.errors import AgoraError, Forbidden
 from agora.i18n import gettext as _
+from agora.inputs import Id, Text
 from agora.sso import discovery, domains, providers
 from agora.sso.routes import redirect_uri
 from agora.web.deps import AppSettings, CurrentUser, Db
@@ -19,6 +21,7 @@ from agora.web.templating import render
 from agora.workspaces import members
 
 router = APIRouter()
+FormText = Annotated[Text, Form()]  # a form field, checked storable (agora.inputs)
 PROVIDER_FIELDS = ("slug", "name", "issuer", "client_id", "scopes", "groups_claim", "group_roles")
 
 
@@ -65,15 +68,14 @@ def _form(slug: str, name: str, issuer: str, client_id: str, client_secret: str,
 
 
 @router.get("/workspaces/{workspace_id}/sso")
-def workspace_sso(request: Request, workspace_id: int, user: CurrentUser, db: Db) -> Response:
+def workspace_sso(request: Request, workspace_id: Id, user: CurrentUser, db: Db) -> Response:
     return _page(request, db, user, workspace_id, notice=request.query_params.get("notice"))
 
 
 @router.post("/workspaces/{workspace_id}/sso")
-def save_workspace_sso(request: Request, workspace_id: int, user: CurrentUser, db: Db, slug: str = Form(""), name: str = Form(""),
-                       issuer: str = Form(""), client_id: str = Form(""), client_secret: str = Form(""),
-                       scopes: str = Form("openid email profile"), groups_claim: str = Form("groups"), group_roles: str = Form(""),
-                       enabled: str = Form("")) -> Response:
+def save_workspace_sso(request: Request, workspace_id: Id, user: CurrentUser, db: Db, slug: FormText = "", name: FormText = "",
+                       issuer: FormText = "", client_id: FormText = "", client_secret: FormText = "", scopes: FormText = "openid email profile",
+                       groups_claim: FormText = "groups", group_roles: FormText = "", enabled: FormText = "") -> Response:
     form = _form(slug, name, issuer, client_id, client_secret, scopes, groups_claim, group_roles, enabled)
     return _save_provider(request, db, user, workspace_id, form, f"/workspaces/{workspace_id}/sso")
 
@@ -84,9 +86,9 @@ def instance_sso(request: Request, user: CurrentUser, db: Db) -> Response:
 
 
 @router.post("/admin/sso")
-def save_instance_sso(request: Request, user: CurrentUser, db: Db, slug: str = Form(""), name: str = Form(""), issuer: str = Form(""),
-                      client_id: str = Form(""), client_secret: str = Form(""), scopes: str = Form("openid email profile"),
-                      groups_claim: str = Form("groups"), enabled: str = Form("")) -> Response:
+def save_instance_sso(request: Request, user: CurrentUser, db: Db, slug: FormText = "", name: FormText = "", issuer: FormText = "",
+                      client_id: FormText = "", client_secret: FormText = "", scopes: FormText = "openid email profile",
+                      groups_claim: FormText = "groups", enabled: FormText = "") -> Response:
     form = _form(slug, name, issuer, client_id, client_secret, scopes, groups_claim, "", enabled)
     return _save_provider(request, db, user, None, form, "/admin/sso")
 
@@ -102,14 +104,14 @@ def _domain_change(request: Request, db: Db, user: User, workspace_id: int, noti
 
 
 @router.post("/workspaces/{workspace_id}/sso/domains")
-def claim_domain(request: Request, workspace_id: int, user: CurrentUser, db: Db, settings: AppSettings, domain: str = Form("")) -> Response:
+def claim_domain(request: Request, workspace_id: Id, user: CurrentUser, db: Db, settings: AppSettings, domain: FormText = "") -> Response:
     return _domain_change(request, db, user, workspace_id, "claimed",
                           lambda session: domains.claim(session, workspace_id=workspace_id, domain=domain, settings=settings))
 
 
 @router.post("/workspaces/{workspace_id}/sso/domains/{domain_id}")
-def change_domain(request: Request, workspace_id: int, domain_id: int, user: CurrentUser, db: Db, settings: AppSettings,
-                  action: str = Form("")) -> Response:
+def change_domain(request: Request, workspace_id: Id, domain_id: Id, user: CurrentUser, db: Db, settings: AppSettings,
+                  action: FormText = "") -> Response:
     actions: dict[str, Callable[[Session], object]] = {
         "verify": lambda session: domains.verify(session, workspace_id=workspace_id, domain_id=domain_id, settings=settings),
         "remove": lambda session: domains.remove(session, workspace_id=workspace_id, domain_id=domain_id),
