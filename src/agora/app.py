@@ -22,30 +22,28 @@ from agora import __version__, redis_outage
 from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
+from agora.api.openai.app import V1First, create_v1_app
 from agora.billing import admin_pages as billing_admin_pages
-from agora.billing import clock as billing_clock
 from agora.billing import api as billing_api
+from agora.billing import clock as billing_clock
 from agora.billing import routes as billing_pages
 from agora.billing import subscribe_api as billing_subscribe_api
 from agora.billing import webhook_routes as billing_webhooks
 from agora.billing.errors import UPGRADE_URL
-from agora.workspaces import api as workspaces_api
-from agora.workspaces import routes as workspaces_pages
-from agora.api.openai.app import V1First, create_v1_app
 from agora.chat import api as chat_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import ERROR_RESPONSES, AgoraError, Unauthorized, Unavailable
-from agora.i18n import gettext as _
 from agora.gpts import api as gpts_api
 from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
+from agora.i18n import gettext as _
 from agora.providers import admin_pages as provider_admin_pages
 from agora.sso import routes as sso_pages
 from agora.sso import settings_pages as sso_settings_pages
-from agora.store import api as store_api
 from agora.store import admin_pages as store_admin_pages
+from agora.store import api as store_api
 from agora.store import details as store_details
 from agora.store import pages as store_pages
 from agora.store import profile_pages as store_profile_pages
@@ -59,6 +57,8 @@ from agora.web.deps import wants_json
 from agora.web.request_context import RequestContextMiddleware
 from agora.web.security_headers import SecurityHeaders
 from agora.web.templating import render
+from agora.workspaces import api as workspaces_api
+from agora.workspaces import routes as workspaces_pages
 
 log = logging.getLogger("agora.app")
 STATIC = Path(__file__).parent / "web" / "static"

@@ -9,11 +9,11 @@ from datetime import date
 import click
 
 from agora.accounts.api_key_cli import api_key as api_key_commands
+from agora.billing.cli import subscription as subscription_commands
+from agora.billing.cli import usage as usage_commands
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError
-from agora.billing.cli import subscription as subscription_commands
-from agora.billing.cli import usage as usage_commands
 from agora.gpts.cli import gpts as gpts_commands
 
 

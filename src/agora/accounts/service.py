@@ -9,14 +9,13 @@ from sqlalchemy.orm import Session
 from agora.accounts import sessions, throttle, validation
 from agora.accounts.models import Membership, User, Workspace
 from agora.accounts.passwords import hash_password, needs_rehash, verify_password
+from agora.billing.plans import PLAN_CODES as PLANS  # codes are fixed; prices and entitlements are data
 from agora.config import Settings
 from agora.db import utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from agora.i18n import gettext as _
 from agora.i18n import normalize
 from agora.text import slugify
-
-from agora.billing.plans import PLAN_CODES as PLANS  # codes are fixed; prices and entitlements are data
 
 
 def create_user(

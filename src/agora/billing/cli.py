@@ -46,7 +46,6 @@ def subscription() -> None:
 def set_command(email: str, plan: str, seats: int | None) -> None:
     """Put a user (or, for team, their team workspace) on a plan; recorded as a subscription event."""
     from agora.accounts.service import user_by_email
-
     from agora.billing import serial
 
     database = _database()

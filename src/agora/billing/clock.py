@@ -65,7 +65,7 @@ def keep_running(database: Database, stop: threading.Event) -> None:
     while True:
         try:
             run_due(database, now=utcnow())
-        except Exception:  # noqa: BLE001 - a database that went away comes back; the plan already stopped on time
+        except Exception:  # a database that went away comes back; the plan already stopped on time
             log.warning("the billing clock could not run", exc_info=True)
         if stop.wait(EVERY_SECONDS):
             return

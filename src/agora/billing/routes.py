@@ -8,7 +8,6 @@ import secrets
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-
 from sqlalchemy import select
 
 from agora.accounts.models import Membership, Workspace

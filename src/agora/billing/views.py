@@ -12,8 +12,8 @@ from agora.accounts.models import User
 from agora.billing import entitlements, guard, lifecycle, plans, self_service
 from agora.billing.entitlements import PlanInForce
 from agora.billing.models import Invoice, Plan, Subscription
-from agora.billing.subscriptions import members_in, subscription_of
 from agora.billing.schemas import PlanOut, PriceOut, UsageByGpt, UsageOut
+from agora.billing.subscriptions import members_in, subscription_of
 from agora.config import Settings
 from agora.db import utcnow
 from agora.gpts.models import Gpt

@@ -133,7 +133,7 @@ def change_provider(request: Request, provider_id: Id, db: Db, user: CurrentUser
     return _changed(request)
 
 
-def _stored_key(row: ProviderConfig, secret_key: str) -> str | None | ProbeResult:
+def _stored_key(row: ProviderConfig, secret_key: str) -> str | ProbeResult | None:
     try:
         return configs.api_key(row, secret_key)
     except encryption.KeyUnreadable:
@@ -150,7 +150,7 @@ def _test_typed(request: Request, db, form: configs.ProviderForm, row: ProviderC
         fields = configs.validated(session, form, provider_id=row.id if row else None)
     typed = configs.checked_key(form.api_key)
     if typed:
-        key: str | None | ProbeResult = typed
+        key: str | ProbeResult | None = typed
     elif row is None or form.clear_key:
         key = None
     else:
@@ -158,7 +158,7 @@ def _test_typed(request: Request, db, form: configs.ProviderForm, row: ProviderC
     return _probe(request, ProviderConfig(**fields), key)
 
 
-def _probe(request: Request, row: ProviderConfig, key: str | None | ProbeResult) -> ProbeResult:
+def _probe(request: Request, row: ProviderConfig, key: str | ProbeResult | None) -> ProbeResult:
     if isinstance(key, ProbeResult):
         return key  # the stored key cannot be read: that is the answer
     if row.kind == "openai":

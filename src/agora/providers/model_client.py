@@ -156,7 +156,7 @@ class StreamedReply:
     timeout fails its pending read with `Silent`.
     """
 
-    __slots__ = ("read", "watchdog", "_response", "_client")
+    __slots__ = ("_client", "_response", "read", "watchdog")
 
     def __init__(self, response: aiohttp.ClientResponse, client: ModelClient) -> None:
         self._response, self._client = response, client

@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
 from agora.inputs import Text
-from agora.store import browse
+from agora.store import browse, service
 from agora.store import search as store_search
-from agora.store import service
 from agora.store.models import Listing
 from agora.store.ranking import conversation_bucket
 from agora.store.schemas import CategoryOut, SearchPage, StoreItem, Suggestion

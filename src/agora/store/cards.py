@@ -18,7 +18,6 @@ from agora import i18n
 from agora.store.ranking import conversation_bucket
 
 
-
 def store_card(listing, lang: str, verified: Container[int]) -> Markup:
     """One listing's card, in the request's language (its English text when it has no French)."""
     # Plain f-strings over escaped values: Markup.format is pure Python and as slow as Jinja.

@@ -154,7 +154,7 @@ def keep_fresh(database, stop: threading.Event) -> None:
     while True:
         try:
             warm_up(database)
-        except Exception:  # noqa: BLE001 - pages read what is missing; the next round retries
+        except Exception:  # pages read what is missing; the next round retries
             log.warning("could not read the categories' neighbourhoods ahead", exc_info=True)
         if stop.wait(NEIGHBOURHOOD_SECONDS):
             return

@@ -13,9 +13,8 @@ from fastapi.responses import Response
 
 from agora.errors import AgoraError
 from agora.inputs import Text
-from agora.store import browse, builders, featured, front
+from agora.store import browse, builders, featured, front, service
 from agora.store import search as store_search
-from agora.store import service
 from agora.store.models import Listing
 from agora.web.deps import Db, Viewer
 from agora.web.templating import render

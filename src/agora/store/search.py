@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
 from agora.store import cursors, ranking, relevance, typeahead
+from agora.store.candidates import Candidate
 from agora.store.models import Category, Listing
 from agora.store.query import parse
-from agora.store.candidates import Candidate
 from agora.store.search_index import index_for
 
 # Candidates read per query: enough for 10 pages of 20 (a deeper page reads more). Every

@@ -28,8 +28,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from agora.store import ranking
-from agora.store.models import Listing
 from agora.store.candidates import RANK_COLUMNS, Candidate, candidate, filters
+from agora.store.models import Listing
 from agora.store.query import Query, index_words
 from agora.store.ttl_cache import RefreshingCache
 

@@ -107,7 +107,7 @@ class RefreshingCache:
         started = time.monotonic()
         try:
             value = compute()
-        except Exception:  # noqa: BLE001 - the old value stays; the next stale read retries
+        except Exception:  # the old value stays; the next stale read retries
             log.warning("could not refresh a cached value", exc_info=True)
             with self._lock:
                 if self._refreshing.get(key) == generation:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates

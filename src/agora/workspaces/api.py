@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 
 from agora.accounts import validation
 from agora.inputs import Id, Text
-from agora.workspaces import invite_mail, members, service
 from agora.web.deps import AppSettings, CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
+from agora.workspaces import invite_mail, members, service
 
 router = APIRouter(prefix="/api", tags=["workspaces"], route_class=JsonRoute)
 

@@ -11,10 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from agora.errors import AgoraError
 from agora.inputs import Id, Text
-from agora.workspaces import members, service, shelf
-from agora.workspaces.api import send_invite
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.templating import render
+from agora.workspaces import members, service, shelf
+from agora.workspaces.api import send_invite
 
 router = APIRouter()
 

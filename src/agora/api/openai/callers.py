@@ -18,7 +18,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
 import anyio
 
@@ -77,7 +77,7 @@ class CallerCache:
             except api_keys.KeyRefused as refused:
                 raise invalid_key(refused.reason) from None
             plan = plans.get(session, holder, settings)  # raises PlanRequired: not remembered
-            expires = holder.expires_at.replace(tzinfo=timezone.utc).timestamp() if holder.expires_at is not None else None
+            expires = holder.expires_at.replace(tzinfo=UTC).timestamp() if holder.expires_at is not None else None
             workspace_id = plan.workspace_id if plan.workspace_id is not None else accounts.personal_workspace_id(session, holder.user)
         found = Caller(holder, plan, expires, self._clock() + self._seconds, workspace_id)
         with self._lock:
