@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 
 from starlette.responses import Response
 
@@ -38,68 +39,80 @@ class CompletionStream(Response):
         self.init_headers({**headers, **HEADERS})
 
     async def __call__(self, scope, receive, send) -> None:
-        pending: list[bytes] = []
-        sender: asyncio.Task | None = None
-        started = closed = False
-
-        async def send_pending() -> None:
-            while pending:
-                body = b"".join(pending)
-                pending.clear()
-                await send({"type": "http.response.body", "body": body, "more_body": True})
-
-        def queue(data: bytes) -> None:
-            nonlocal sender
-            pending.append(data)
-            if sender is None or sender.done():
-                if sender is not None and sender.exception() is not None:
-                    raise ClientGone  # a send failed: nobody reads any more
-                sender = asyncio.get_running_loop().create_task(send_pending())  # runs when this task next waits
-
-        async def start(first: Event | None) -> None:
-            nonlocal started
-            started = True
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            queue(self.chunks.opening(first if isinstance(first, (TextDelta, ToolCallDelta)) else None))
-
-        async def emit(piece: Event) -> None:
-            if closed:
-                raise ClientGone
-            if not isinstance(piece, (TextDelta, ToolCallDelta)):
-                return  # where it waits in line, the GPT's own tools: OpenAI's chunks have no place for them
-            if not started:
-                await start(piece)
-            queue(self.chunks.piece(piece))
-
-        async def watch() -> None:
-            nonlocal closed
-            while (await receive())["type"] != "http.disconnect":
-                pass
-            closed = True
-            self.reply.stop(client_gone=True)
-
-        watcher = asyncio.create_task(watch())
+        wire = _Wire(send)
+        watcher = asyncio.create_task(self._watch(receive, wire))
         try:
-            outcome = await self.reply.run(emit)
+            outcome = await self.reply.run(partial(self._emit, wire))
         finally:
             watcher.cancel()
             if self.reply.outcome is not None:  # however the reply ended, even cancelled with the request
                 await asyncio.shield(self.ended(self.reply.outcome))
-        if not started and outcome.failure is not None and not closed:
+        if wire.closed:
+            return
+        if not wire.started and outcome.failure is not None:
             await upstream_error(outcome.failure).response()(scope, receive, send)
             return
-        if closed:
-            return
-        if not started:
-            await start(None)
+        await self._finish(wire, outcome)
+
+    async def _emit(self, wire: _Wire, piece: Event) -> None:
+        if wire.closed:
+            raise ClientGone
+        if not isinstance(piece, (TextDelta, ToolCallDelta)):
+            return  # where it waits in line, the GPT's own tools: OpenAI's chunks have no place for them
+        if not wire.started:
+            await self._start(wire, piece)
+        wire.queue(self.chunks.piece(piece))
+
+    async def _start(self, wire: _Wire, first: Event | None) -> None:
+        wire.started = True
+        await wire.send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        wire.queue(self.chunks.opening(first if isinstance(first, (TextDelta, ToolCallDelta)) else None))
+
+    async def _watch(self, receive, wire: _Wire) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        wire.closed = True
+        self.reply.stop(client_gone=True)
+
+    async def _finish(self, wire: _Wire, outcome: Outcome) -> None:
+        if not wire.started:
+            await self._start(wire, None)
         if outcome.failure is not None:
-            queue(event(upstream_error(outcome.failure).body()))
+            wire.queue(event(upstream_error(outcome.failure).body()))
         else:
-            queue(self.chunks.ending(outcome))
+            wire.queue(self.chunks.ending(outcome))
             if self.include_usage:
-                queue(self.chunks.usage(outcome))
-        queue(b"data: [DONE]\n\n")
-        if sender is not None:
-            await sender
-        await send_pending()
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+                wire.queue(self.chunks.usage(outcome))
+        wire.queue(b"data: [DONE]\n\n")
+        await wire.end()
+
+
+class _Wire:
+    """One response's way out: the events queued in one turn of the event loop leave in one write."""
+
+    def __init__(self, send) -> None:
+        self.send = send
+        self.pending: list[bytes] = []
+        self.sender: asyncio.Task | None = None
+        self.started = False  # the status line went out
+        self.closed = False  # the client left
+
+    def queue(self, data: bytes) -> None:
+        self.pending.append(data)
+        sender = self.sender
+        if sender is None or sender.done():
+            if sender is not None and sender.exception() is not None:
+                raise ClientGone  # a send failed: nobody reads any more
+            self.sender = asyncio.get_running_loop().create_task(self._send_pending())  # runs when this task next waits
+
+    async def _send_pending(self) -> None:
+        while self.pending:
+            body = b"".join(self.pending)
+            self.pending.clear()
+            await self.send({"type": "http.response.body", "body": body, "more_body": True})
+
+    async def end(self) -> None:
+        if self.sender is not None:
+            await self.sender
+        await self._send_pending()
+        await self.send({"type": "http.response.body", "body": b"", "more_body": False})
