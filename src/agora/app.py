@@ -181,7 +181,7 @@ def _add_operations(app: FastAPI) -> None:
         try:
             with request.app.state.database.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means not ready; say which
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
             log.warning("readiness check failed", extra={"error": str(exc)})
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         if (redis_url := request.app.state.settings.redis_url) is None:

@@ -69,21 +69,30 @@ class Settings(BaseSettings):
     local_threads: int | None = Field(None, ge=1, description="CPU threads for the local model; default: llama.cpp's choice.")
     trial_days: int = Field(14, ge=0, description="Days of Plus a new sign-up gets before falling back to Free; 0 turns the trial off.")
     quota_window_hours: int = Field(3, ge=1, le=168, description="Length of the rolling window plans count messages in, in hours.")
-    billing_gateway: Literal["offline", "stripe"] = Field("offline", description="How subscriptions are paid: `offline` (an admin marks invoices paid) or `stripe`.")
+    billing_gateway: Literal["offline", "stripe"] = Field(
+        "offline", description="How subscriptions are paid: `offline` (an admin marks invoices paid) or `stripe`.")
     billing_grace_days: int = Field(
-        14, ge=1, le=90, description="Offline gateway: days a new subscription's first invoice may wait for payment, the plan active meanwhile; unpaid by then, the plan ends.")
+        14, ge=1, le=90,
+        description="Offline gateway: days a new subscription's first invoice may wait for payment, the plan active meanwhile; unpaid by then, the plan ends.")
     stripe_api_key: str | None = Field(None, description="Stripe secret API key (sk_...) for the `stripe` gateway.")
     stripe_webhook_secret: str | None = Field(None, description="Signing secret (whsec_...) of the Stripe webhook endpoint.")
     stripe_api_base: str | None = Field(None, description="Base URL of the Stripe API; default Stripe's. Tests point it at a local stand-in.")
     stripe_prices: str = Field("", description="Stripe Price ids per plan and interval: `plus:month=price_1,team:year=price_2`.")
     api_requests_per_minute: int = Field(60, ge=1, description="Requests per minute one API key may make to /v1/chat/completions.")
     api_tokens_per_minute: int = Field(100_000, ge=1, description="Model tokens (prompt and reply) per minute one API key may use.")
-    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest request body accepted outside /v1, in bytes (GPT imports and avatar uploads allow more); larger ones get 413 unread.")
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024,
+        description="Largest request body accepted outside /v1, in bytes (GPT imports and avatar uploads allow more); larger ones get 413 unread.")
     api_max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest /v1 request body accepted, in bytes; larger ones get 413 unread.")
-    smtp_url: str | None = Field(None, description="Mail server for invitations: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://host:465`; unset: no email is sent.")
+    smtp_url: str | None = Field(
+        None,
+        description="Mail server for invitations: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://host:465`; unset: no email is sent.")
     mail_from: str = Field("Agora <agora@localhost>", description="From address of the email Agora sends.")
-    usage_backlog: int = Field(50_000, ge=100, description="Usage records a worker keeps in memory while the database is away; past it, new replies are refused (503) until it is back.")
-    api_base_models: str = Field("*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
+    usage_backlog: int = Field(
+        50_000, ge=100,
+        description="Usage records a worker keeps in memory while the database is away; past it, new replies are refused (503) until it is back.")
+    api_base_models: str = Field(
+        "*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
 
     @field_validator("public_url")
     @classmethod
@@ -132,7 +141,7 @@ def _stored_secret_key(home: Path) -> str:
             import time
 
             time.sleep(0.01)  # the creator has not written it yet
-        raise RuntimeError(f"{path} is empty: delete it and start again to generate a new key")
+        raise RuntimeError(f"{path} is empty: delete it and start again to generate a new key") from None
     key = secrets.token_urlsafe(48)
     with os.fdopen(fd, "w") as f:
         f.write(key + "\n")

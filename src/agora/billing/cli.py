@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 
@@ -79,11 +80,6 @@ def export_command(month: str, fmt: str, output: str | None) -> None:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise click.BadParameter("use YYYY-MM, e.g. 2026-11", param_hint="'--month'")
     database = _database()
-    stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
-    try:
-        with database.session() as session:
-            count = export.write(session, month=month, fmt=fmt, out=stream)
-    finally:
-        if output:
-            stream.close()
+    with open(output, "w", newline="", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as stream, database.session() as session:
+        count = export.write(session, month=month, fmt=fmt, out=stream)
     click.echo(f"Exported {count} usage events for {month}.", err=True)

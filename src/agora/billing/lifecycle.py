@@ -120,7 +120,7 @@ def change(session: Session, subscription: Subscription, *, now: datetime, plan_
     if (new.code, seats) == (old.code, subscription.seats):
         return None
     check_seats(session, new, subscription.workspace_id, seats)
-    new_amount, currency, unit = period_amount(new, subscription.interval, seats)
+    new_amount, currency, _unit = period_amount(new, subscription.interval, seats)
     data = {"plan": [old.code, new.code], "seats": [subscription.seats, seats]}
     invoice = None
     if subscription.status != "trialing":

@@ -30,7 +30,8 @@ def check_seats(session: Session, plan: Plan, workspace_id: int, seats: int) -> 
         raise InvalidInput(_("The %(plan)s plan needs at least %(min)s seats.", plan=plan.name, min=plan.min_seats), field="seats")
     in_use = members_in(session, workspace_id)
     if seats < in_use:
-        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats), field="seats")
+        raise InvalidInput(_("This workspace has %(used)s members; remove members before going down to %(seats)s seats.", used=in_use, seats=seats),
+                           field="seats")
 
 
 def subscription_of(session: Session, workspace_id: int) -> Subscription | None:

@@ -80,7 +80,10 @@ async def _reply(begin, db, replying: Replying):
 
 @router.post("/conversations/{conversation_id}/messages", response_class=Response, responses=sse.STREAMED)
 async def send_message(conversation_id: Text, body: MessageIn, user: CurrentUser, db: Db, replying: Replies):
-    """Send a message; the answer streams as `delta` events (and a `tool` event for each tool the GPT uses), then one `done` event with the stored reply's id, status and usage."""
+    """Send a message; the answer streams as `delta` events (and a `tool` event for each tool the GPT uses), then one `done` event.
+
+    The `done` event carries the stored reply's id, status and usage.
+    """
     asker = replace(replying.asker, timezone=body.timezone)
 
     def begin(session):

@@ -31,7 +31,7 @@ _me: tuple[int, str] | None = None
 
 def me() -> str:
     """This worker process's name; a new one after a fork (a pid names a process, the nonce one life of it)."""
-    global _me
+    global _me  # noqa: PLW0603 - one name per process, made on first use so that a forked worker makes its own
     if _me is None or _me[0] != os.getpid():
         _me = (os.getpid(), f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}")
     return _me[1]

@@ -63,11 +63,13 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
     try:
         pending = await anyio.to_thread.run_sync(prepare)
     except InvalidInput as error:  # keep what the user wrote in the composer
+        problem = error.message  # read here: `error` is unbound once the except clause ends
+
         def page():
             with db.session() as session:
                 view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
                 recent = service.recent(session, user, limit=30)
-            return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": error.message})
+            return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": problem})
 
         return await anyio.to_thread.run_sync(page)
     await run_reply(provider=replying.asker.provider, board=replying.stops, pending=pending, writer=replying.writer)
@@ -75,7 +77,8 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
 
 
 @router.post("/c/{conversation_id}")
-async def send_from_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, replying: Replies, content: Annotated[Text, Form()] = "", mention: Annotated[Text, Form()] = "") -> Response:
+async def send_from_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, replying: Replies,
+                         content: Annotated[Text, Form()] = "", mention: Annotated[Text, Form()] = "") -> Response:
     def begin(session, conversation):
         return turns.begin_send(session, replying.asker, conversation=conversation, content=content, mention=mention or None)
 

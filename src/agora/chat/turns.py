@@ -50,7 +50,7 @@ def begin_send(session: Session, asker: Asker, *, conversation: Conversation, co
     content = checked_message(content, asker.settings)
     rows = service.messages(session, conversation)  # one read for both: is a reply running, and the history
     _no_reply_running(session, conversation, rows)
-    history = _history(rows) + [{"role": "user", "content": content}]
+    history = [*_history(rows), {"role": "user", "content": content}]
     prepared = _prepare(session, asker, conversation, history, mention or conversation.gpt_id, "mention" if mention else "gpt_id")
     session.add(Message(conversation_id=conversation.id, role="user", content=content))
     if not conversation.title:
@@ -80,7 +80,7 @@ def begin_edit(session: Session, asker: Asker, *, conversation: Conversation, co
     if last_user is None:
         raise Conflict(_("There is no message to edit."))
     following = next((m for m in rows if m.id > last_user.id), None)
-    history = _history([m for m in rows if m.id < last_user.id]) + [{"role": "user", "content": content}]
+    history = [*_history([m for m in rows if m.id < last_user.id]), {"role": "user", "content": content}]
     prepared = _prepare(session, asker, conversation, history, (following.gpt_id if following else None) or conversation.gpt_id, "gpt_id")
     session.execute(delete(Message).where(Message.conversation_id == conversation.id, Message.id > last_user.id))
     last_user.content = content

@@ -47,7 +47,8 @@ def conversation_view(session: Session, conversation: Conversation, language: st
     gpt, content = service.gpt_of(session, conversation)
     messages = service.messages(session, conversation) if messages is None else messages
     other_ids = {m.gpt_id for m in messages if m.gpt_id and m.gpt_id != gpt.id}
-    names = {gpt_id: gpt_name for gpt_id, gpt_name in session.execute(select(Gpt.id, Gpt.name).where(Gpt.id.in_(other_ids)))}
+    rows = session.execute(select(Gpt.id, Gpt.name).where(Gpt.id.in_(other_ids)))
+    names = {gpt_id: gpt_name for gpt_id, gpt_name in rows}  # noqa: C416 - dict(rows) reads a Result as a mapping: it has keys()
     name = str(content.text("name", language)) if content else gpt.name
     names[gpt.id] = name
     return ConversationView(

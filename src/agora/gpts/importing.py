@@ -110,7 +110,8 @@ def create(session: Session, parsed: Parsed, *, owner: User, home: Path) -> Gpt:
 def _agora(data: dict) -> Parsed:
     if data.get("format_version") != FORMAT_VERSION:
         raise InvalidInput(
-            _("Unsupported format_version %(version)s: this Agora reads version %(supported)d.", version=repr(data.get("format_version")), supported=FORMAT_VERSION),
+            _("Unsupported format_version %(version)s: this Agora reads version %(supported)d.",
+              version=repr(data.get("format_version")), supported=FORMAT_VERSION),
             field="/format_version",
         )
     gpt = data.get("gpt")

@@ -15,6 +15,6 @@ def offered_models(app: FastAPI) -> list[str]:
 
     try:
         return list(catalog.chat_provider(app.state).models())
-    except Exception as error:  # a misconfigured provider must not break the editor
+    except Exception as error:  # noqa: BLE001 - a misconfigured provider must not break the editor
         log.warning("could not list the provider's models", extra={"error": str(error)})
         return []

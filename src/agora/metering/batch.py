@@ -134,7 +134,7 @@ def _rows(session: Session, events: list[dict]) -> list[tuple]:
             raise ValueError(f"unknown usage source {row[_SOURCE]!r}")
         if min(row[_PROMPT], row[_COMPLETION], row[_LATENCY]) < 0:
             raise ValueError("usage cannot be negative")
-        rows.append(row[:-1] + (to_database(row[-1]),))
+        rows.append((*row[:-1], to_database(row[-1])))
     return rows
 
 

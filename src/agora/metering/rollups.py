@@ -26,8 +26,8 @@ from agora.metering.models import DailyGptUsage, DailyGptUserUsage
 KEY = ("day", "gpt_id", "user_id")
 COUNTERS = ("conversations", "messages", "prompt_tokens", "completion_tokens")
 COLUMNS = KEY + COUNTERS
-GPT_COUNTERS = ("users",) + COUNTERS
-GPT_COLUMNS = ("day", "gpt_id") + GPT_COUNTERS
+GPT_COUNTERS = ("users", *COUNTERS)
+GPT_COLUMNS = ("day", "gpt_id", *GPT_COUNTERS)
 
 
 def _insert(session: Session):

@@ -24,6 +24,7 @@ holds what arrived while the previous one was being written, whatever the load.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -131,7 +132,7 @@ class UsageWriter:
             try:
                 self.flush()
                 return
-            except Exception:
+            except Exception:  # noqa: BLE001 - whatever the database raised, the records stay queued for the next try
                 if time.monotonic() >= deadline:
                     with self._lock:
                         left = list(self._pending)
@@ -190,10 +191,8 @@ class UsageWriter:
             elif item.written is not None:
                 item.written.set_result(None)
         for loop, futures in waiting.items():  # one wake-up of each event loop per batch, not one per reply
-            try:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits any more
                 loop.call_soon_threadsafe(_resolve, futures)
-            except RuntimeError:  # that loop has closed: nobody waits any more
-                pass
 
     def _write(self, items: list[_Item]) -> None:
         """Write `items` in one transaction. Raises on an outage (nothing written); bad data is set apart."""

@@ -25,8 +25,9 @@ def _admin_only(user) -> None:
 
 
 def _form(
-    name: Annotated[Text, Form()] = "", kind: Annotated[Text, Form()] = "openai", base_url: Annotated[Text, Form()] = "", api_key: Annotated[Text, Form()] = "", clear_key: Annotated[Text, Form()] = "",
-    models: Annotated[Text, Form()] = "", context_tokens: Annotated[Text, Form()] = "8192", timeout_seconds: Annotated[Text, Form()] = "30", enabled: Annotated[Text, Form()] = "",
+    name: Annotated[Text, Form()] = "", kind: Annotated[Text, Form()] = "openai", base_url: Annotated[Text, Form()] = "",
+    api_key: Annotated[Text, Form()] = "", clear_key: Annotated[Text, Form()] = "", models: Annotated[Text, Form()] = "",
+    context_tokens: Annotated[Text, Form()] = "8192", timeout_seconds: Annotated[Text, Form()] = "30", enabled: Annotated[Text, Form()] = "",
 ) -> configs.ProviderForm:
     return configs.ProviderForm(name=name, kind=kind, base_url=base_url, api_key=api_key, clear_key=bool(clear_key),
                                 models=models, context_tokens=context_tokens, timeout_seconds=timeout_seconds, enabled=bool(enabled))

@@ -161,7 +161,7 @@ class Catalog:
                     return
                 try:
                     catalog.refresh()
-                except Exception as error:  # the database may be down a moment: keep the snapshot, try again
+                except Exception as error:  # noqa: BLE001 - the database may be down a moment: keep the snapshot, try again
                     log.warning("could not recheck the provider catalog: %s", error)
                 del catalog
 
@@ -201,7 +201,7 @@ class Catalog:
                 provider = registry.create(row.kind, settings_for(row, self.settings, key))
                 self._built[fingerprint] = provider
             return Source(row.name, provider, tuple(row.models or provider.models()))
-        except Exception as error:  # one broken provider must not take the others down
+        except Exception as error:  # noqa: BLE001 - one broken provider must not take the others down
             log.warning("provider %s is unavailable: %s", row.name, error)
             return Source(row.name, None, (), str(error))
 
@@ -210,7 +210,7 @@ class Catalog:
             try:
                 provider = registry.create(self.settings.chat_provider, self.settings)
                 self._from_settings = Source(None, provider, tuple(provider.models()))
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - a plugin may raise anything; the admin pages show it
                 log.warning("the provider AGORA_CHAT_PROVIDER names is unavailable: %s", error)
                 self._settings_error = error
                 self._from_settings = Source(None, None, (), str(error))

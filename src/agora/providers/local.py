@@ -137,7 +137,7 @@ class _Engine:
             return Finished(usage, finish_reason or "stop")
         except ProviderError as error:
             return error
-        except Exception as error:  # llama.cpp failures (e.g. prompt longer than the context)
+        except Exception as error:  # noqa: BLE001 - llama.cpp failures (e.g. prompt longer than the context)
             return ProviderError(f"The local model failed: {error}", kind="refused")
 
     def count(self, messages: list[dict[str, Any]]) -> int:

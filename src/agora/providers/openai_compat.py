@@ -119,8 +119,8 @@ class OpenAIProvider:
 
 def _payload(request: CompletionRequest, *, stream: bool) -> dict[str, Any]:
     """The request as OpenAI's chat completions API takes it; a stream asks for the usage in its last chunk."""
-    payload: dict[str, Any] = dict(model=request.model, messages=request.messages, temperature=request.temperature,
-                                   top_p=request.top_p, max_tokens=request.max_tokens)
+    payload: dict[str, Any] = {"model": request.model, "messages": request.messages, "temperature": request.temperature,
+                               "top_p": request.top_p, "max_tokens": request.max_tokens}
     if request.stop:
         payload["stop"] = request.stop
     if request.tools:

@@ -54,7 +54,7 @@ class Reply:
                 self._chunk(jiter.from_json(data), events)
         except ProviderError as error:  # the server said it failed
             return joined_text(events), error
-        except Exception as error:  # a chunk we cannot read, whatever about it the parsing tripped on
+        except Exception as error:  # noqa: BLE001 - a chunk we cannot read, whatever about it the parsing tripped on
             return joined_text(events), malformed(error)
         return joined_text(events), None
 
@@ -72,8 +72,7 @@ class Reply:
             if content:
                 self.text.append(content)
                 events.append(TextDelta(content))
-            for piece in delta.get("tool_calls") or ():
-                events.append(self.calls.read(piece))
+            events.extend(self.calls.read(piece) for piece in delta.get("tool_calls") or ())
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
 

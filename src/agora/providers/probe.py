@@ -64,6 +64,6 @@ def probe_installed(kind: str, settings) -> ProbeResult:
 
     try:
         models = list(registry.create(kind, settings).models())
-    except Exception as error:  # a plugin's failure is the answer the admin is looking for
+    except Exception as error:  # noqa: BLE001 - a plugin's failure is the answer the admin is looking for
         return ProbeResult(False, _("The %(kind)s provider failed: %(detail)s", kind=kind, detail=str(error)[:MAX_DETAIL]))
     return ProbeResult(True, _("The %(kind)s provider is installed and offers %(count)s models.", kind=kind, count=len(models)), models)

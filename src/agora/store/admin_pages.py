@@ -75,7 +75,8 @@ def featured_page(request: Request, db: Db, user: CurrentUser, week: Text = "") 
 
 @router.post("/featured")
 def change_featured(
-    request: Request, db: Db, user: CurrentUser, week: Annotated[Text, Form()] = "", gpt_id: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "pick"
+    request: Request, db: Db, user: CurrentUser,
+    week: Annotated[Text, Form()] = "", gpt_id: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "pick",
 ) -> Response:
     year, number = featured.parse_week(week)
     gpt_id = gpt_id.strip().rsplit("/", 1)[-1]  # accept a pasted /g/... link too

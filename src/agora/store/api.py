@@ -62,14 +62,14 @@ def search(
                 raise InvalidInput(_("Unknown category %(slug)r.", slug=category), field="category")
         results = store_search.search(session, q, language=lang, category=chosen, sort=sort, cursor=cursor, limit=limit)
         slugs = category_slugs(session)
-        return SearchPage(items=[item(l, language, slugs) for l in results.listings], next_cursor=results.next_cursor)
+        return SearchPage(items=[item(listing, language, slugs) for listing in results.listings], next_cursor=results.next_cursor)
 
 
 @router.get("/suggest", response_model=list[Suggestion])
 def suggest(request: Request, db: Db, q: Annotated[str, Query(max_length=100)] = ""):
     """Up to 8 GPT names for a search box's type-ahead, the most used first."""
     with db.session() as session:
-        return [Suggestion(id=l.gpt_id, name=l.text("name", request.state.language)) for l in store_search.suggest(session, q)]
+        return [Suggestion(id=hit.gpt_id, name=hit.text("name", request.state.language)) for hit in store_search.suggest(session, q)]
 
 
 @router.get("/categories", response_model=list[CategoryOut])

@@ -45,4 +45,4 @@ def store_card(listing, lang: str, verified: Container[int]) -> Markup:
 
 
 def store_shelf(listings: Iterable, lang: str, verified: Container[int]) -> Markup:
-    return Markup('<ul class="cards">' + "".join(store_card(l, lang, verified) for l in listings) + "</ul>")
+    return Markup('<ul class="cards">' + "".join(store_card(listing, lang, verified) for listing in listings) + "</ul>")

@@ -108,7 +108,7 @@ def similar(session: Session, listing: Listing) -> list[Listing]:
     ids = _neighbourhood(session, listing.category_id).similar_ids(
         listing.tags.split(), count=SIMILAR, exclude=listing.id
     )
-    by_id = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(ids)))} if ids else {}
+    by_id = {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -48,7 +48,7 @@ def _compute(session: Session) -> Front:
     result = Front(
         featured=featured.picks(session, year, week),
         # Only GPTs with recent activity: on a new store every score is 0 and the shelf would be arbitrary.
-        trending=[l for l in browse.top(session, sort="trending", limit=browse.SHELF_SIZE) if l.trending > 0],
+        trending=[listing for listing in browse.top(session, sort="trending", limit=browse.SHELF_SIZE) if listing.trending > 0],
         shelves=shelves,
         total=browse.total(session, counts),
     )

@@ -70,5 +70,5 @@ def read(session: Session, gpt_id: str, viewer: User | None, *, language: str, r
         next_reviews=next_reviews,
         my_review=mine,
         may_rate=may_rate,
-        verified=builders.verified_builders(session, {gpt.owner_id} | {l.builder_id for l in shelves}),
+        verified=builders.verified_builders(session, {gpt.owner_id} | {listing.builder_id for listing in shelves}),
     )

@@ -24,7 +24,7 @@ BUILDER_GPTS = 48
 
 
 def _verified(session, listings: list[Listing]) -> set[int]:
-    return builders.verified_builders(session, {l.builder_id for l in listings})
+    return builders.verified_builders(session, {listing.builder_id for listing in listings})
 
 
 def _week_label(year: int, week: int) -> str:
@@ -35,7 +35,7 @@ def _week_label(year: int, week: int) -> str:
 def store_front(request: Request, db: Db, viewer: Viewer) -> Response:
     with db.session() as session:
         shown = front.front(session)
-        everyone = [*shown.featured, *shown.trending, *(l for s in shown.shelves for l in s.listings)]
+        everyone = [*shown.featured, *shown.trending, *(listing for shelf in shown.shelves for listing in shelf.listings)]
         verified = _verified(session, everyone)
     return render(request, "store/front.html", front=shown, verified=verified, week=_week_label(*featured.current_week()))
 

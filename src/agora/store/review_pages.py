@@ -24,7 +24,8 @@ def _to_gpt(gpt_id: str, anchor: str = "reviews") -> RedirectResponse:
 
 
 @router.post("/g/{gpt_id}/review")
-def rate(request: Request, gpt_id: Text, db: Db, user: CurrentUser, rating: Annotated[Text, Form()] = "", body: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "save") -> Response:
+def rate(request: Request, gpt_id: Text, db: Db, user: CurrentUser,
+         rating: Annotated[Text, Form()] = "", body: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "save") -> Response:
     try:
         with db.session() as session:
             gpt = access.find(session, gpt_id, user, "use")

@@ -93,7 +93,7 @@ def _rank(candidates: list[Candidate], sort: str, terms: tuple[str, ...]) -> lis
         scored = [
             (blend(score / top, rating_score=c.rating_score, rating_count=c.rating_count,
                    conversations=c.conversations), c.listing_id)
-            for score, c in zip(scores, candidates)
+            for score, c in zip(scores, candidates, strict=True)
         ]
     else:
         field = {"trending": "trending", "top_rated": "rating_score", "most_used": "conversations", "newest": "published_at"}[sort]

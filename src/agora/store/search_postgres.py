@@ -262,7 +262,7 @@ def _element_shares(row) -> tuple[dict[str, float], float]:
     if not row or not row[1] or not row[2]:
         return {}, 1.0
     _, elements, frequencies = row
-    listed = dict(zip(elements, frequencies[: len(elements)]))
+    listed = dict(zip(elements, frequencies[: len(elements)], strict=True))
     return listed, min(listed.values(), default=1.0)
 
 

@@ -36,7 +36,7 @@ class Calculator:
     name = "calculator"
     description = ("Evaluates an arithmetic expression exactly: numbers (decimals too), + - * / // % ** (or ^) and parentheses. "
                    "Use it for every calculation rather than working it out yourself, and give the user its result.")
-    parameters = {
+    parameters = {  # noqa: RUF012 - never changed; the Tool protocol declares it a plain attribute
         "type": "object",
         "properties": {"expression": {"type": "string", "description": "The expression, e.g. (17 * 23) / 4 or 2**10"}},
         "required": ["expression"],

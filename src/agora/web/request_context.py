@@ -38,8 +38,8 @@ class RequestContextMiddleware:
         cookies = SimpleCookie()
         try:
             cookies.load(headers.get("cookie", ""))
-        except Exception:
-            cookies = SimpleCookie()  # a malformed Cookie header is treated as none
+        except Exception:  # noqa: BLE001 - a malformed Cookie header is treated as none, whatever it trips on
+            cookies = SimpleCookie()
         stored = cookies.get(LANGUAGE_COOKIE)
         language = normalize(stored.value if stored else None) or negotiate(
             headers.get("accept-language"), self.settings.default_language

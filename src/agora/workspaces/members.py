@@ -73,7 +73,8 @@ def invite(session: Session, *, workspace_id: int, by: User, email: str, role: s
     email = validation.clean_email(email)
     if role not in ("admin", "member"):
         raise InvalidInput(_("Invite as admin or member."), field="role")
-    already = session.scalar(select(Membership.id).join(User, User.id == Membership.user_id).where(Membership.workspace_id == workspace_id, User.email == email))
+    already = session.scalar(
+        select(Membership.id).join(User, User.id == Membership.user_id).where(Membership.workspace_id == workspace_id, User.email == email))
     if already:
         raise Conflict(_("%(email)s is already a member.", email=email), field="email")
     session.execute(delete(Invite).where(Invite.workspace_id == workspace_id, Invite.email == email, Invite.accepted_at.is_(None)))

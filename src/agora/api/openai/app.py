@@ -38,7 +38,7 @@ class V1App:
             response = error.response()
         except AgoraError as error:
             response = _agora_error(request, error)
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the last resort: any failure answers in OpenAI's error shape
             response = _unexpected(request, error)
         await response(scope, receive, send)
 
@@ -80,7 +80,7 @@ def _unexpected(request: Request, error: Exception) -> Response:
         log.warning("database unavailable for %s %s: %s", request.method, request.url.path, error)
         return OpenAIError(503, "The database is unavailable right now. Try again in a minute.", code="database_unavailable",
                            headers={"Retry-After": "30"}).response()
-    log.exception("unexpected error in %s %s", request.method, request.url.path)
+    log.error("unexpected error in %s %s", request.method, request.url.path, exc_info=error)
     return JSONResponse(
         {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
         status_code=500,

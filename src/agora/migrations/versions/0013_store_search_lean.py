@@ -94,7 +94,7 @@ def _band_indexes(create: bool) -> None:
 
 
 def _recreate_sqlite(definitions: tuple[str, str]) -> None:
-    for table, definition in zip(("store_fts", "store_names_fts"), definitions):
+    for table, definition in zip(("store_fts", "store_names_fts"), definitions, strict=True):
         op.execute(f"DROP TABLE IF EXISTS {table}")
         op.execute(definition)
         op.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
