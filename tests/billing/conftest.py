@@ -9,7 +9,7 @@ import pytest
 
 from agora.accounts import service as accounts
 from agora.billing.cli import apply_plan
-from tests.billing.stripe_standin import StripeStandIn, event, sign
+from tests.billing.stripe_standin import ACACIA, StripeStandIn, event, sign
 from tests.chat.conftest import ChatClient, make_gpt, sse_events, standin_server, upstream  # noqa: F401 (fixtures)
 
 
@@ -63,6 +63,6 @@ def post(client, payload: bytes, signature: str):
     return client.post(WEBHOOK, content=payload, headers={"Stripe-Signature": signature, "content-type": "application/json"})
 
 
-def deliver(client, kind: str, obj: dict, event_id: str, created: int | None = None):
-    payload = event(kind, obj, event_id=event_id, created=created)
+def deliver(client, kind: str, obj: dict, event_id: str, created: int | None = None, api_version: str = ACACIA):
+    payload = event(kind, obj, event_id=event_id, created=created, api_version=api_version)
     return post(client, payload, sign(payload, SECRET))

@@ -1,7 +1,8 @@
-"""A local stand-in for the two Stripe API calls Agora makes, and Stripe's webhook signature.
+"""A local stand-in for the two Stripe API calls Agora makes, Stripe's webhook signature, and its events.
 
 Answers POST /v1/checkout/sessions and /v1/billing_portal/sessions like Stripe does (form-
 encoded in, JSON out), recording each request so tests can check what Agora asked for.
+Events are made in the shape of the API version a Stripe account sends them in (`API_VERSIONS`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,25 @@ def sign(payload: bytes, secret: str, *, at: int | None = None) -> str:
     return f"t={at},v1={digest}"
 
 
-def event(kind: str, obj: dict, *, event_id: str, created: int | None = None) -> bytes:
+# The last API version before the invoice's subscription moved, and the first after (2025-03-31.basil
+# moved `invoice.subscription` to `invoice.parent.subscription_details.subscription`).
+ACACIA, BASIL = "2024-06-20", "2025-03-31.basil"
+API_VERSIONS = (ACACIA, BASIL)
+
+
+def event(kind: str, obj: dict, *, event_id: str, created: int | None = None, api_version: str = ACACIA) -> bytes:
     return json.dumps({"id": event_id, "object": "event", "type": kind, "created": created or int(time.time()),
-                       "data": {"object": obj}, "livemode": False, "api_version": "2024-06-20"}).encode()
+                       "data": {"object": obj}, "livemode": False, "api_version": api_version}).encode()
+
+
+def invoice(invoice_id: str, subscription: str | None, *, api_version: str = ACACIA, **fields) -> dict:
+    """An invoice object as `api_version` shows it: its subscription at the top, or under `parent` from basil on."""
+    obj = {"id": invoice_id, "object": "invoice", **fields}
+    if api_version == ACACIA:
+        return {**obj, "subscription": subscription}
+    parent = {"type": "subscription_details", "quote_details": None,
+              "subscription_details": {"metadata": {}, "subscription": subscription}} if subscription else None
+    return {**obj, "parent": parent}
 
 
 class StripeStandIn:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
 from agora.billing.models import GatewayEvent, Invoice, Subscription, SubscriptionEvent
 from tests.billing.conftest import SECRET, deliver, post
-from tests.billing.stripe_standin import event, sign
+from tests.billing.stripe_standin import API_VERSIONS, event, invoice, sign
 
 def test_checkout_then_webhooks_drive_the_subscription_exactly_once(stripe_api, browser, database):
     browser.signup()
@@ -77,3 +78,27 @@ def test_bad_or_old_signatures_are_refused_and_change_nothing(stripe_api, browse
         assert session.scalar(select(func.count()).select_from(GatewayEvent)) == 0
         assert session.scalar(select(func.count()).select_from(SubscriptionEvent)) == 0
     assert post(browser, payload, sign(payload, SECRET)).json()["result"] == "ignored"  # unknown subscription: acknowledged
+
+
+@pytest.mark.parametrize("api_version", API_VERSIONS)
+def test_invoice_events_find_their_subscription_in_either_api_versions_shape(stripe_api, browser, database, api_version):
+    browser.signup()
+    with database.session() as session:
+        workspace_id = accounts.personal_workspace_id(session, accounts.user_by_email(session, "ada@example.com"))
+    completed = {"id": "cs_test_1", "object": "checkout.session", "subscription": "sub_1", "customer": "cus_1", "payment_status": "paid",
+                 "invoice": "in_1", "metadata": {"workspace_id": str(workspace_id), "plan": "plus", "interval": "month", "seats": "1"}}
+    assert deliver(browser, "checkout.session.completed", completed, "evt_1", api_version=api_version).json()["result"] == "processed"
+
+    now = int(time.time())
+    failed = invoice("in_2", "sub_1", api_version=api_version)
+    assert deliver(browser, "invoice.payment_failed", failed, "evt_2", created=now + 5, api_version=api_version).json()["result"] == "processed"
+    with database.session() as session:
+        assert session.scalar(select(Subscription.status)) == "past_due"
+    paid = invoice("in_2", "sub_1", api_version=api_version, amount_paid=2000, currency="usd", number="ST-2")
+    assert deliver(browser, "invoice.paid", paid, "evt_3", created=now + 10, api_version=api_version).json()["result"] == "processed"
+    with database.session() as session:
+        assert session.scalar(select(Subscription.status)) == "active"
+        mirrored = session.scalar(select(Invoice).where(Invoice.external_id == "in_2"))
+        assert (mirrored.total, mirrored.status) == (2000, "paid")
+    one_off = invoice("in_3", None, api_version=api_version, amount_paid=500, currency="usd")  # not a subscription's: nothing to apply
+    assert deliver(browser, "invoice.paid", one_off, "evt_4", created=now + 20, api_version=api_version).json()["result"] == "ignored"

@@ -53,9 +53,24 @@ class CheckoutCompleted(_Shape):
     metadata: CheckoutMetadata
 
 
+class _SubscriptionDetails(_Shape):
+    subscription: StripeId | None = None
+
+
+class _InvoiceParent(_Shape):
+    subscription_details: _SubscriptionDetails | None = None
+
+
 class InvoiceEvent(_Shape):
     id: StripeId
-    subscription: StripeId | None = None
+    subscription: StripeId | None = None  # where API versions before 2025-03-31.basil put it
+    parent: _InvoiceParent | None = None  # where later ones do: parent.subscription_details.subscription
+
+    @property
+    def subscription_id(self) -> str | None:
+        """The subscription the invoice bills, in either API version's shape (None: a one-off invoice)."""
+        details = self.parent.subscription_details if self.parent else None
+        return self.subscription or (details.subscription if details else None)
 
 
 class InvoicePaid(InvoiceEvent):

@@ -93,7 +93,7 @@ def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str
 
 def _invoice_paid(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
     paid = _object(stripe_events.InvoicePaid, obj)
-    subscription = _by_external(session, paid.subscription)
+    subscription = _by_external(session, paid.subscription_id)
     if subscription is None:
         return "ignored"
     mine = session.scalar(select(Invoice).where(Invoice.external_id == paid.id)) or session.scalar(
@@ -108,7 +108,7 @@ def _invoice_paid(session: Session, obj: dict, *, when: datetime, key: str, sett
 
 
 def _payment_failed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
-    subscription = _by_external(session, _object(stripe_events.InvoiceEvent, obj).subscription)
+    subscription = _by_external(session, _object(stripe_events.InvoiceEvent, obj).subscription_id)
     if subscription is None:
         return "ignored"
     lifecycle.payment_failed(session, subscription, now=when, key=key)
