@@ -3,6 +3,8 @@
 Subscriptions set here have no period end: the operator manages them (the offline
 gateway). Seats are checked against the plan's minimum and the members already in the
 workspace: a change that would leave members without a seat is refused, never applied.
+A workspace Stripe still bills is refused too: Stripe would go on charging for a plan Agora
+no longer applies (docs/billing.md says why it is not cancelled at Stripe from here).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from agora.accounts.models import Membership, User, Workspace
 from agora.billing import plans, serial
 from agora.billing.models import Plan, Subscription, SubscriptionEvent
 from agora.db import utcnow
-from agora.errors import InvalidInput
+from agora.errors import Conflict, InvalidInput
 from agora.i18n import gettext as _
 
 
@@ -57,13 +59,25 @@ def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: i
         record(session, subscription, "created", {"plan": plan.code, "seats": seats, "actor": actor})
         return subscription
     session.refresh(subscription)  # as the workspace's last change left it
+    _refuse_if_stripe_bills(subscription)
     before = {"plan": subscription.plan_code, "seats": subscription.seats, "status": subscription.status}
     if before == {"plan": plan.code, "seats": seats, "status": "active"} and subscription.current_period_end is None:
         return subscription
     subscription.plan_code, subscription.seats, subscription.status = plan.code, seats, "active"
+    # The operator's from now: an ended Stripe subscription's late events must not change it.
+    subscription.gateway, subscription.external_id = "offline", None
     subscription.current_period_end, subscription.pay_by, subscription.updated_at = None, None, utcnow()
     record(session, subscription, "changed", {"from": before, "to": {"plan": plan.code, "seats": seats, "status": "active"}, "actor": actor})
     return subscription
+
+
+def _refuse_if_stripe_bills(subscription: Subscription) -> None:
+    if subscription.gateway == "stripe" and subscription.external_id and subscription.status not in ("canceled", "expired"):
+        raise Conflict(_(
+            "Stripe still bills this workspace (subscription %(stripe_id)s): a plan set here would not stop its charges. "
+            "Cancel %(stripe_id)s in the Stripe Dashboard first (Agora follows once Stripe says it ended), "
+            "or change the plan there.", stripe_id=subscription.external_id,
+        ), code="stripe_managed")
 
 
 def team_workspace_for(session: Session, user: User) -> Workspace:
