@@ -40,6 +40,9 @@ from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
 from agora.i18n import gettext as _
 from agora.providers import admin_pages as provider_admin_pages
+from agora.scim import pages as scim_pages
+from agora.scim.api import PREFIX as SCIM_PREFIX
+from agora.scim.api import create_scim_app
 from agora.sso import routes as sso_pages
 from agora.sso import settings_pages as sso_settings_pages
 from agora.store import admin_pages as store_admin_pages
@@ -88,6 +91,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (workspaces_api.router, True),
     (sso_pages.router, False),
     (sso_settings_pages.router, False),
+    (scim_pages.router, False),
 ]
 
 
@@ -145,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            responses=ERROR_RESPONSES if in_schema else None)
     app.include_router(billing_webhooks.router, responses=ERROR_RESPONSES)  # no cookies, no CSRF: a verified signature authenticates it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(SCIM_PREFIX, create_scim_app(app))  # bearer tokens, no cookies or CSRF; SCIM's own errors
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)  # browsers ask for it on every site
     add_api_docs(app)
     _add_operations(app)

@@ -7,6 +7,7 @@ from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.providers.models import ProviderCatalog, ProviderConfig
+from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from agora.sso.models import SsoIdentity, SsoProvider, WorkspaceDomain
 from agora.store.models import BuilderDomain, Category, FeaturedPick, Listing, Review
 from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
@@ -38,6 +39,10 @@ __all__ = [
     "ProviderConfig",
     "QuotaLock",
     "Review",
+    "ScimGroup",
+    "ScimGroupMember",
+    "ScimToken",
+    "ScimUser",
     "SsoIdentity",
     "SsoProvider",
     "Subscription",

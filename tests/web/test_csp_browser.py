@@ -89,6 +89,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/c": "/c", "/c/{conversation_id}": f"/c/{conversation}", "/usage": "/usage", "/billing": "/billing",
             "/billing/invoices/{number}": f"/billing/invoices/{invoice}", "/workspaces": "/workspaces",
             "/workspaces/{workspace_id}": f"/workspaces/{team}", "/workspaces/{workspace_id}/sso": f"/workspaces/{team}/sso",
+            "/workspaces/{workspace_id}/scim": f"/workspaces/{team}/scim",
         },
         "admin": {
             "/admin/categories": "/admin/categories", "/admin/featured": "/admin/featured", "/admin/providers": "/admin/providers",
@@ -140,7 +141,8 @@ def test_the_list_below_covers_every_page():
                "/gpts/{gpt_id}/diff", "/c", "/c/{conversation_id}", "/usage", "/billing", "/billing/invoices/{number}",
                "/workspaces", "/workspaces/{workspace_id}", "/admin/categories", "/admin/featured", "/admin/providers",
                "/admin/providers/new", "/admin/providers/{provider_id}", "/admin/invoices", "/auth/sso", "/auth/oidc/{provider}/login",
-               "/auth/oidc/{provider}/callback", "/workspaces/{workspace_id}/sso", "/admin/sso"}
+               "/auth/oidc/{provider}/callback", "/workspaces/{workspace_id}/sso", "/admin/sso",
+               "/workspaces/{workspace_id}/scim"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 

@@ -107,6 +107,16 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     return user
 
 
+def update_identity(session: Session, user: User, *, email: str, display_name: str) -> None:
+    """An organisation's provisioning renames a person or moves them to another address."""
+    user.display_name = validation.clean_name(display_name)
+    email = validation.clean_email(email)
+    if email != user.email:
+        if user_by_email(session, email) is not None:
+            raise Conflict(_("An account with this email already exists. Log in instead, or use another email."), field="email")
+        user.email = email
+
+
 def may_sign_in(user: User) -> bool:
     return user.deactivated_at is None
 

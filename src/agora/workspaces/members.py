@@ -122,6 +122,14 @@ def provision(session: Session, *, workspace_id: int, user: User, role: str | No
     return membership.role
 
 
+def unprovision(session: Session, *, workspace_id: int, user_id: int) -> None:
+    """The identity provider removed the person: they leave the team, unless they are its last owner."""
+    membership = session.scalar(select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id))
+    if membership is None or (membership.role == "owner" and _owners(session, workspace_id) == 1):
+        return
+    _leave(session, membership)
+
+
 def set_role(session: Session, *, workspace_id: int, by: User, user_id: int, role: str) -> None:
     team(session, workspace_id, by, manage=True)
     if role not in MEMBER_ROLES:
@@ -145,8 +153,12 @@ def remove(session: Session, *, workspace_id: int, by: User, user_id: int) -> No
         raise NotFound(_("That person is not a member."))
     if membership.role == "owner" and _owners(session, workspace_id) == 1:
         raise Conflict(_("A workspace needs at least one owner."))
+    _leave(session, membership)
+
+
+def _leave(session: Session, membership: Membership) -> None:
     session.delete(membership)
-    session.execute(delete(ActiveWorkspace).where(ActiveWorkspace.user_id == user_id, ActiveWorkspace.workspace_id == workspace_id))
+    session.execute(delete(ActiveWorkspace).where(ActiveWorkspace.user_id == membership.user_id, ActiveWorkspace.workspace_id == membership.workspace_id))
 
 
 def set_store_gpts(session: Session, *, workspace_id: int, by: User, allowed: bool) -> None:
