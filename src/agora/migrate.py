@@ -6,18 +6,41 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 
 from agora.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows pointing at rows that no longer exist (SQLite)."""
+
+
 def _run(database: Database, action, *args, **kwargs) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        action(config, *args, **kwargs)
+    if database.dialect != "sqlite":
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            action(config, *args, **kwargs)
+        return
+    # SQLite alters a table by copying it and dropping the old one (Alembic's batch mode);
+    # with foreign keys enforced, dropping a table others point at (users, on 0023's
+    # downgrade) fails. SQLite's documented procedure: turn enforcement off outside the
+    # transaction, migrate, check every reference before committing, turn it back on.
+    with database.engine.connect() as connection:
+        pragma = connection.connection.driver_connection.execute  # outside SQLAlchemy's transaction: SQLite ignores it inside one
+        pragma("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                action(config, *args, **kwargs)
+                broken = connection.execute(text("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise ForeignKeyViolation(f"the migration left {len(broken)} broken references, first {tuple(broken[0])}; nothing was changed")
+        finally:
+            pragma("PRAGMA foreign_keys=ON")
 
 
 def upgrade(database: Database, revision: str = "head") -> None:

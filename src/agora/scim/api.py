@@ -85,11 +85,15 @@ async def _raw_body(request: Request) -> bytes:
 
 def _workspace(request: Request) -> int:
     with _database(request).session() as session:
-        workspace_id = tokens.workspace_for(session, request.headers.get("authorization"))
-    if workspace_id is None:
+        holder = tokens.holder_for(session, request.headers.get("authorization"))
+    if holder is None:
         raise ScimError("Send the workspace's SCIM token: Authorization: Bearer agora-scim-... (made on the workspace's provisioning page).",
                         status=401)
-    return workspace_id
+    if holder.stale:
+        with _database(request).session() as session:
+            begin_writing(session)
+            tokens.mark_used(session, holder.token_id)
+    return holder.workspace_id
 
 
 Workspace = Annotated[int, Depends(_workspace)]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
@@ -46,8 +47,17 @@ def revoke(session: Session, *, workspace_id: int, token_id: int) -> None:
     token.revoked_at = token.revoked_at or utcnow()
 
 
-def workspace_for(session: Session, authorization: str | None) -> int | None:
-    """The workspace an `Authorization: Bearer agora-scim-...` header provisions, or None."""
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The workspace a token provisions; `stale`: its last use is older than LAST_USED_PRECISION (call mark_used)."""
+
+    token_id: int
+    workspace_id: int
+    stale: bool
+
+
+def holder_for(session: Session, authorization: str | None) -> Holder | None:
+    """Who an `Authorization: Bearer agora-scim-...` header provisions for, or None. Reads only."""
     scheme, _sep, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token.startswith(PREFIX):
@@ -55,7 +65,15 @@ def workspace_for(session: Session, authorization: str | None) -> int | None:
     found = session.scalar(select(ScimToken).where(ScimToken.token_hash == _hash(token), ScimToken.revoked_at.is_(None)))
     if found is None:
         return None
+    stale = found.last_used_at is None or utcnow() - found.last_used_at >= LAST_USED_PRECISION
+    return Holder(token_id=found.id, workspace_id=found.workspace_id, stale=stale)
+
+
+def mark_used(session: Session, token_id: int) -> None:
+    """Record that the token was used now. Call it in a transaction of its own: on SQLite one that
+    read first and then writes fails at once, rather than waits, when another call wrote meanwhile
+    (twelve calls at once with a stale token were twelve 'database is locked')."""
     now = utcnow()
-    if found.last_used_at is None or now - found.last_used_at >= LAST_USED_PRECISION:
-        session.execute(update(ScimToken).where(ScimToken.id == found.id).values(last_used_at=now))
-    return found.workspace_id
+    session.execute(update(ScimToken).where(ScimToken.id == token_id, or_(ScimToken.last_used_at.is_(None),
+                                                                          ScimToken.last_used_at <= now - LAST_USED_PRECISION))
+                    .values(last_used_at=now))

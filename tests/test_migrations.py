@@ -1,0 +1,44 @@
+"""Migrations go down and back up on a database that holds data, on both databases: SQLite
+rebuilds a table to alter it, which must neither fail on the rows pointing at it nor lose them."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import func, select, text
+
+from agora import migrate
+from agora.accounts.models import User
+from agora.db import Database
+from tests.store.helpers import publish
+
+
+@pytest.mark.parametrize("revision", ["0022", "0013"])
+def test_down_and_up_again_keeps_every_row(database, revision):
+    gpt_id = publish(database, "Kept Helper")
+    with database.session() as session:
+        users = session.scalar(select(func.count()).select_from(User))
+    migrate._run(database, command.downgrade, revision)  # 0023 rebuilds users on SQLite, which gpts and workspaces point at
+    migrate.upgrade(database)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == users
+        assert session.scalar(text("SELECT name FROM gpts WHERE id = :id"), {"id": gpt_id}) == "Kept Helper"
+        if database.dialect == "sqlite":
+            assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # enforcement is back on
+            assert session.execute(text("PRAGMA foreign_key_check")).all() == []
+
+
+def test_a_migration_that_breaks_a_reference_changes_nothing_on_sqlite(tmp_path):
+    """PostgreSQL checks every reference as it goes; SQLite, with enforcement off, at the end."""
+    database = Database(f"sqlite:///{tmp_path / 'agora.db'}")
+    migrate.upgrade(database)
+    gpt_id = publish(database, "Orphan Maker")
+
+    def orphaning_upgrade(config, revision):
+        config.attributes["connection"].execute(text("DELETE FROM users"))  # gpts now point at nobody
+
+    with pytest.raises(migrate.ForeignKeyViolation, match="broken references"):
+        migrate._run(database, orphaning_upgrade, "head")
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(User)) >= 1
+        assert session.scalar(text("SELECT count(*) FROM gpts WHERE id = :id"), {"id": gpt_id}) == 1
