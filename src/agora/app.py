@@ -56,7 +56,7 @@ from agora.store import social_api as store_social_api
 from agora.web.api_docs import add_api_docs
 from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
-from agora.web.deps import wants_json
+from agora.web.deps import login_address, wants_json
 from agora.web.request_context import RequestContextMiddleware
 from agora.web.security_headers import SecurityHeaders
 from agora.web.templating import render
@@ -208,7 +208,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
             return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
         if isinstance(error, Unauthorized):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return RedirectResponse(login_address(request), status_code=303)
         # A plan refusal links to the plans, as every refusal for a plan must.
         upgrade = getattr(error, "plan", None) and UPGRADE_URL
         return render(request, "error.html", error.status, message=error.message, upgrade_url=upgrade)

@@ -16,7 +16,7 @@ from agora.accounts import api_keys
 from agora.db import utcnow
 from agora.errors import AgoraError
 from agora.inputs import Id, Text
-from agora.web.deps import Db, Viewer
+from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
 router = APIRouter()
@@ -34,16 +34,13 @@ def _page(request: Request, db: Db, viewer, status: int = 200, **context) -> Res
 
 
 @router.get(PAGE)
-def api_keys_page(request: Request, db: Db, viewer: Viewer) -> Response:
-    if viewer is None:
-        return RedirectResponse(f"/login?next={PAGE}", status_code=303)
+def api_keys_page(request: Request, db: Db, viewer: CurrentUser) -> Response:
     return _page(request, db, viewer, revoked=request.query_params.get("revoked"))
 
 
 @router.post(PAGE)
-async def create_api_key(request: Request, db: Db, viewer: Viewer, name: Annotated[Text, Form()] = "", expires: Annotated[Text, Form()] = "never") -> Response:
-    if viewer is None:
-        return RedirectResponse(f"/login?next={PAGE}", status_code=303)
+async def create_api_key(request: Request, db: Db, viewer: CurrentUser, name: Annotated[Text, Form()] = "",
+                         expires: Annotated[Text, Form()] = "never") -> Response:
     form = await request.form()
     scopes = [s for s in form.getlist("scopes") if isinstance(s, str)]
     expires_at = utcnow() + timedelta(days=int(expires)) if expires in EXPIRY_CHOICES[1:] else None
@@ -60,9 +57,7 @@ async def create_api_key(request: Request, db: Db, viewer: Viewer, name: Annotat
 
 
 @router.post(PAGE + "/{key_id}/revoke")
-def revoke_api_key(key_id: Id, db: Db, viewer: Viewer) -> Response:
-    if viewer is None:
-        return RedirectResponse(f"/login?next={PAGE}", status_code=303)
+def revoke_api_key(key_id: Id, db: Db, viewer: CurrentUser) -> Response:
     with db.session() as session:
         api_keys.revoke(session, user=session.merge(viewer), key_id=key_id)
     return RedirectResponse(f"{PAGE}?revoked={key_id}", status_code=303)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from agora.accounts import cookies, service, sessions
 from agora.errors import AgoraError
 from agora.inputs import Text
-from agora.web.deps import AppSettings, Db, Viewer, client_ip, safe_next
+from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, client_ip, safe_next
 from agora.web.templating import render
 
 router = APIRouter()
@@ -109,9 +109,7 @@ def logout(request: Request, db: Db) -> Response:
 
 
 @router.get("/account")
-def account_page(request: Request, viewer: Viewer) -> Response:
-    if viewer is None:
-        return _redirect("/login?next=/account")
+def account_page(request: Request, viewer: CurrentUser) -> Response:
     return render(request, "accounts/account.html", saved=request.query_params.get("saved"))
 
 
@@ -119,12 +117,10 @@ def account_page(request: Request, viewer: Viewer) -> Response:
 def change_password(
     request: Request,
     db: Db,
-    viewer: Viewer,
+    viewer: CurrentUser,
     current_password: Annotated[Text, Form()] = "",
     new_password: Annotated[Text, Form()] = "",
 ) -> Response:
-    if viewer is None:
-        return _redirect("/login?next=/account")
     try:
         with db.session() as session:
             user = session.merge(viewer)

@@ -27,10 +27,8 @@ def pricing(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> 
 
 
 @router.post("/pricing")
-async def choose_plan(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
+async def choose_plan(request: Request, db: Db, viewer: CurrentUser, settings: AppSettings) -> Response:
     """The plan buttons: choose or change the plan of the workspace you work in, or cancel it."""
-    if viewer is None:
-        return RedirectResponse("/login?next=/pricing", status_code=303)
     form = {key: str(value) for key, value in (await request.form()).items()}
     # In the thread pool: a change waits for the workspace's previous one (billing.serial), never on the event loop.
     return await anyio.to_thread.run_sync(_choose, request, db, viewer, settings, form)

@@ -1,4 +1,4 @@
-"""What a builder's plan lets them do with GPTs: the pages and the JSON API ask here before writing.
+"""What a builder's plan lets them do with GPTs: the use cases (agora.gpts.usecases) ask here before writing.
 
 Creating a GPT (from scratch, by fork or by import) needs the plan's `create_gpts`. The
 store lists public GPTs, so making a GPT public, or publishing a new version of a public

@@ -1,7 +1,8 @@
 """The builder's rules: create a GPT, edit its draft, publish, roll back, fork, delete.
 
-Routes (pages and JSON API alike) find the GPT through `agora.gpts.access.find` first,
-so every function here receives a GPT the caller is already allowed to act on.
+The use cases (agora.gpts.usecases, shared by the pages and the JSON API) find the GPT
+through `agora.gpts.access.find` and ask the plan first, so every function here receives a
+GPT the caller is already allowed to act on.
 """
 
 from __future__ import annotations

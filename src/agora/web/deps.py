@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -110,3 +111,19 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
+
+
+def login_address(request: Request) -> str:
+    """Where a visitor asked to log in goes: the login form, then back to what they were doing.
+
+    A page comes back to itself (with its query). A form's address is no page (a GET there
+    answers 405), so a form comes back to the page it was sent from: the Referer, sent only
+    by same-origin pages (Referrer-Policy: same-origin); the home page when there is none.
+    """
+    if request.method in ("GET", "HEAD"):
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        sent_from = urlsplit(request.headers.get("referer", ""))
+        same_site = sent_from.netloc == request.url.netloc
+        back = sent_from.path + (f"?{sent_from.query}" if sent_from.query else "") if same_site else "/"
+    return "/login?next=" + quote(safe_next(back), safe="/")
