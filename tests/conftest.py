@@ -90,6 +90,7 @@ def wipe(database: Database) -> None:
             # The FTS5 indexes of store_listings are not model tables: empty them first.
             for index in ("store_fts", "store_names_fts"):
                 connection.execute(text(f"INSERT INTO {index}({index}) VALUES ('delete-all')"))
+            connection.execute(text("DELETE FROM knowledge_fts"))  # the knowledge chunks' keyword index (agora.knowledge.keywords)
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
     with database.session() as session:

@@ -39,6 +39,8 @@ from agora.gpts import api as gpts_api
 from agora.gpts import preview_api as gpts_preview_api
 from agora.gpts import routes as gpts_pages
 from agora.i18n import gettext as _
+from agora.knowledge import api as knowledge_api
+from agora.knowledge.worker import Worker as KnowledgeWorker
 from agora.providers import admin_pages as provider_admin_pages
 from agora.scim import pages as scim_pages
 from agora.scim.api import PREFIX as SCIM_PREFIX
@@ -81,6 +83,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (gpts_pages.router, False),
     (gpts_api.router, True),
     (gpts_preview_api.router, True),
+    (knowledge_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
     (billing_pages.router, False),
@@ -124,11 +127,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          name="agora-keep-fresh").start()
         # What falls due in billing with nobody asking (an offline plan left unpaid past its grace period).
         app.state.billing_clock = billing_clock.Clock(app.state.database).start()
+        # Knowledge files are ingested in the background by threads of each worker process (agora.knowledge.worker).
+        app.state.knowledge_worker = KnowledgeWorker(app.state.database, settings).start()
         log.info("agora started", extra={"database": app.state.database.dialect})
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
         stop_refreshing.set()
         await anyio.to_thread.run_sync(app.state.billing_clock.stop)
+        await anyio.to_thread.run_sync(app.state.knowledge_worker.stop)
         if (writer := getattr(app.state, "usage_writer", None)) is not None:
             await anyio.to_thread.run_sync(writer.close)  # the queued usage (and replies), before the database goes
         app.state.database.dispose()

@@ -94,6 +94,23 @@ class Settings(BaseSettings):
     api_base_models: str = Field(
         "*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
 
+    knowledge_max_files: int = Field(20, ge=1, le=1000, description="Most knowledge files one GPT may have.")
+    knowledge_max_file_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024, description="Largest knowledge file accepted, in bytes (at most 512 MB).")
+    knowledge_max_file_tokens: int = Field(2_000_000, ge=1, description="Most tokens of text one knowledge file may hold.")
+    knowledge_chunk_tokens: int = Field(800, ge=50, le=4000, description="Tokens per knowledge chunk, unless the upload asks otherwise.")
+    knowledge_chunk_overlap: int = Field(400, ge=0, le=3999, description="Tokens two neighbouring knowledge chunks share.")
+    knowledge_workers: int = Field(
+        1, ge=0, le=32, description="Ingestion threads in each `agora serve` worker process; 0 leaves ingestion to `agora worker`.")
+    knowledge_context_tokens: int = Field(
+        2000, ge=0, description="Most tokens of retrieved passages put in a prompt (never more than half the room the model has left).")
+    knowledge_passages: int = Field(8, ge=1, le=20, description="Most retrieved passages put in a prompt.")
+    embedder: str = Field("bundled", description="Embedder for knowledge: `bundled`, `openai` or one a plugin registers.")
+    embedding_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible embedding server (`openai` embedder).")
+    embedding_api_key: str | None = Field(None, description="API key sent to the embedding server.")
+    embedding_model: str = Field("text-embedding-3-small", description="Model the embedding server is asked for.")
+    embedding_timeout_seconds: float = Field(30.0, gt=0, description="How long to wait for the embedding server's answer.")
+
     @field_validator("public_url")
     @classmethod
     def _public_url_is_an_address(cls, value: str | None) -> str | None:

@@ -5,6 +5,7 @@ from agora.billing.models import GatewayEvent, Invoice, InvoiceLine, Plan, Subsc
 from agora.chat.models import Conversation, Message
 from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
+from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.providers.models import ProviderCatalog, ProviderConfig
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
@@ -28,6 +29,10 @@ __all__ = [
     "Invite",
     "Invoice",
     "InvoiceLine",
+    "KnowledgeChunk",
+    "KnowledgeDocument",
+    "KnowledgeFile",
+    "KnowledgeVersionFile",
     "Listing",
     "LoginAttempt",
     "LoginSession",

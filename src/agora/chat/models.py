@@ -62,4 +62,6 @@ class Message(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The GPT's tools the reply used, as the chat shows them: [{"name", "summary", "ok"}] (None: none).
     tool_uses: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The numbered sources the reply cites: file name, page and the quoted passage (agora.knowledge.citations).
+    citations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

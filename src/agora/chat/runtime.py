@@ -16,6 +16,7 @@ from typing import Any
 from agora.chat import markdown, turns
 from agora.chat.stops import StopBoard
 from agora.chat.turns import PendingReply
+from agora.knowledge.citations import labelled
 from agora.metering.writer import UsageWriter, written
 from agora.providers.base import Provider
 from agora.replies.engine import Reply
@@ -57,6 +58,7 @@ class ReplyRun:
             "error": outcome.reason,
             "usage": {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens},
             "html": html,
+            "citations": [labelled(citation.shown()) for citation in outcome.citations],
             # False when the database is away: the reply is kept in memory and written once it is back.
             "stored": await written(self.reply.stored, STORE_WAIT_SECONDS),
         }

@@ -94,22 +94,23 @@ def stored(pending: PendingReply, outcome: Outcome) -> dict[str, Any]:
     return {"reply": pending.reply_id, "conversation": pending.conversation_id, "text": outcome.text.replace("\x00", ""),
             "outcome": outcome.status, "reason": outcome.reason.replace("\x00", "")[:500], "prompt": outcome.usage.prompt_tokens,
             "completion": outcome.usage.completion_tokens, "latency": outcome.latency_ms,
-            "tools": json.dumps([use.shown() for use in outcome.tool_uses]) if outcome.tool_uses else None}
+            "tools": json.dumps([use.shown() for use in outcome.tool_uses]) if outcome.tool_uses else None,
+            "cites": json.dumps([citation.shown() for citation in outcome.citations]) if outcome.citations else None}
 
 
-_STORE_COLUMNS = ("reply", "text", "outcome", "reason", "prompt", "completion", "latency", "tools")
+_STORE_COLUMNS = ("reply", "text", "outcome", "reason", "prompt", "completion", "latency", "tools", "cites")
 # SQLite: one statement run for each reply (executemany, a loop in C).
 _STORE_REPLY = text("""
     UPDATE messages SET content = :text, status = :outcome, error = :reason, prompt_tokens = :prompt, completion_tokens = :completion,
-           latency_ms = :latency, tool_uses = :tools, owner = NULL, lease_until = NULL
+           latency_ms = :latency, tool_uses = :tools, citations = :cites, owner = NULL, lease_until = NULL
     WHERE id = :reply""")
 # PostgreSQL: one statement for them all; a thousand statements cost a round trip and a plan each.
 _STORE_REPLIES = text("""
     UPDATE messages AS m SET content = v.text, status = v.outcome, error = v.reason, prompt_tokens = v.prompt, completion_tokens = v.completion,
-           latency_ms = v.latency, tool_uses = CAST(v.tools AS json), owner = NULL, lease_until = NULL
+           latency_ms = v.latency, tool_uses = CAST(v.tools AS json), citations = CAST(v.cites AS json), owner = NULL, lease_until = NULL
     FROM unnest(CAST(:reply AS int[]), CAST(:text AS text[]), CAST(:outcome AS text[]), CAST(:reason AS text[]), CAST(:prompt AS int[]),
-                CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]))
-         AS v (id, text, outcome, reason, prompt, completion, latency, tools)
+                CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]), CAST(:cites AS text[]))
+         AS v (id, text, outcome, reason, prompt, completion, latency, tools, cites)
     WHERE m.id = v.id""")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from agora.chat import markdown, owners, service
 from agora.chat.models import Conversation, Message
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
+from agora.knowledge.citations import labelled
 from agora.tools import registry
 
 
@@ -21,6 +22,7 @@ class MessageView:
     gpt_name: str
     tool_lines: list[str]
     interrupted: bool  # still `streaming`, but the worker writing it is gone
+    citations: list[dict] = field(default_factory=list)  # numbered sources, each with its `label` in the reader's language
 
 
 def tool_line(shown: dict) -> str:
@@ -67,4 +69,4 @@ def _view(message: Message, names: dict[str, str]) -> MessageView:
     reply = message.role == "assistant"
     return MessageView(message, markdown.render(message.content) if reply else "", names.get(message.gpt_id or "", ""),
                        [tool_line(use) for use in message.tool_uses or ()],
-                       message.status == "streaming" and owners.orphaned(message))
+                       message.status == "streaming" and owners.orphaned(message), [labelled(c) for c in message.citations or ()])

@@ -18,6 +18,7 @@ from agora.accounts.models import User
 from agora.config import Settings
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
+from agora.knowledge.citations import labelled
 from agora.metering.writer import UsageWriter
 from agora.providers.base import Provider
 from agora.replies.engine import Reply
@@ -47,7 +48,7 @@ def prepare_preview(session: Session, *, gpt_id: str, user: User, body: PreviewI
 
 
 class PreviewRun:
-    """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage"}."""
+    """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage", "citations"}."""
 
     def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter) -> None:
         self.reply = Reply(provider=provider, prepared=prepared, writer=writer, usage_key=f"preview:{uuid.uuid4().hex}")
@@ -58,4 +59,5 @@ class PreviewRun:
     async def run(self, emit: Emit) -> dict[str, Any]:
         outcome = await self.reply.run(emit)
         usage = {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens}
-        return {"status": outcome.status, "error": outcome.reason, "usage": usage}
+        cited = [labelled(citation.shown()) for citation in outcome.citations]
+        return {"status": outcome.status, "error": outcome.reason, "usage": usage, "citations": cited}

@@ -8,7 +8,7 @@ GPT the caller is already allowed to act on.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,8 +101,13 @@ def update_draft(
     return content
 
 
-def publish(session: Session, gpt: Gpt, *, author: User, note: str = "") -> GptVersion:
-    """Freeze the current draft as the next immutable version and make it the live one."""
+# Told of each version published, with the version rolled back to (None for the draft): domains above this one
+# that keep something per version (knowledge freezes the files) register here rather than be imported.
+ON_PUBLISH: list[Callable[[Session, Gpt, GptVersion, GptVersion | None], None]] = []
+
+
+def publish(session: Session, gpt: Gpt, *, author: User, note: str = "", source: GptVersion | None = None) -> GptVersion:
+    """Freeze the current draft as the next immutable version and make it the live one (`source`: the version rolled back to)."""
     note = note.strip()
     if len(note) > MAX_NOTE:
         raise InvalidInput(_("The change note is too long: at most %(max)d characters.", max=MAX_NOTE), field="note")
@@ -114,6 +119,8 @@ def publish(session: Session, gpt: Gpt, *, author: User, note: str = "") -> GptV
     gpt.published_version = number
     gpt.published_at = utcnow()
     session.flush()
+    for hook in ON_PUBLISH:
+        hook(session, gpt, version, source)
     refresh_listing(session, gpt)
     return version
 
@@ -140,7 +147,7 @@ def rollback(session: Session, gpt: Gpt, *, author: User, number: int, note: str
 
     old = version(session, gpt, number)
     gpt.draft = dict(old.content)
-    return publish(session, gpt, author=author, note=note or _("Rolled back to version %(number)d", number=number))
+    return publish(session, gpt, author=author, note=note or _("Rolled back to version %(number)d", number=number), source=old)
 
 
 def delete_gpt(session: Session, gpt: Gpt) -> None:

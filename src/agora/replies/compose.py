@@ -15,6 +15,8 @@ from typing import Any
 
 from agora.gpts.content import GptContent
 from agora.i18n import LANGUAGE_NAMES
+from agora.knowledge.citations import Citation, quote
+from agora.knowledge.retrieval import Hit
 from agora.providers.base import Provider
 from agora.replies.errors import TooLong
 
@@ -74,3 +76,40 @@ def compose(
         raise TooLong(window=window, room=room, latest=latest, reply_tokens=reply_tokens)
     kept.reverse()
     return Prompt(messages=[*head, *kept], prompt_tokens=used + extra_tokens, omitted=len(history) - len(kept))
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    section: str  # for the system message ("" when nothing was retrieved)
+    citations: list[Citation]  # the passages in it, numbered as the model sees them
+
+
+KNOWLEDGE_HEADER = (
+    "Passages from this GPT's knowledge files that may answer the user's last message. Answer from them when they do, "
+    "and cite each passage you use by its number in square brackets, like [1]. If they do not answer it, say so."
+)
+
+
+def knowledge(hits: Sequence[Hit], *, budget: int, provider: Provider, model: str) -> Knowledge:
+    """Retrieved passages, best first, numbered, as many as fit in `budget` tokens (the first one cut to fit, rather than none)."""
+    if not hits or budget <= 0:
+        return Knowledge("", [])
+    used = provider.count_tokens([{"role": "system", "content": KNOWLEDGE_HEADER}], model)
+    parts, citations = [KNOWLEDGE_HEADER], []
+    for hit in hits:
+        number = len(citations) + 1
+        where = f"{hit.file_name}, page {hit.page}" if hit.page is not None else hit.file_name
+        passage = f"[{number}] {where}:\n{hit.text.strip()}"
+        cost = provider.count_tokens([{"role": "system", "content": passage}], model)
+        if used + cost > budget:
+            if citations:
+                break
+            room = budget - used
+            if room < 50:
+                return Knowledge("", [])
+            passage = passage[: max(len(passage) * room // cost - 20, 0)]  # characters in proportion to the tokens left
+            cost = room
+        parts.append(passage)
+        citations.append(Citation(number, hit.file_id, hit.file_name, hit.page, quote(hit.text)))
+        used += cost
+    return Knowledge("\n\n".join(parts), citations)

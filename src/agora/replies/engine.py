@@ -28,6 +28,7 @@ from dataclasses import replace
 from typing import Any
 
 from agora.i18n import gettext as _
+from agora.knowledge import citations
 from agora.metering.writer import AlongWrite, UsageWriter, Written
 from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, Usage, completer
 from agora.replies import model_call
@@ -192,7 +193,8 @@ class Reply:
         finish = last.finished.finish_reason if status == COMPLETE and last and last.finished else None
         if finish == "tool_calls" and not self.returned:
             finish = "stop"  # the GPT's tools ran, or a note replaced calls nobody can answer
-        return Outcome(status, reason, text, self.returned, self.tool_uses, finish, self._usage(), latency_ms, self._failure)
+        cited = tuple(citations.used(text, list(self.prepared.citations))) if self.prepared.citations and text else ()
+        return Outcome(status, reason, text, self.returned, self.tool_uses, finish, self._usage(), latency_ms, self._failure, cited)
 
     def _usage(self) -> Usage:
         """Every turn's tokens: the provider's count where it gave one, else an estimate of what was sent and written."""

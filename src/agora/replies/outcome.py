@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agora.knowledge.citations import Citation
 from agora.providers.base import Provider, ProviderError, Usage
 from agora.tools.runner import ToolUse
 
@@ -22,6 +23,7 @@ class Outcome:
     usage: Usage  # every model call of the reply, the provider's count or else an estimate
     latency_ms: int
     failure: ProviderError | None = None  # what the model server did, for outputs that answer by its kind (/v1)
+    citations: tuple[Citation, ...] = ()  # the knowledge passages the reply cites (agora.knowledge.citations)
 
 
 def estimated_tokens(provider: Provider, model: str, text: str) -> int:

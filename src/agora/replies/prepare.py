@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from agora.billing import guard
 from agora.config import Settings
 from agora.db import utcnow
+from agora.knowledge import retrieval
+from agora.knowledge.citations import Citation
 from agora.providers.base import CompletionRequest, Provider, supports_tools
 from agora.replies import admission, compose, context
 from agora.replies.errors import ToolNameTaken, ToolsUnsupported
@@ -49,6 +51,7 @@ class Prepared:
     tool_tokens: int  # what the tool definitions take in every call's prompt
     context: ToolContext
     metering: Metering
+    citations: tuple[Citation, ...] = ()  # the knowledge passages in the prompt, numbered as the model sees them
 
 
 def choose_model(provider: Provider, settings: Settings, wanted: str | None) -> str:
@@ -70,12 +73,8 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
     caller = _caller_tools(request, can_call, own)
     definitions = [registry.definition(tool) for tool in own.values()] + list(request.tools or ())
     tool_tokens = provider.count_tokens([{"role": "system", "content": json.dumps(definitions)}], model) if definitions else 0
-    system = None
-    if gpt is not None and content is not None:
-        assert session is not None
-        query = context.ContextQuery(gpt.id, content, request.messages, request.language, request.user.id)
-        system = compose.system_message(content=content, language=request.language, today=today or utcnow().date(),
-                                        sections=context.sections(session, query))
+    system, found = _system(session, request, gpt, content, provider=provider, model=model, settings=settings,
+                            reserved=reply_tokens + tool_tokens, today=today or utcnow().date())
     prompt = compose.compose(provider=provider, model=model, history=request.messages, reply_tokens=reply_tokens, system=system,
                              extra_tokens=tool_tokens, whole_history=request.whole_history)
     if gpt is not None and request.count_message:
@@ -93,7 +92,31 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         context=ToolContext(request.user.id, gpt.id if gpt else None, request.conversation_id, request.language, request.timezone),
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
+        citations=tuple(found.citations),
     )
+
+
+def _system(session: Session | None, request: ReplyRequest, gpt: Any, content: Any, *, provider: Provider, model: str, settings: Settings,
+            reserved: int, today: date) -> tuple[dict[str, str] | None, compose.Knowledge]:
+    """The GPT's system message (None for a base model), with the passages retrieved from its files for the last message."""
+    if gpt is None or content is None:
+        return None, compose.Knowledge("", [])
+    assert session is not None
+    sections = context.sections(session, context.ContextQuery(gpt.id, content, request.messages, request.language, request.user.id))
+    system = compose.system_message(content=content, language=request.language, today=today, sections=sections)
+    version = None if request.draft else gpt.published_version
+    hits = retrieval.passages_for(session, gpt_id=gpt.id, version=version, history=request.messages, settings=settings)
+    if not hits:
+        return system, compose.Knowledge("", [])
+    found = compose.knowledge(hits, budget=_knowledge_budget(provider, model, settings, system, reserved), provider=provider, model=model)
+    return compose.system_message(content=content, language=request.language, today=today, sections=[*sections, found.section]), found
+
+
+def _knowledge_budget(provider: Provider, model: str, settings: Settings, system: dict[str, str], reserved: int) -> int:
+    """Tokens retrieved passages may take: the setting's, and never more than half of what the window has left once the
+    instructions, the reply and the tools have their room (the other half is for the conversation)."""
+    left = provider.context_window(model) - reserved - provider.count_tokens([system], model)
+    return max(min(settings.knowledge_context_tokens, left // 2), 0)
 
 
 def _caller_tools(request: ReplyRequest, can_call: bool, own: dict[str, Tool]) -> frozenset[str]:

@@ -47,6 +47,9 @@ class V1App:
         if path == "/v1/chat/completions":
             _allow(method, "POST")
             return await routes.chat_completions(request, await v1_state(self.main.state))
+        if path == "/v1/embeddings":
+            _allow(method, "POST")
+            return await routes.embeddings(request, await v1_state(self.main.state))
         if path == MODELS:
             _allow(method, "GET")
             return await routes.list_models(request, await v1_state(self.main.state))

@@ -25,11 +25,28 @@ def completion(reply_id: str, model: str, outcome: Outcome) -> dict:
     if outcome.tool_calls:
         message["content"] = outcome.text or None
         message["tool_calls"] = outcome.tool_calls
+    if outcome.citations:
+        message["annotations"] = annotations(outcome)
     return {
         "id": reply_id, "object": "chat.completion", "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": outcome.finish_reason or "stop"}],
         "usage": usage(outcome), "system_fingerprint": None,
     }
+
+
+def annotations(outcome: Outcome) -> list[dict]:
+    """The knowledge passages the reply cites, in OpenAI's file_citation shape: where the text cites "[n]", its place in the
+    text; a passage given but never cited by number (small models rarely cite) is placed at the text's end, with empty `text`."""
+    found = []
+    for citation in outcome.citations:
+        marker = f"[{citation.number}]"
+        start = outcome.text.find(marker)
+        text, start = (marker, start) if start >= 0 else ("", len(outcome.text))
+        found.append({
+            "type": "file_citation", "text": text, "start_index": start, "end_index": start + len(text),
+            "file_citation": {"file_id": f"file-{citation.file_id}", "filename": citation.file_name, "page": citation.page, "quote": citation.quote},
+        })
+    return found
 
 
 def usage(outcome: Outcome) -> dict:
@@ -68,7 +85,7 @@ class Chunks:
         return self._choice({"tool_calls": [call]})
 
     def ending(self, outcome: Outcome) -> bytes:
-        return self._choice({}, outcome.finish_reason or "stop")
+        return self._choice({"annotations": annotations(outcome)} if outcome.citations else {}, outcome.finish_reason or "stop")
 
     def usage(self, outcome: Outcome) -> bytes:
         return event({**self._head, "choices": [], "usage": usage(outcome)})

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from agora.accounts import api_keys
 from agora.api.openai import replies, service
 from agora.api.openai.callers import Caller
+from agora.api.openai.embeddings import create_embeddings
 from agora.api.openai.errors import OpenAIError, upstream_error
 from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State
@@ -55,6 +56,13 @@ async def get_model(request: Request, state: V1State, model_id: str) -> Response
     found = await anyio.to_thread.run_sync(load)
     state.usage.submit(None, along=(api_keys.mark_all_used, holder.key_id))
     return JSONResponse(found)
+
+
+async def embeddings(request: Request, state: V1State) -> Response:
+    caller = await _caller(request, state, "chat")
+    response = await create_embeddings(request, state, _read_body, caller)
+    state.usage.submit(None, along=(api_keys.mark_all_used, caller.holder.key_id))
+    return response
 
 
 async def chat_completions(request: Request, state: V1State) -> Response:

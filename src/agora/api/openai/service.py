@@ -24,6 +24,7 @@ from agora.errors import NotFound
 from agora.gpts import access
 from agora.gpts.ids import PREFIX as GPT_PREFIX
 from agora.gpts.models import Gpt
+from agora.knowledge.embedders.bundled import MODEL as EMBEDDING_MODEL
 from agora.providers.base import Provider
 from agora.ratelimit.policy import KeyPlan
 from agora.replies.errors import ToolNameTaken, TooLong, ToolsUnsupported
@@ -49,6 +50,7 @@ def model_object(model_id: str, *, created: int, owned_by: str) -> dict:
 
 def list_models(session: Session, user: User, provider: Provider, settings: Settings) -> list[dict]:
     listed = [model_object(name, created=0, owned_by="system") for name in base_models(provider, settings)]
+    listed.append(model_object(EMBEDDING_MODEL, created=0, owned_by="system"))  # for /v1/embeddings
     rows = session.execute(
         select(Gpt.id, Gpt.published_at, User.handle)
         .join(User, User.id == Gpt.owner_id)
@@ -65,7 +67,7 @@ def find_model(session: Session, user: User, model_id: str, provider: Provider, 
         gpt = _usable_gpt(session, user, model_id)
         owner = session.get(User, gpt.owner_id)
         return model_object(gpt.id, created=_timestamp(gpt.published_at), owned_by=owner.handle if owner else "")
-    if model_id in base_models(provider, settings):
+    if model_id in base_models(provider, settings) or model_id == EMBEDDING_MODEL:
         return model_object(model_id, created=0, owned_by="system")
     raise model_not_found(model_id)
 

@@ -1,6 +1,6 @@
 // The GPT builder's enhancements: live preview, unsaved-changes warning, confirmations.
 // Every page works without this file; it only makes the editor quicker to use.
-import { sseEvents } from "/static/sse.js";
+import { citationList, sseEvents } from "/static/sse.js";
 
 const form = document.querySelector("[data-builder-form]");
 
@@ -121,12 +121,13 @@ if (previewForm) {
       if (name === "tool") reply.before(Object.assign(document.createElement("li"), { className: "tool-use", textContent: data.line }));
       if (name === "done") {
         reply.dataset.status = data.status;
+        if (data.citations?.length) reply.append(citationList(data.citations, previewForm.dataset.labelSources || "Sources"));
         if (data.error) {
           errorBox.textContent = data.error;
           errorBox.hidden = false;
         }
       }
     }
-    history.push({ role: "assistant", content: reply.textContent });
+    history.push({ role: "assistant", content: reply.firstChild?.nodeType === Node.TEXT_NODE ? reply.firstChild.textContent : reply.textContent });
   });
 }

@@ -1,6 +1,6 @@
 // The conversation page, enhanced: replies stream in over SSE from the JSON API.
 // Without this file the page still works: forms post and the reply appears on reload.
-import { sseEvents } from "/static/sse.js";
+import { citationList, sseEvents } from "/static/sse.js";
 
 const chat = document.getElementById("chat");
 const composer = document.getElementById("composer");
@@ -103,6 +103,7 @@ async function streamReply(path, body, author) {
         if (data.status === "stopped") say(chat.dataset.labelStopped);
         if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
         if (data.stored === false) say(chat.dataset.labelUnsaved, true);
+        if (data.citations?.length) text.after(citationList(data.citations, chat.dataset.labelSources));
         addCopyButton(reply);
       }
     }

@@ -18,3 +18,18 @@ export async function* sseEvents(response) {
     }
   }
 }
+
+// A reply's numbered sources, as the server renders them on reload (chat/_citations.html).
+export function citationList(citations, label) {
+  const list = Object.assign(document.createElement("ol"), { className: "citations" });
+  list.setAttribute("aria-label", label);
+  for (const citation of citations) {
+    const item = Object.assign(document.createElement("li"), { className: "citation", value: citation.number, title: citation.quote });
+    const details = document.createElement("details");
+    details.append(Object.assign(document.createElement("summary"), { textContent: `[${citation.number}] ${citation.label}` }),
+                   Object.assign(document.createElement("blockquote"), { textContent: citation.quote }));
+    item.append(details);
+    list.append(item);
+  }
+  return list;
+}
