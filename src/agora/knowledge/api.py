@@ -53,7 +53,8 @@ class SearchOut(BaseModel):
 @router.post("/gpts/{gpt_id}/files", status_code=201, response_model=UploadedOut)
 @accepts_bodies_up_to(MAX_REQUEST_BYTES)
 def upload(gpt_id: Text, request: Request, user: CurrentUser, db: Db, settings: AppSettings, file: UploadFile = File(...),
-           chunk_tokens: Annotated[int | None, Form()] = None, chunk_overlap: Annotated[int | None, Form()] = None):
+           chunk_tokens: Annotated[int | None, Form(ge=1, le=100_000)] = None,
+           chunk_overlap: Annotated[int | None, Form(ge=0, le=100_000)] = None):
     """Add a file to the GPT's draft (PDF, DOCX, HTML, CSV, JSON, Markdown or text, told by its content); it is ingested in the
     background: follow its status in the list. `chunk_tokens` and `chunk_overlap` change how it is cut (default 800 and 400)."""
     with db.session() as session:  # refused early, before the file is copied
