@@ -84,15 +84,22 @@ def wipe(database: Database) -> None:
     flush_usage(database)  # the last test's usage, written before the tables it names are emptied
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as connection:
+        # Triggers keep the ledger append-only (migration 0025): off while the tests empty it.
         if database.dialect == "postgresql":
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             # The FTS5 indexes of store_listings are not model tables: empty them first.
             for index in ("store_fts", "store_names_fts"):
                 connection.execute(text(f"INSERT INTO {index}({index}) VALUES ('delete-all')"))
             connection.execute(text("DELETE FROM knowledge_fts"))  # the knowledge chunks' keyword index (agora.knowledge.keywords)
+            triggers = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                connection.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
+            for _name, sql in triggers:
+                connection.execute(text(sql))
     with database.session() as session:
         ensure_default_categories(session)
         ensure_default_plans(session)

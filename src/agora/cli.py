@@ -15,6 +15,7 @@ from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import AgoraError
 from agora.gpts.cli import gpts as gpts_commands
+from agora.ledger.cli import ledger as ledger_commands
 
 
 def _database(settings: Settings) -> Database:
@@ -161,6 +162,7 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
 main.add_command(gpts_commands)  # agora gpts export/import
 main.add_command(subscription_commands)  # agora subscription set
 main.add_command(usage_commands)  # agora usage export
+main.add_command(ledger_commands)  # agora ledger verify
 
 main.add_command(api_key_commands)  # agora api-key create
 

@@ -6,6 +6,7 @@ from agora.chat.models import Conversation, Message
 from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
+from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.providers.models import ProviderCatalog, ProviderConfig
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
@@ -33,6 +34,9 @@ __all__ = [
     "KnowledgeDocument",
     "KnowledgeFile",
     "KnowledgeVersionFile",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerLeg",
     "Listing",
     "LoginAttempt",
     "LoginSession",

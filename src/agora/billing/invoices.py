@@ -19,6 +19,7 @@ from agora.billing.models import Invoice, InvoiceLine
 from agora.db import utcnow
 from agora.errors import Conflict, InvalidInput, NotFound
 from agora.i18n import gettext as _
+from agora.ledger import service as ledger
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,10 @@ def mark_paid(session: Session, invoice: Invoice, *, external_id: str | None = N
     invoice.status, invoice.paid_at = "paid", utcnow()
     if external_id and not invoice.external_id:
         invoice.external_id = external_id
+    if invoice.total > 0:  # a credit note (a negative total) is carried to the next invoice, never paid out
+        received = ledger.to_millis(invoice.total)
+        ledger.post(session, kind="subscription_paid", key=f"invoice:{invoice.id}:paid", currency=invoice.currency,
+                    legs=[(ledger.account(session, ledger.EXTERNAL, invoice.currency), -received),
+                          (ledger.account(session, ledger.PLATFORM_REVENUE, invoice.currency), received)],
+                    memo=f"invoice {invoice.number} paid", occurred_at=invoice.paid_at)
     return True

@@ -1,0 +1,1 @@
+"""The ledger: entries, balances, the database's guards, verify."""
