@@ -18,11 +18,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from agora import __version__, redis_outage
+from agora import __version__, housekeeping, redis_outage
 from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
 from agora.api.openai.app import V1First, create_v1_app
+from agora.audit import pages as audit_pages
 from agora.billing import admin_pages as billing_admin_pages
 from agora.billing import api as billing_api
 from agora.billing import clock as billing_clock
@@ -95,6 +96,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (sso_pages.router, False),
     (sso_settings_pages.router, False),
     (scim_pages.router, False),
+    (audit_pages.router, False),
 ]
 
 
@@ -129,12 +131,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.billing_clock = billing_clock.Clock(app.state.database).start()
         # Knowledge files are ingested in the background by threads of each worker process (agora.knowledge.worker).
         app.state.knowledge_worker = KnowledgeWorker(app.state.database, settings).start()
+        # What retention rules delete: old audit entries, expired conversations.
+        app.state.housekeeper = housekeeping.Housekeeper(app.state.database, app.state.settings).start()
         log.info("agora started", extra={"database": app.state.database.dialect})
         yield
         # Uvicorn has stopped taking requests and finished the open ones by now.
         stop_refreshing.set()
         await anyio.to_thread.run_sync(app.state.billing_clock.stop)
         await anyio.to_thread.run_sync(app.state.knowledge_worker.stop)
+        await anyio.to_thread.run_sync(app.state.housekeeper.stop)
         if (writer := getattr(app.state, "usage_writer", None)) is not None:
             await anyio.to_thread.run_sync(writer.close)  # the queued usage (and replies), before the database goes
         app.state.database.dispose()

@@ -9,6 +9,7 @@ from datetime import date
 import click
 
 from agora.accounts.api_key_cli import api_key as api_key_commands
+from agora.audit.cli import audit as audit_commands
 from agora.billing.cli import subscription as subscription_commands
 from agora.billing.cli import usage as usage_commands
 from agora.config import Settings, get_settings
@@ -165,6 +166,7 @@ main.add_command(usage_commands)  # agora usage export
 main.add_command(ledger_commands)  # agora ledger verify
 
 main.add_command(api_key_commands)  # agora api-key create
+main.add_command(audit_commands)  # agora audit verify/prune
 
 if __name__ == "__main__":
     main()

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
         description="Usage records a worker keeps in memory while the database is away; past it, new replies are refused (503) until it is back.")
     api_base_models: str = Field(
         "*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
+    audit_retention_days: int = Field(
+        365, ge=1, le=36500, description="Days audit log entries are kept; older ones are pruned daily, the chain left verifiable.")
 
     knowledge_max_files: int = Field(20, ge=1, le=1000, description="Most knowledge files one GPT may have.")
     knowledge_max_file_bytes: int = Field(

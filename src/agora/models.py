@@ -1,6 +1,7 @@
 """Imports every domain's tables so SQLAlchemy and Alembic see one complete schema."""
 
 from agora.accounts.models import ApiKey, LoginAttempt, LoginSession, Membership, User, Workspace
+from agora.audit.models import AuditChain, AuditEntry
 from agora.billing.models import GatewayEvent, Invoice, InvoiceLine, Plan, Subscription, SubscriptionEvent
 from agora.chat.models import Conversation, Message
 from agora.db import Base
@@ -17,6 +18,8 @@ from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
 __all__ = [
     "ActiveWorkspace",
     "ApiKey",
+    "AuditChain",
+    "AuditEntry",
     "Base",
     "BuilderDomain",
     "Category",

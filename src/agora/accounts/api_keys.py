@@ -18,6 +18,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import ApiKey, User
+from agora.audit import chain as audit
 from agora.db import utcnow
 from agora.errors import InvalidInput, NotFound
 from agora.i18n import gettext as _
@@ -75,6 +76,8 @@ def create(session: Session, *, user: User, name: str, scopes: list[str] | tuple
     )
     session.add(key)
     session.flush()
+    audit.record(session, "api_key.created", actor=user, target_type="api_key", target_id=key.id,
+                 details={"name": name, "prefix": display_prefix(key), "scopes": key.scopes})
     return key, f"{PREFIX}{public_id}_{secret}"
 
 
@@ -89,6 +92,8 @@ def revoke(session: Session, *, user: User, key_id: int) -> ApiKey:
         raise NotFound(_("There is no such API key."))
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        audit.record(session, "api_key.revoked", actor=user, target_type="api_key", target_id=key.id,
+                     details={"name": key.name, "prefix": display_prefix(key)})
         public_id = key.public_id
         # Caches of callers (/v1 keeps them a few seconds) forget the key once the revocation is
         # committed: forgotten earlier, a call in between could read and remember it unrevoked.

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from agora.accounts import sessions, throttle, validation
 from agora.accounts.models import Membership, User, Workspace
 from agora.accounts.passwords import hash_password, needs_rehash, verify_password
+from agora.audit import chain as audit
 from agora.billing.plans import PLAN_CODES as PLANS  # codes are fixed; prices and entitlements are data
 from agora.config import Settings
 from agora.db import utcnow
@@ -104,6 +105,7 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     throttle.succeeded(session, user=user, ip=ip)
     if needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
+    audit.record(session, "auth.signed_in", actor=user, target_type="user", target_id=user.id, details={"method": "password"}, ip=ip)
     return user
 
 

@@ -75,6 +75,7 @@ def usage() -> None:
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="File to write [default: standard output].")
 def export_command(month: str, fmt: str, output: str | None) -> None:
     """Every usage event of the month, oldest first, one per line."""
+    from agora.audit import chain as audit
     from agora.metering import export
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
@@ -82,4 +83,5 @@ def export_command(month: str, fmt: str, output: str | None) -> None:
     database = _database()
     with open(output, "w", newline="", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout) as stream, database.session() as session:
         count = export.write(session, month=month, fmt=fmt, out=stream)
+        audit.record(session, "usage.exported", actor_label="cli", target_type="usage", target_id=month, details={"format": fmt, "events": count})
     click.echo(f"Exported {count} usage events for {month}.", err=True)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import Membership, User, Workspace
+from agora.audit import chain as audit
 from agora.billing import plans, serial
 from agora.billing.models import Plan, Subscription, SubscriptionEvent
 from agora.db import utcnow
@@ -42,6 +43,11 @@ def subscription_of(session: Session, workspace_id: int) -> Subscription | None:
 
 def record(session: Session, subscription: Subscription, kind: str, data: dict, *, idempotency_key: str | None = None) -> None:
     session.add(SubscriptionEvent(subscription_id=subscription.id, kind=kind, data=data, idempotency_key=idempotency_key))
+    if kind == "ignored":  # a Stripe event that changed nothing
+        return
+    # Every plan change passes here (operator, checkout, Stripe, the billing clock): the audit log hears of each.
+    audit.record(session, f"plan.{kind}", actor_label=str(data.get("actor") or subscription.gateway), workspace_id=subscription.workspace_id,
+                 target_type="subscription", target_id=subscription.id, details={"plan": subscription.plan_code, "status": subscription.status, **data})
 
 
 def set_plan(session: Session, *, workspace: Workspace, plan_code: str, seats: int | None = None, actor: str = "admin") -> Subscription:

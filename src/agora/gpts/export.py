@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.config import Settings
 from agora.db import utcnow
 from agora.gpts import access, avatars
@@ -28,6 +29,9 @@ FORMAT_VERSION = 1
 def export_document(session: Session, gpt: Gpt, *, viewer: User | None, settings: Settings) -> dict[str, Any]:
     """The document for a GPT the viewer can see (callers find it through access.find)."""
     is_editor = access.can(session, gpt, viewer, "edit")
+    if is_editor:  # the whole definition, hidden instructions included, leaves Agora
+        audit.record(session, "gpt.exported", actor=viewer, workspace_id=gpt.workspace_id, target_type="gpt", target_id=gpt.id,
+                     details={"name": gpt.name})
     query = select(GptVersion).where(GptVersion.gpt_id == gpt.id).order_by(GptVersion.number)
     if not is_editor:
         query = query.where(GptVersion.number == gpt.published_version)

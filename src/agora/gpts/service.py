@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, defer
 
 from agora.accounts import service as accounts
 from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.db import utcnow
 from agora.errors import Forbidden, InvalidInput
 from agora.gpts import access
@@ -84,14 +85,17 @@ def update_draft(
     visibility: str | None = None,
     allow_forks: bool | None = None,
     offered_models: Sequence[str] | None = None,
+    by: User | None = None,
 ) -> GptContent:
-    """Apply `changes` (content fields) to the draft; the live version is untouched."""
+    """Apply `changes` (content fields) to the draft; the live version is untouched. `by`: who, for the audit log."""
     content = parse_content({**gpt.draft, **(changes or {})})
     if content.model == gpt.draft.get("model"):
         offered_models = None  # a model no longer offered stays until the builder changes it
     _check_settings(session, content, visibility or gpt.visibility, offered_models)
     gpt.draft = content.model_dump(mode="json")
     if visibility is not None and visibility != gpt.visibility:
+        audit.record(session, "gpt.shared", actor=by, actor_label="" if by else "system", workspace_id=gpt.workspace_id, target_type="gpt",
+                     target_id=gpt.id, details={"name": gpt.name, "from": gpt.visibility, "to": visibility})
         gpt.visibility = visibility
         listings.sync(session, gpt)
     if allow_forks is not None:
@@ -122,6 +126,8 @@ def publish(session: Session, gpt: Gpt, *, author: User, note: str = "", source:
     for hook in ON_PUBLISH:
         hook(session, gpt, version, source)
     refresh_listing(session, gpt)
+    audit.record(session, "gpt.published", actor=author, workspace_id=gpt.workspace_id, target_type="gpt", target_id=gpt.id,
+                 details={"name": gpt.name, "version": number, "visibility": gpt.visibility})
     return version
 
 
@@ -150,8 +156,9 @@ def rollback(session: Session, gpt: Gpt, *, author: User, number: int, note: str
     return publish(session, gpt, author=author, note=note or _("Rolled back to version %(number)d", number=number), source=old)
 
 
-def delete_gpt(session: Session, gpt: Gpt) -> None:
-    """Soft delete: the GPT disappears everywhere, its conversations stay readable."""
+def delete_gpt(session: Session, gpt: Gpt, *, by: User | None = None) -> None:
+    """Soft delete: the GPT disappears everywhere, its conversations stay readable. `by`: who, for the audit log."""
+    audit.record(session, "gpt.deleted", actor=by, workspace_id=gpt.workspace_id, target_type="gpt", target_id=gpt.id, details={"name": gpt.name})
     gpt.deleted_at = utcnow()
     session.flush()
     listings.sync(session, gpt)

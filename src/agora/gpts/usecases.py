@@ -83,7 +83,7 @@ def edit(session: Session, actor: User | None, settings: Settings, gpt_id: str, 
     gpt = access.find(session, gpt_id, user, "edit")
     plan_rules.before_change(session, user, settings, gpt, visibility=draft.visibility, publishing=publish_note is not None)
     service.update_draft(session, gpt, changes=_with_picture(draft, settings), visibility=draft.visibility,
-                         allow_forks=draft.allow_forks, offered_models=offered_models)
+                         allow_forks=draft.allow_forks, offered_models=offered_models, by=user)
     if publish_note is not None:
         service.publish(session, gpt, author=user, note=publish_note)
     return gpt
@@ -125,7 +125,7 @@ def fork(session: Session, actor: User | None, settings: Settings, gpt_id: str) 
 def delete(session: Session, actor: User | None, gpt_id: str) -> None:
     """Remove the GPT everywhere; conversations with it stay readable."""
     user = signed_in(actor)
-    service.delete_gpt(session, access.find(session, gpt_id, user, "edit"))
+    service.delete_gpt(session, access.find(session, gpt_id, user, "edit"), by=user)
 
 
 def import_document(session: Session, actor: User | None, settings: Settings, raw: bytes) -> Imported:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agora.accounts import service as accounts
 from agora.accounts import validation
 from agora.accounts.models import User as Account
+from agora.audit import chain as audit
 from agora.db import utcnow
 from agora.errors import AgoraError
 from agora.scim.common import as_scim, meta
@@ -27,6 +28,7 @@ from agora.sso import domains
 from agora.workspaces import members
 
 UserResource = User[EnterpriseUser]
+BY = "scim"  # who the audit log says acted: the workspace's identity provider
 NOT_STORED = {"id", "meta", "groups", "password"}  # Agora's own, computed, or never kept
 
 
@@ -44,7 +46,7 @@ def create(session: Session, *, workspace_id: int, resource: UserResource) -> Sc
         raise ScimError(f"{fields['email']} is already provisioned in this workspace.", status=409, scim_type="uniqueness")
     if account is None:
         account = as_scim(lambda: accounts.create_user(session, email=fields["email"], display_name=fields["display_name"], password=None))
-    as_scim(lambda: members.provision(session, workspace_id=workspace_id, user=account, role=None))
+    as_scim(lambda: members.provision(session, workspace_id=workspace_id, user=account, role=None, by_label=BY))
     row = ScimUser(id=str(uuid.uuid4()), workspace_id=workspace_id, user_id=account.id, version=0)
     _write(session, row, account, resource, fields)
     return row
@@ -72,8 +74,8 @@ def remove(session: Session, row: ScimUser) -> None:
     """The person left: their account is turned off and leaves the workspace (an owner, the last, stays owner)."""
     account = session.get(Account, row.user_id)
     assert account is not None
-    accounts.deactivate(session, account)
-    members.unprovision(session, workspace_id=row.workspace_id, user_id=account.id)
+    _deactivate(session, row.workspace_id, account)
+    members.unprovision(session, workspace_id=row.workspace_id, user_id=account.id, by_label=BY)
     session.delete(row)
 
 
@@ -120,9 +122,11 @@ def _email_of(resource: UserResource, user_name: str) -> str:
 def _write(session: Session, row: ScimUser, account: Account, resource: UserResource, fields: dict[str, str]) -> None:
     active = resource.active is not False  # absent means active (RFC 7643: the provider decides)
     if not active:
-        accounts.deactivate(session, account)
+        _deactivate(session, row.workspace_id, account)
     elif account.deactivated_at is not None:
         accounts.reactivate(account)
+        audit.record(session, "user.reactivated", actor_label=BY, workspace_id=row.workspace_id, target_type="user", target_id=account.id,
+                     details={"email": account.email})
     document = resource.model_dump(scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
     row.user_name, row.user_name_key, row.external_id = fields["user_name"], fields["user_name"].lower(), resource.external_id
     row.active = active
@@ -131,3 +135,12 @@ def _write(session: Session, row: ScimUser, account: Account, resource: UserReso
     row.updated_at = utcnow()
     session.add(row)  # a new user joins the session complete: deactivating above would have flushed it half-written
     session.flush()
+
+
+def _deactivate(session: Session, workspace_id: int, account: Account) -> None:
+    if account.deactivated_at is None:
+        ended = accounts.deactivate(session, account)
+        audit.record(session, "user.deactivated", actor_label=BY, workspace_id=workspace_id, target_type="user", target_id=account.id,
+                     details={"email": account.email, "sessions_ended": ended})
+    else:
+        accounts.deactivate(session, account)  # sessions started since (there should be none) end too

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from agora.accounts import service as accounts
 from agora.accounts import validation
 from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.db import utcnow
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
@@ -41,8 +42,11 @@ def sign_in(session: Session, provider: SsoProvider, claims: dict[str, Any]) -> 
         raise SsoFailed(_("Your Agora account is deactivated. Ask your administrator."), reason="deactivated", status=403)
     identity.last_login_at = utcnow()
     if provider.workspace_id is not None:
-        members.provision(session, workspace_id=provider.workspace_id, user=user, role=role_from_groups(provider, claims))
+        members.provision(session, workspace_id=provider.workspace_id, user=user, role=role_from_groups(provider, claims),
+                          by_label=f"sso: {provider.slug}")
         workspaces.switch(session, user, provider.workspace_id)
+    audit.record(session, "auth.signed_in", actor=user, workspace_id=provider.workspace_id, target_type="user", target_id=user.id,
+                 details={"method": "sso", "provider": provider.slug})
     session.flush()
     return user
 

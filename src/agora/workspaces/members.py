@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from agora.accounts import validation
 from agora.accounts.models import MEMBER_ROLES, Membership, User, Workspace
+from agora.audit import chain as audit
 from agora.billing.subscriptions import subscription_of
 from agora.db import utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -82,6 +83,7 @@ def invite(session: Session, *, workspace_id: int, by: User, email: str, role: s
     token = secrets.token_urlsafe(24)
     session.add(Invite(workspace_id=workspace_id, email=email, role=role, token_hash=_hash(token), invited_by=by.id))
     session.flush()
+    audit.record(session, "member.invited", actor=by, workspace_id=workspace_id, target_type="email", target_id=email, details={"role": role})
     return token
 
 
@@ -94,13 +96,15 @@ def accept(session: Session, *, token: str, user: User) -> Workspace:
     invitation.accepted_at = utcnow()  # its seat becomes the member's seat
     session.add(Membership(workspace_id=invitation.workspace_id, user_id=user.id, role=invitation.role))
     session.flush()
+    audit.record(session, "member.joined", actor=user, workspace_id=invitation.workspace_id, target_type="user", target_id=user.id,
+                 details={"role": invitation.role, "by": "invitation"})
     from agora.workspaces.service import switch
 
     switch(session, user, invitation.workspace_id)
     return session.get(Workspace, invitation.workspace_id)
 
 
-def provision(session: Session, *, workspace_id: int, user: User, role: str | None) -> str:
+def provision(session: Session, *, workspace_id: int, user: User, role: str | None, by_label: str = "system") -> str:
     """Make `user` a member of the team as its identity provider says (single sign-on, SCIM); returns their role.
 
     `role` (admin or member) replaces the current one, but never an owner's; None keeps it
@@ -117,16 +121,22 @@ def provision(session: Session, *, workspace_id: int, user: User, role: str | No
         membership = Membership(workspace_id=workspace_id, user_id=user.id, role=role or "member")
         session.add(membership)
         session.flush()
-    elif role is not None and membership.role != "owner":
+        audit.record(session, "member.joined", actor_label=by_label, workspace_id=workspace_id, target_type="user", target_id=user.id,
+                     details={"role": membership.role, "email": user.email})
+    elif role is not None and membership.role not in ("owner", role):
+        audit.record(session, "member.role_changed", actor_label=by_label, workspace_id=workspace_id, target_type="user", target_id=user.id,
+                     details={"from": membership.role, "to": role, "email": user.email})
         membership.role = role
     return membership.role
 
 
-def unprovision(session: Session, *, workspace_id: int, user_id: int) -> None:
+def unprovision(session: Session, *, workspace_id: int, user_id: int, by_label: str = "system") -> None:
     """The identity provider removed the person: they leave the team, unless they are its last owner."""
     membership = session.scalar(select(Membership).where(Membership.workspace_id == workspace_id, Membership.user_id == user_id))
     if membership is None or (membership.role == "owner" and _owners(session, workspace_id) == 1):
         return
+    audit.record(session, "member.removed", actor_label=by_label, workspace_id=workspace_id, target_type="user", target_id=user_id,
+                 details={"role": membership.role})
     _leave(session, membership)
 
 
@@ -141,6 +151,9 @@ def set_role(session: Session, *, workspace_id: int, by: User, user_id: int, rol
         raise Forbidden(_("Only an owner can make or unmake owners."))
     if membership.role == "owner" and role != "owner" and _owners(session, workspace_id) == 1:
         raise Conflict(_("A workspace needs at least one owner."))
+    if membership.role != role:
+        audit.record(session, "member.role_changed", actor=by, workspace_id=workspace_id, target_type="user", target_id=user_id,
+                     details={"from": membership.role, "to": role})
     membership.role = role
 
 
@@ -153,6 +166,8 @@ def remove(session: Session, *, workspace_id: int, by: User, user_id: int) -> No
         raise NotFound(_("That person is not a member."))
     if membership.role == "owner" and _owners(session, workspace_id) == 1:
         raise Conflict(_("A workspace needs at least one owner."))
+    audit.record(session, "member.left" if by.id == user_id else "member.removed", actor=by, workspace_id=workspace_id, target_type="user",
+                 target_id=user_id, details={"role": membership.role})
     _leave(session, membership)
 
 
@@ -163,6 +178,8 @@ def _leave(session: Session, membership: Membership) -> None:
 
 def set_store_gpts(session: Session, *, workspace_id: int, by: User, allowed: bool) -> None:
     team(session, workspace_id, by, manage=True)
+    audit.record(session, "workspace.settings_changed", actor=by, workspace_id=workspace_id, target_type="workspace", target_id=workspace_id,
+                 details={"allow_store_gpts": allowed})
     settings = session.get(TeamSettings, workspace_id)
     if settings is None:
         session.add(TeamSettings(workspace_id=workspace_id, allow_store_gpts=allowed))
@@ -222,6 +239,7 @@ def revoke_invite(session: Session, *, workspace_id: int, by: User, invite_id: i
     ).rowcount
     if not removed:
         raise NotFound(_("There is no such pending invitation."))
+    audit.record(session, "member.invite_revoked", actor=by, workspace_id=workspace_id, target_type="invite", target_id=invite_id)
 
 
 def _owners(session: Session, workspace_id: int) -> int:
