@@ -54,7 +54,7 @@ def record(session: Session, action: str, *, actor: User | None = None, actor_la
 def lock_head(session: Session) -> AuditChain:
     """The chain's head, locked until the transaction ends, as it is now (not as this session last read it)."""
     touch = update(AuditChain).where(AuditChain.id == HEAD).values(last_seq=AuditChain.last_seq).returning(AuditChain.id)
-    if session.execute(touch).first() is None:  # tables emptied by hand (migration 0026 writes the head): the chain starts again
+    if session.execute(touch).first() is None:  # tables emptied by hand (migration 0027 writes the head): the chain starts again
         session.execute(insert_for(session)(AuditChain).values(id=HEAD, last_seq=0, last_hash=GENESIS, pruned_through=0, pruned_hash=GENESIS)
                         .on_conflict_do_nothing(index_elements=["id"]))
         session.execute(touch).one()
