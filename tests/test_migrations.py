@@ -42,3 +42,20 @@ def test_a_migration_that_breaks_a_reference_changes_nothing_on_sqlite(tmp_path)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(User)) >= 1
         assert session.scalar(text("SELECT count(*) FROM gpts WHERE id = :id"), {"id": gpt_id}) == 1
+
+
+def test_the_migrations_form_one_line():
+    """Two branches landing a migration with the same number leave two heads (or one id twice):
+    every database would then fail to migrate. Caught here, before any database is touched."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    files = sorted(path.name for path in (migrate.MIGRATIONS / "versions").glob("[0-9]*.py"))
+    revisions = [file.split("_", 1)[0] for file in files]
+    assert len(set(revisions)) == len(revisions), f"two migrations share a number: {files}"
+    assert script.get_heads() == [revisions[-1]], f"heads {script.get_heads()}: renumber the newest migration after {revisions[-2]}"
+    for number, (down, up) in enumerate(zip(revisions, revisions[1:], strict=False), start=2):
+        assert script.get_revision(up).down_revision == down, f"migration {up} must revise {down} (file {files[number - 1]})"
