@@ -43,6 +43,7 @@ from agora.i18n import gettext as _
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
 from agora.providers import admin_pages as provider_admin_pages
+from agora.retention import pages as retention_pages
 from agora.scim import pages as scim_pages
 from agora.scim.api import PREFIX as SCIM_PREFIX
 from agora.scim.api import create_scim_app
@@ -97,6 +98,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (sso_settings_pages.router, False),
     (scim_pages.router, False),
     (audit_pages.router, False),
+    (retention_pages.router, False),
 ]
 
 

@@ -17,6 +17,7 @@ from agora.db import Database
 from agora.errors import AgoraError
 from agora.gpts.cli import gpts as gpts_commands
 from agora.ledger.cli import ledger as ledger_commands
+from agora.retention.cli import retention as retention_commands
 
 
 def _database(settings: Settings) -> Database:
@@ -167,6 +168,7 @@ main.add_command(ledger_commands)  # agora ledger verify
 
 main.add_command(api_key_commands)  # agora api-key create
 main.add_command(audit_commands)  # agora audit verify/prune
+main.add_command(retention_commands)  # agora retention run
 
 if __name__ == "__main__":
     main()

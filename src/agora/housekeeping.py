@@ -1,4 +1,4 @@
-"""Housekeeping: what retention rules delete, run by every worker each hour (and by `agora audit prune`).
+"""Housekeeping: what retention rules delete, run by every worker each hour (and by `agora retention run`).
 
 Hourly rather than daily so that something past its retention goes within the hour, whenever
 the workers were started; each job is idempotent, and two workers running it at once take
@@ -21,10 +21,12 @@ EVERY_SECONDS = 3600
 def run(database: Database, settings: Settings, *, now: datetime) -> dict[str, int]:
     """Every retention job once; what each deleted."""
     from agora.audit import retention as audit_retention
+    from agora.retention import service as conversation_retention
 
+    conversations = conversation_retention.run(database, now=now)
     with database.session() as session:
         audit_pruned = audit_retention.prune(session, days=settings.audit_retention_days, now=now)
-    return {"audit_entries": audit_pruned}
+    return {"conversations": conversations, "audit_entries": audit_pruned}
 
 
 class Housekeeper:

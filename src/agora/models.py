@@ -10,6 +10,7 @@ from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeF
 from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.providers.models import ProviderCatalog, ProviderConfig
+from agora.retention.models import RetentionPolicy
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from agora.sso.models import SsoIdentity, SsoProvider, WorkspaceDomain
 from agora.store.models import BuilderDomain, Category, FeaturedPick, Listing, Review
@@ -50,6 +51,7 @@ __all__ = [
     "ProviderCatalog",
     "ProviderConfig",
     "QuotaLock",
+    "RetentionPolicy",
     "Review",
     "ScimGroup",
     "ScimGroupMember",

@@ -18,7 +18,10 @@ STATUSES = ("streaming", "complete", "stopped", "failed")
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_user_updated", "user_id", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_user_updated", "user_id", "updated_at"),
+        Index("ix_conversations_gpt_updated", "gpt_id", "updated_at"),  # retention: a workspace's GPTs, by last activity
+    )
 
     # Random and unguessable: it appears in URLs, and a wrong guess must find nothing.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
