@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from agora.accounts.models import User, Workspace
 from agora.billing.errors import PlanRequired
@@ -59,12 +60,13 @@ async def import_page(request: Request, db: Db, viewer: CurrentUser, settings: A
     upload = (await request.form()).get("file")
     raw = await upload.read() if upload is not None and not isinstance(upload, str) else b""
 
-    def run() -> usecases.Imported:
-        with db.session() as session:
-            return usecases.import_document(session, viewer, settings, raw)
+    return await run_in_threadpool(_import, request, db, viewer, settings, raw)  # the database, off the event loop
 
+
+def _import(request: Request, db: Db, viewer: User, settings: AppSettings, raw: bytes) -> Response:
     try:
-        imported = await run_in_threadpool(run)
+        with db.session() as session:
+            imported = usecases.import_document(session, viewer, settings, raw)
     except AgoraError as error:
         with db.session() as session:
             gpts = usecases.mine(session, viewer)
@@ -89,6 +91,10 @@ async def save(request: Request, gpt_id: Text, db: Db, viewer: CurrentUser, sett
 
 async def _save(request: Request, db: Db, viewer: User, settings: AppSettings, gpt_id: str | None) -> Response:
     form = await request.form()
+    return await run_in_threadpool(_save_form, request, db, viewer, settings, gpt_id, form)  # the database, off the event loop
+
+
+def _save_form(request: Request, db: Db, viewer: User, settings: AppSettings, gpt_id: str | None, form: FormData) -> Response:
     parsed = editor_form.parse(form)
     picture = usecases.Picture(parsed.avatar_upload, parsed.avatar_size, field="avatar_file") if parsed.avatar_upload is not None else None
     draft = usecases.DraftIn(parsed.changes, visibility=parsed.visibility, allow_forks=parsed.allow_forks, picture=picture)
