@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from agora.chat import sse
 from agora.chat.deps import ChatProvider, Usage
+from agora.db import begin_writing
 from agora.gpts import preview
 from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db
@@ -24,6 +25,9 @@ async def preview_draft(gpt_id: Text, body: preview.PreviewIn, request: Request,
 
     def prepare():
         with db.session() as session:
+            # Reads, then counts the message (a write), with retrieval between: on SQLite it starts as the writer, or
+            # a reply stored meanwhile by the usage writer would make the count fail ('database is locked').
+            begin_writing(session)
             return preview.prepare_preview(session, gpt_id=gpt_id, user=user, body=body, provider=provider, settings=settings, language=language)
 
     prepared = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
