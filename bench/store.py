@@ -33,6 +33,7 @@ import store_data  # noqa: E402
 from agora import migrate  # noqa: E402
 from agora.db import Database  # noqa: E402
 from agora.store import browse, front, gpt_page, search  # noqa: E402
+from agora.store.caches import StoreCaches  # noqa: E402
 from agora.store.models import Category  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,12 +71,13 @@ def service_layer(database: Database, queries: list[str], prefixes: list[str], g
     with database.session() as session:
         categories = list(session.query(Category).filter(Category.hidden.is_(False)))
     results = {}
+    caches = StoreCaches()  # as the application holds them (app.state.caches.store)
     # A session (one transaction) per operation, as each request has its own: what one
     # sets for its transaction (a search's planner settings) must not reach the others.
     with database.session() as session:
-        results["search"] = timed([lambda q=q: search.search(session, q) for q in queries])
+        results["search"] = timed([lambda q=q: search.search(session, q, caches=caches) for q in queries])
     with database.session() as session:
-        results["suggest"] = timed([lambda p=p: search.suggest(session, p) for p in prefixes])
+        results["suggest"] = timed([lambda p=p: search.suggest(session, p, caches) for p in prefixes])
     with database.session() as session:
         results["category page 1"] = timed(
             [lambda c=c: browse.category_page(session, c, sort="trending") for c in categories * 10]
@@ -89,10 +91,10 @@ def service_layer(database: Database, queries: list[str], prefixes: list[str], g
         results["category page 50"] = timed(
             [lambda c=c: browse.category_page(session, c, sort="trending", cursor=cursors[c.id]) for c in categories * 10]
         )
-        front.forget()
-        results["store front (uncached)"] = timed([lambda: (front.forget(), front.front(session)) for _ in range(20)])
-        results["store front"] = timed([lambda: front.front(session) for _ in range(500)])
-        results["gpt page"] = timed([lambda g=g: gpt_page.read(session, g, None, language="en") for g in gpt_ids])
+        caches.front.clear()
+        results["store front (uncached)"] = timed([lambda: (caches.front.clear(), front.front(session, caches.front)) for _ in range(20)])
+        results["store front"] = timed([lambda: front.front(session, caches.front) for _ in range(500)])
+        results["gpt page"] = timed([lambda g=g: gpt_page.read(session, g, None, language="en", caches=caches) for g in gpt_ids])
         results["naive LIKE search (baseline)"] = timed([lambda q=q: naive(session, q) for q in queries[:20]])
     return results
 

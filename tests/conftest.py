@@ -31,10 +31,6 @@ from agora.config import Settings
 from agora.db import Database
 from agora.models import Base
 from agora.billing.plans import ensure_default_plans
-from agora.store import details as store_details
-from agora.store import front as store_front
-from agora.store import search_postgres
-from agora.store import typeahead as store_typeahead
 from agora.store.service import ensure_default_categories
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
@@ -103,10 +99,9 @@ def wipe(database: Database) -> None:
     with database.session() as session:
         ensure_default_categories(session)
         ensure_default_plans(session)
-    store_front.forget()  # the store front is cached per process for up to 60 s
-    store_details.forget()  # and so are the similar shelves' neighbourhoods
-    store_typeahead.forget()  # and the busiest GPTs' names
-    search_postgres.forget()  # and the statistics PostgreSQL searches are planned with
+    for server in SERVERS:  # the application's caches (store pages, /v1 keys) held what the last test made
+        if server.database is database:
+            server.app.state.caches.clear()
 
 
 AGORA = str(Path(sys.executable).parent / "agora")

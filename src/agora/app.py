@@ -23,6 +23,8 @@ from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages
 from agora.accounts import routes as accounts_pages
 from agora.api.openai.app import V1First, create_v1_app
+from agora.api.openai.callers import CallerCache
+from agora.api.openai.key_plans import KeyPlans
 from agora.audit import pages as audit_pages
 from agora.billing import admin_pages as billing_admin_pages
 from agora.billing import api as billing_api
@@ -31,13 +33,15 @@ from agora.billing import routes as billing_pages
 from agora.billing import subscribe_api as billing_subscribe_api
 from agora.billing import webhook_routes as billing_webhooks
 from agora.billing.errors import UPGRADE_URL
+from agora.cache import Caches
 from agora.chat import api as chat_api
+from agora.chat import preview_api as chat_preview_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
 from agora.db import Database
 from agora.errors import ERROR_RESPONSES, AgoraError, Unauthorized, Unavailable
 from agora.gpts import api as gpts_api
-from agora.gpts import preview_api as gpts_preview_api
+from agora.gpts import avatars, importing
 from agora.gpts import routes as gpts_pages
 from agora.i18n import gettext as _
 from agora.knowledge import api as knowledge_api
@@ -51,19 +55,22 @@ from agora.sso import routes as sso_pages
 from agora.sso import settings_pages as sso_settings_pages
 from agora.store import admin_pages as store_admin_pages
 from agora.store import api as store_api
+from agora.store import cards as store_cards
 from agora.store import details as store_details
 from agora.store import pages as store_pages
 from agora.store import profile_pages as store_profile_pages
+from agora.store import ranking as store_ranking
 from agora.store import review_pages as store_review_pages
 from agora.store import routes as store_gpt_page
 from agora.store import social_api as store_social_api
+from agora.store.caches import StoreCaches
 from agora.web.api_docs import add_api_docs
 from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
 from agora.web.deps import login_address, wants_json
 from agora.web.request_context import RequestContextMiddleware
 from agora.web.security_headers import SecurityHeaders
-from agora.web.templating import render
+from agora.web.templating import add_globals, render
 from agora.workspaces import api as workspaces_api
 from agora.workspaces import routes as workspaces_pages
 
@@ -84,7 +91,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (store_social_api.router, True),
     (gpts_pages.router, False),
     (gpts_api.router, True),
-    (gpts_preview_api.router, True),
+    (chat_preview_api.router, True),
     (knowledge_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
@@ -127,7 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _tune_garbage_collector()
         # Caches a GPT page needs, read while the worker starts taking requests and kept fresh.
         stop_refreshing = threading.Event()
-        threading.Thread(target=store_details.keep_fresh, args=(app.state.database, stop_refreshing), daemon=True,
+        threading.Thread(target=store_details.keep_fresh, args=(app.state.database, app.state.caches.store.neighbourhoods, stop_refreshing), daemon=True,
                          name="agora-keep-fresh").start()
         # What falls due in billing with nobody asking (an offline plan left unpaid past its grace period).
         app.state.billing_clock = billing_clock.Clock(app.state.database).start()
@@ -155,6 +162,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = Database(settings.resolved_database_url())
     app.state.secret_key = settings.resolved_secret_key()
+    _add_template_globals()
+    # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).
+    app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache())
 
     for router, in_schema in ROUTERS:
         # CSRF is checked at the router level so no new form can forget it.
@@ -178,6 +188,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.trusted_proxies:  # outermost: the client's address and scheme, from a proxy Agora trusts
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
+
+
+def _add_template_globals() -> None:
+    add_globals(
+        bucket=store_ranking.conversation_bucket, store_card=store_cards.store_card, store_shelf=store_cards.store_shelf,
+        # File fields check a chosen file's size in the browser against these (static/agora.js).
+        MAX_FILE_BYTES={"avatar": avatars.MAX_BYTES, "gpt_document": importing.MAX_DOCUMENT_BYTES},
+    )
 
 
 def _favicon() -> FileResponse:

@@ -138,11 +138,12 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
     """Create an account (with its personal workspace)."""
     from agora import migrate
     from agora.accounts import service
+    from agora.billing.plans import check_plan
 
     database = _database(get_settings())
     migrate.upgrade(database)
     try:
-        service.check_plan(plan)
+        check_plan(plan)
         with database.session() as session:
             user = service.create_user(
                 session,

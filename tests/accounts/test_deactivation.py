@@ -33,7 +33,7 @@ def test_deactivation_ends_sessions_and_refuses_password_and_keys(upstream, serv
     refused = make_browser().login("bo@example.com")
     assert refused.status_code == 403 and "deactivated by its organisation" in refused.text
     assert make_browser().get("/api/me", headers={"Authorization": f"Bearer {key}"}).json()["error"]["code"] == "invalid_api_key"
-    server.app.state.api_callers.clear()  # as after the few seconds /v1 remembers a key (agora.api.openai.callers)
+    server.app.state.caches.api_callers.clear()  # as after the few seconds /v1 remembers a key (agora.api.openai.callers)
     with pytest.raises(openai.AuthenticationError, match="deactivated by its organisation"):
         client.models.list()
 

@@ -44,8 +44,7 @@ def upstream(standin_server: StandIn, server) -> Iterator[StandIn]:
         openai_timeout_seconds=2.0, openai_max_retries=0, openai_context_tokens=1200, chat_max_reply_tokens=200,
     )
     server.app.state.api_limiter = LocalLimiter()
-    server.app.state.api_plans = None  # each test starts with no plan remembered for any key
-    server.app.state.api_callers = None  # nor any caller
+    server.app.state.caches.clear()  # each test starts with no plan nor caller remembered for any key
     yield standin_server
     flush_usage(server.database)  # this test's usage, before the next test empties the database
     server.app.state.settings = server.settings

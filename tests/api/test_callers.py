@@ -13,7 +13,7 @@ from agora.accounts.models import ApiKey, User
 from agora.api.openai.callers import CallerCache
 from agora.api.openai.errors import OpenAIError
 from agora.db import utcnow
-from agora.ratelimit.policy import KeyPlans
+from agora.api.openai.key_plans import KeyPlans
 from tests.api.conftest import make_key
 
 MESSAGES = [{"role": "user", "content": "hi"}]

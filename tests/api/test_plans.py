@@ -13,7 +13,7 @@ from agora.accounts import service as accounts
 from agora.billing import entitlements, plans
 from agora.billing.errors import PlanRequired
 from agora.metering.models import MessageSend
-from agora.ratelimit.policy import KeyPlans
+from agora.api.openai.key_plans import KeyPlans
 from tests.api.conftest import make_gpt, make_key, set_plan_entitlements, usage_records
 from tests.billing.conftest import put_on_plan
 

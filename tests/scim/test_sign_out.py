@@ -28,7 +28,7 @@ def test_deactivation_signs_out_and_stops_keys_and_single_sign_on(provisioned, i
     for browser in (laptop, phone):
         assert browser.get("/api/me").status_code == 401  # at once: the sessions are gone
     assert make_browser().get("/api/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
-    server.app.state.api_callers.clear()  # /v1 remembers a key for 5 s, well within the minute promised
+    server.app.state.caches.api_callers.clear()  # /v1 remembers a key for 5 s, well within the minute promised
     with pytest.raises(openai.AuthenticationError):
         api.models.list()
     refused = sign_in(make_browser(), "acme", "bo-1")

@@ -14,7 +14,8 @@ import time
 
 from sqlalchemy import select, text
 
-from agora.store import details, search, typeahead
+from agora.store import details, search
+from agora.store.caches import StoreCaches
 from agora.store.models import Listing
 from tests.store.helpers import publish
 
@@ -79,17 +80,17 @@ def _until(condition) -> None:
 def test_the_similar_shelf_is_read_on_the_request_session(database):
     subject = publish(database, "Tax Helper", tags=["taxes"], category="productivity")
     publish(database, "Tax Twin", tags=["taxes"], category="productivity", owner_email="twin@example.com")
-    details.forget()
+    cache = StoreCaches().neighbourhoods  # empty: the read must build it
 
     def read(session):
         listing = session.scalar(select(Listing).where(Listing.gpt_id == subject))
-        return details.similar(session, listing)
+        return details.similar(session, listing, cache)
 
     _while_a_schema_change_waits(database, read)
 
 
 def test_type_ahead_names_are_read_on_the_request_session(database):
     publish(database, "Tax Helper", tags=["taxes"])
-    typeahead.forget()
-    _while_a_schema_change_waits(database, lambda session: search.suggest(session, "ta"))
+    caches = StoreCaches()  # empty: the suggestion must build the names
+    _while_a_schema_change_waits(database, lambda session: search.suggest(session, "ta", caches))
 

@@ -4,7 +4,7 @@ import threading
 import time
 
 from agora.store import typeahead
-from agora.store.ttl_cache import RefreshingCache
+from agora.cache import RefreshingCache
 from tests.store.helpers import publish
 
 
@@ -66,10 +66,10 @@ def test_a_clear_drops_what_a_refresh_begun_before_it_would_store():
     assert cache.get("k", lambda: "rebuilt") == "rebuilt"
 
 
-def test_type_ahead_names_are_refreshed_off_the_request_path(database, browser, monkeypatch):
+def test_type_ahead_names_are_refreshed_off_the_request_path(server, database, browser, monkeypatch):
     publish(database, "Quokka Planner")
     assert [s["name"] for s in browser.get("/api/store/suggest", params={"q": "quok"}).json()] == ["Quokka Planner"]
-    monkeypatch.setattr(typeahead._names, "seconds", 0)  # from now on every suggest finds the names stale
+    monkeypatch.setattr(server.app.state.caches.store.names, "seconds", 0)  # from now on every suggest finds the names stale
     publish(database, "Quokka Tracker")  # publishing forgets this worker's names: rebuild them first
     browser.get("/api/store/suggest", params={"q": "quok"})
     refreshed = threading.Event()

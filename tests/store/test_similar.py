@@ -6,6 +6,7 @@ import time
 from sqlalchemy import select
 
 from agora.store import details, trending
+from agora.store.caches import StoreCaches
 from agora.store.models import Listing
 from tests.store.helpers import publish
 
@@ -19,10 +20,9 @@ def test_similar_prefers_a_shared_tag_then_fills_with_the_category_trending(data
     with database.session() as session:
         trending.add_activity(session, busy, day=trending.EPOCH, new_users=40, new_conversations=40, messages=90)
         trending.add_activity(session, quiet, day=trending.EPOCH, new_users=1, new_conversations=1, messages=2)
-    details.forget()  # the worker keeps neighbourhoods up to a minute: read them now
-    with database.session() as session:
+    with database.session() as session:  # a new cache: the worker's keeps neighbourhoods up to a minute
         listing = session.scalar(select(Listing).where(Listing.gpt_id == subject))
-        shown = [l.gpt_id for l in details.similar(session, listing)]
+        shown = [l.gpt_id for l in details.similar(session, listing, StoreCaches().neighbourhoods)]
     assert shown[0] == sharing  # shares "money", though less used than Busy Planner
     assert shown[1:3] == [busy, quiet]  # then the category's trending
     assert subject not in shown and elsewhere not in shown
@@ -40,9 +40,8 @@ def test_gpt_page_reads_its_listing_and_both_shelves(database):
         for uses, gpt_id in enumerate(others, start=2):
             trending.add_activity(session, gpt_id, day=trending.EPOCH, new_users=1, new_conversations=uses, messages=1)
         trending.add_activity(session, rival, day=trending.EPOCH, new_users=9, new_conversations=9, messages=9)
-    details.forget()
     with database.session() as session:
-        shown = gpt_page.read(session, subject, None, language="en")
+        shown = gpt_page.read(session, subject, None, language="en", caches=StoreCaches())
     assert shown.store_listing.gpt_id == subject
     # The builder's six busiest other GPTs, busiest first: neither the GPT itself nor Tax Twin.
     assert [l.gpt_id for l in shown.more_by_builder] == others[::-1][:6]
@@ -68,8 +67,8 @@ def test_a_visitors_gpt_page_is_four_statements_once_the_worker_warmed_up(databa
 
     subject = publish(database, "Tax Helper", tags=["taxes"], category="productivity")
     publish(database, "Tax Twin", tags=["taxes"], category="productivity")
-    details.forget()
-    details.warm_up(database)  # what the app does as it starts: every category's neighbourhood
+    caches = StoreCaches()
+    details.warm_up(database, caches.neighbourhoods)  # what the app does as it starts: every category's neighbourhood
     statements = []
     with database.session() as session:
         mine = session.connection()  # the server's own threads use the engine meanwhile
@@ -80,7 +79,7 @@ def test_a_visitors_gpt_page_is_four_statements_once_the_worker_warmed_up(databa
 
         event.listen(database.engine, "before_cursor_execute", listener)
         try:
-            shown = gpt_page.read(session, subject, None, language="en")
+            shown = gpt_page.read(session, subject, None, language="en", caches=caches)
         finally:
             event.remove(database.engine, "before_cursor_execute", listener)
     assert [l.name for l in shown.similar] == ["Tax Twin"]
@@ -91,15 +90,15 @@ def test_a_visitors_gpt_page_is_four_statements_once_the_worker_warmed_up(databa
 def test_the_worker_keeps_every_category_s_neighbourhood_fresh_without_a_page_asking(database, monkeypatch):
     monkeypatch.setattr(details, "NEIGHBOURHOOD_SECONDS", 0.1)  # the worker's round, 30 s when serving
     subject = publish(database, "Tax Helper", tags=["taxes"], category="productivity")
-    details.forget()
+    cache = StoreCaches().neighbourhoods
     stop = threading.Event()
-    worker = threading.Thread(target=details.keep_fresh, args=(database, stop), daemon=True)
+    worker = threading.Thread(target=details.keep_fresh, args=(database, cache, stop), daemon=True)
     worker.start()
 
     def shelf() -> list[str]:
         with database.session() as session:
             listing = session.scalar(select(Listing).where(Listing.gpt_id == subject))
-            return [l.gpt_id for l in details.similar(session, listing)]
+            return [l.gpt_id for l in details.similar(session, listing, cache)]
 
     try:
         assert shelf() == []  # cached now, for 30 s before a page would ask for it again

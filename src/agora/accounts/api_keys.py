@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import ApiKey, User
 from agora.audit import chain as audit
 from agora.db import utcnow
@@ -96,23 +96,9 @@ def revoke(session: Session, *, user: User, key_id: int) -> ApiKey:
                      details={"name": key.name, "prefix": display_prefix(key)})
         public_id = key.public_id
         # Caches of callers (/v1 keeps them a few seconds) forget the key once the revocation is
-        # committed: forgotten earlier, a call in between could read and remember it unrevoked.
-        event.listen(session, "after_commit", lambda _session: _tell_revoked(public_id), once=True)
+        # committed (they listen to events.ApiKeyRevoked): forgotten earlier, a call in between could read and remember it unrevoked.
+        events.publish_after_commit(session, events.ApiKeyRevoked(public_id))
     return key
-
-
-# Objects with a `key_revoked(public_id)` method, told of every revocation in this process.
-_revocation_listeners: weakref.WeakSet = weakref.WeakSet()
-
-
-def on_revoke(listener) -> None:
-    """Tell `listener.key_revoked(public_id)` whenever a key is revoked in this process (held weakly)."""
-    _revocation_listeners.add(listener)
-
-
-def _tell_revoked(public_id: str) -> None:
-    for listener in list(_revocation_listeners):
-        listener.key_revoked(public_id)
 
 
 def display_prefix(key: ApiKey) -> str:

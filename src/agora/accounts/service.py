@@ -10,7 +10,6 @@ from agora.accounts import sessions, throttle, validation
 from agora.accounts.models import Membership, User, Workspace
 from agora.accounts.passwords import hash_password, needs_rehash, verify_password
 from agora.audit import chain as audit
-from agora.billing.plans import PLAN_CODES as PLANS  # codes are fixed; prices and entitlements are data
 from agora.config import Settings
 from agora.db import utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, Unauthorized
@@ -147,13 +146,6 @@ def set_language(user: User, language: str) -> None:
     if normalize(language) is None:
         raise InvalidInput(_("Unknown language; choose en or fr."), field="language")
     user.language = language
-
-
-def check_plan(plan: str | None) -> None:
-    """Refuse plans that do not exist."""
-    if plan is not None and plan not in PLANS:
-        known = ", ".join(PLANS)
-        raise InvalidInput(_("Unknown plan %(plan)r. Known plans: %(known)s.", plan=plan, known=known), field="plan")
 
 
 def user_by_email(session: Session, email: str) -> User | None:

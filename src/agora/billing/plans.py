@@ -70,7 +70,14 @@ DEFAULT_PLANS: list[dict[str, Any]] = [
     {"code": ENTERPRISE, "name": "Enterprise", "prices": [],
      "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": None, **_api(600, 1_000_000)}},
 ]
-PLAN_CODES = tuple(p["code"] for p in DEFAULT_PLANS)
+PLAN_CODES = tuple(p["code"] for p in DEFAULT_PLANS)  # codes are fixed; prices and entitlements are data
+
+
+def check_plan(plan: str | None) -> None:
+    """Refuse plans that do not exist."""
+    if plan is not None and plan not in PLAN_CODES:
+        known = ", ".join(PLAN_CODES)
+        raise InvalidInput(_("Unknown plan %(plan)r. Known plans: %(known)s.", plan=plan, known=known), field="plan")
 
 
 def ensure_default_plans(session: Session) -> None:

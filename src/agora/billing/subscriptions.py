@@ -19,6 +19,7 @@ from agora.billing.models import Plan, Subscription, SubscriptionEvent
 from agora.db import utcnow
 from agora.errors import Conflict, InvalidInput
 from agora.i18n import gettext as _
+from agora.workspaces import members
 
 
 def members_in(session: Session, workspace_id: int) -> int:
@@ -39,6 +40,15 @@ def check_seats(session: Session, plan: Plan, workspace_id: int, seats: int) -> 
 
 def subscription_of(session: Session, workspace_id: int) -> Subscription | None:
     return session.scalar(select(Subscription).where(Subscription.workspace_id == workspace_id))
+
+
+def paid_seats(session: Session, workspace_id: int) -> int | None:
+    """The seats a team pays for, or None without a plan in force (workspaces.members counts members against this)."""
+    subscription = subscription_of(session, workspace_id)
+    return subscription.seats if subscription and subscription.status not in ("canceled", "expired") else None
+
+
+members.read_paid_seats_with(paid_seats)
 
 
 def record(session: Session, subscription: Subscription, kind: str, data: dict, *, idempotency_key: str | None = None) -> None:

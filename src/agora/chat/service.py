@@ -16,6 +16,7 @@ from agora.gpts import service as gpts
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
+from agora.store import reviews
 
 MAX_TITLE = 120
 TITLE_FROM_MESSAGE = 60
@@ -118,3 +119,6 @@ def has_chatted(session: Session, user: User, gpt_id: str) -> bool:
         .limit(1)
     )
     return session.scalar(answered) is not None
+
+
+reviews.read_chatted_with(has_chatted)

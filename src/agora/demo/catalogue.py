@@ -10,24 +10,7 @@ from importlib import resources
 
 from agora.gpts import content as limits
 from agora.gpts.content import GptContent, LocalizedText, is_emoji_avatar
-
-# The LobeHub index's 14 categories, mapped onto Agora's default set.
-CATEGORY_MAP = {
-    "programming": "programming",
-    "copywriting": "writing",
-    "education": "education",
-    "design": "design",
-    "academic": "research",
-    "general": "productivity",
-    "life": "lifestyle",
-    "career": "career",
-    "translation": "translation",
-    "emotions": "lifestyle",
-    "marketing": "marketing",
-    "entertainment": "entertainment",
-    "games": "games",
-    "office": "productivity",
-}
+from agora.gpts.formats import CATEGORY_MAP
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from agora.db import Database
 from agora.errors import AgoraError
 
 
@@ -22,14 +23,13 @@ def gpts() -> None:
 def export_command(gpt_id: str, output: Path | None) -> None:
     """Write GPT_ID as an agora.gpt document, with its draft and every version."""
     from agora.accounts.models import User
-    from agora.cli import _database
     from agora.config import get_settings
     from agora.gpts import access
     from agora.gpts.export import export_document
     from agora.gpts.models import Gpt
 
     settings = get_settings()
-    database = _database(settings)
+    database = Database(settings.resolved_database_url())
     with database.session() as session:
         gpt = session.get(Gpt, gpt_id)
         if gpt is None or gpt.deleted_at is not None:
@@ -53,12 +53,11 @@ def import_command(files: tuple[Path, ...], owner_email: str) -> None:
     transaction: a refused file is reported and the others are still imported."""
     from agora import migrate
     from agora.accounts.service import user_by_email
-    from agora.cli import _database
     from agora.config import get_settings
     from agora.gpts import importing
 
     settings = get_settings()
-    database = _database(settings)
+    database = Database(settings.resolved_database_url())
     migrate.upgrade(database)
     with database.session() as session:
         owner = user_by_email(session, owner_email)
@@ -86,12 +85,11 @@ def import_command(files: tuple[Path, ...], owner_email: str) -> None:
 @click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
 def prune_avatars_command(older_than_hours: float, dry_run: bool) -> None:
     """Delete uploaded avatar pictures that no draft and no published version uses."""
-    from agora.cli import _database
     from agora.config import get_settings
     from agora.gpts.avatar_cleanup import prune
 
     settings = get_settings()
-    with _database(settings).session() as session:
+    with Database(settings.resolved_database_url()).session() as session:
         result = prune(session, settings.home, older_than_seconds=older_than_hours * 3600, dry_run=dry_run)
     for name in result.removed:
         click.echo(name)

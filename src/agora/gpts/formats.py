@@ -9,10 +9,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from agora.demo.catalogue import CATEGORY_MAP
 from agora.errors import InvalidInput
 from agora.gpts.content import is_emoji_avatar
 from agora.i18n import gettext as _
+
+# The LobeHub index's 14 categories, mapped onto Agora's default set (the bundled demo catalogue
+# is a LobeHub index too, and reads them from here).
+CATEGORY_MAP = {
+    "programming": "programming",
+    "copywriting": "writing",
+    "education": "education",
+    "design": "design",
+    "academic": "research",
+    "general": "productivity",
+    "life": "lifestyle",
+    "career": "career",
+    "translation": "translation",
+    "emotions": "lifestyle",
+    "marketing": "marketing",
+    "entertainment": "entertainment",
+    "games": "games",
+    "office": "productivity",
+}
 
 
 @dataclass

@@ -20,7 +20,6 @@ or after a restore): the events are the truth, rollups are derived.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from contextlib import closing
 from datetime import date, datetime
 from operator import itemgetter
@@ -29,9 +28,9 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, del
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agora import events as hook
 from agora.metering import rollups
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
-from agora.store import trending
 
 # Where a reply came from: the web chat, /v1, or the editor's preview of a draft (never rolled up).
 SOURCES = ("web", "api", "preview")
@@ -105,7 +104,9 @@ def ingest(session: Session, events: list[dict]) -> int:
     session.execute(text(_temporary_table(session, BATCH)))
     inserted = _insert_postgresql(session, rows) if postgres else _insert_sqlite(session, rows)
     if inserted:
-        _trend(session, rollups.add(session, BATCH))
+        # The store moves trending from this (store.trending listens): metering does not import the store.
+        activity = tuple(hook.GptActivity(row.gpt_id, row.day, row.users, row.conversations, row.messages) for row in rollups.add(session, BATCH))
+        hook.publish(hook.UsageRecorded(session=session, activity=activity))
     # Cleared now, not at commit, so a second batch in the same transaction starts empty.
     session.execute(text("TRUNCATE usage_batch" if postgres else "DELETE FROM temp.usage_batch"))
     return inserted
@@ -252,20 +253,6 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
             FROM usage_records AS r WHERE id > (SELECT max(id) FROM usage_records) - :inserted AND gpt_id IS NOT NULL AND source <> 'preview'
             GROUP BY 1, 2, 3"""), {"inserted": inserted})
     return inserted
-
-
-def _trend(session: Session, added: list) -> None:
-    """trending.add_activity for a whole batch: one set-based update of the scores, plus one
-    add_activity per GPT whose conversations grew (a listing's conversation count is also its
-    search tier, which add_activity keeps in step)."""
-    weights: dict[str, list[float]] = defaultdict(list)
-    for row in added:
-        if row.conversations:
-            trending.add_activity(session, row.gpt_id, day=row.day, new_users=row.users, new_conversations=row.conversations, messages=row.messages)
-        else:
-            points = trending.activity_points(new_users=row.users, new_conversations=0, messages=row.messages)
-            weights[row.gpt_id].append(trending.weighted(points, row.day))
-    trending.add_points(session, {gpt_id: trending.total(each) for gpt_id, each in weights.items()})
 
 
 def daily_totals_query(session: Session, start: datetime, end: datetime):

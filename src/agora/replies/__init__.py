@@ -8,5 +8,5 @@
 
 Each output is a thin function of the engine's events: the chat's Server-Sent Events
 (agora.chat.sse), /v1's OpenAI chunks and JSON (agora.api.openai), the preview's events
-(agora.gpts.preview). docs/chat.md draws the flow.
+(agora.chat.preview). docs/chat.md draws the flow.
 """

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from agora.errors import AgoraError, Forbidden
 from agora.i18n import gettext as _
 from agora.inputs import Id, Text
-from agora.store import category_admin, featured, front
+from agora.store import category_admin, featured
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -44,7 +44,6 @@ def create_category(request: Request, db: Db, user: CurrentUser, name_en: Annota
             categories = category_admin.all_categories(session)
         return render(request, "store/admin_categories.html", error.status, categories=categories,
                       errors={error.field: error.message}, values={"name_en": name_en, "name_fr": name_fr})
-    front.forget()
     return _back("/admin/categories")
 
 
@@ -60,7 +59,6 @@ def change_category(
             category_admin.move(session, user, category_id, up=action == "up")
         elif action in ("hide", "show"):
             category_admin.set_hidden(session, user, category_id, hidden=action == "hide")
-    front.forget()
     return _back("/admin/categories")
 
 
@@ -91,5 +89,4 @@ def change_featured(
             picks = featured.picks(session, year, number)
         return render(request, "store/admin_featured.html", error.status, picks=picks, week=week,
                       errors={"gpt_id": error.message}, values={"gpt_id": gpt_id})
-    front.forget()
     return _back(f"/admin/featured?week={week}")

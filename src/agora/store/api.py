@@ -12,6 +12,7 @@ from agora.i18n import gettext as _
 from agora.inputs import Text
 from agora.store import browse, service
 from agora.store import search as store_search
+from agora.store.deps import Caches
 from agora.store.models import Listing
 from agora.store.ranking import conversation_bucket
 from agora.store.schemas import CategoryOut, SearchPage, StoreItem, Suggestion
@@ -43,6 +44,7 @@ def category_slugs(session: Session) -> dict[int, str]:
 def search(
     request: Request,
     db: Db,
+    caches: Caches,
     q: Annotated[str, Query(max_length=200, description="Words to find; accents and case are ignored.")] = "",
     lang: Annotated[Text | None, Query(description="Only GPTs available in this language (en or fr).")] = None,
     category: Annotated[Text | None, Query(description="A category slug.")] = None,
@@ -60,16 +62,16 @@ def search(
             chosen = service.category_by_slug(session, category)
             if chosen is None or chosen.hidden:
                 raise InvalidInput(_("Unknown category %(slug)r.", slug=category), field="category")
-        results = store_search.search(session, q, language=lang, category=chosen, sort=sort, cursor=cursor, limit=limit)
+        results = store_search.search(session, q, language=lang, category=chosen, sort=sort, cursor=cursor, limit=limit, caches=caches)
         slugs = category_slugs(session)
         return SearchPage(items=[item(listing, language, slugs) for listing in results.listings], next_cursor=results.next_cursor)
 
 
 @router.get("/suggest", response_model=list[Suggestion])
-def suggest(request: Request, db: Db, q: Annotated[str, Query(max_length=100)] = ""):
+def suggest(request: Request, db: Db, caches: Caches, q: Annotated[str, Query(max_length=100)] = ""):
     """Up to 8 GPT names for a search box's type-ahead, the most used first."""
     with db.session() as session:
-        return [Suggestion(id=hit.gpt_id, name=hit.text("name", request.state.language)) for hit in store_search.suggest(session, q)]
+        return [Suggestion(id=hit.gpt_id, name=hit.text("name", request.state.language)) for hit in store_search.suggest(session, q, caches)]
 
 
 @router.get("/categories", response_model=list[CategoryOut])

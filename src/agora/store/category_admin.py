@@ -5,11 +5,17 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import User
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.store.models import Category
 from agora.text import slugify
+
+
+def _changed(session: Session) -> None:
+    """The front's shelves follow the categories: its cache forgets them once this commits."""
+    events.publish_after_commit(session, events.CatalogueChanged())
 
 
 def _admin(user: User) -> None:
@@ -43,6 +49,7 @@ def create(session: Session, admin: User, *, name_en: str, name_fr: str) -> Cate
     category = Category(slug=slug, slug_fr=slug_fr, name_en=name_en, name_fr=name_fr, position=position)
     session.add(category)
     session.flush()
+    _changed(session)
     return category
 
 
@@ -51,6 +58,7 @@ def rename(session: Session, admin: User, category_id: int, *, name_en: str, nam
     _admin(admin)
     category = _get(session, category_id)
     category.name_en, category.name_fr = _names(name_en, name_fr)
+    _changed(session)
     return category
 
 
@@ -63,12 +71,14 @@ def move(session: Session, admin: User, category_id: int, *, up: bool) -> None:
         ordered[index], ordered[other] = ordered[other], ordered[index]
     for position, category in enumerate(ordered):
         category.position = position
+    _changed(session)
 
 
 def set_hidden(session: Session, admin: User, category_id: int, *, hidden: bool) -> None:
     """Hidden categories leave the store's navigation; their GPTs stay searchable."""
     _admin(admin)
     _get(session, category_id).hidden = hidden
+    _changed(session)
 
 
 def _get(session: Session, category_id: int) -> Category:

@@ -11,8 +11,8 @@ from itertools import islice
 from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session
 
+from agora.cache import RefreshingCache
 from agora.store.models import Listing
-from agora.store.ttl_cache import RefreshingCache
 
 log = logging.getLogger(__name__)
 SIMILAR = 6
@@ -26,7 +26,6 @@ MAX_TAGS = 8
 # so one that left the store is never shown.
 NEIGHBOURHOOD_SECONDS = 30
 NEIGHBOURHOOD_MAX_AGE = 60
-_neighbourhoods = RefreshingCache(NEIGHBOURHOOD_SECONDS, max_age=NEIGHBOURHOOD_MAX_AGE)
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,13 @@ class Neighbourhood:
         return chosen
 
 
-def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: int | None, tags: list[str]) -> Neighbours:
+def neighbours(session: Session, gpt_id: str, *, builder_id: int, category_id: int | None, tags: list[str],
+               cache: RefreshingCache | None) -> Neighbours:
     """The GPT's listing and its two shelves, in one statement: the page knows the GPT's
     builder, category and tags, which are what its listing holds (store.listings.sync).
     A GPT that is not in the store (link-shared, private, ...) has no shelves."""
     # One more similar id than shown: the GPT itself may be among them (its id is unknown yet).
-    similar_ids = _neighbourhood(session, category_id).similar_ids(tags, count=SIMILAR + 1) if category_id else []
+    similar_ids = _neighbourhood(session, category_id, cache).similar_ids(tags, count=SIMILAR + 1) if category_id else []
     rows = session.scalars(_NEIGHBOURS, {"gpt_id": gpt_id, "builder_id": builder_id, "similar_ids": similar_ids}).all()
     listing = next((row for row in rows if row.gpt_id == gpt_id), None)
     if listing is None:
@@ -95,7 +95,7 @@ _NEIGHBOURS = select(Listing).where(
 )
 
 
-def similar(session: Session, listing: Listing) -> list[Listing]:
+def similar(session: Session, listing: Listing, cache: RefreshingCache | None) -> list[Listing]:
     """The category's most trending GPTs that share a tag with this one, then its trending ones.
 
     Only the category's NEIGHBOURHOOD most trending GPTs are looked at (an index range, cached
@@ -105,18 +105,19 @@ def similar(session: Session, listing: Listing) -> list[Listing]:
     """
     if listing.category_id is None:
         return []
-    ids = _neighbourhood(session, listing.category_id).similar_ids(
+    ids = _neighbourhood(session, listing.category_id, cache).similar_ids(
         listing.tags.split(), count=SIMILAR, exclude=listing.id
     )
     by_id = {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(ids)))} if ids else {}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _neighbourhood(session: Session, category_id: int) -> Neighbourhood:
+def _neighbourhood(session: Session, category_id: int, cache: RefreshingCache | None) -> Neighbourhood:
     """The category's most trending listings (one extra, so excluding the GPT being shown
     still leaves NEIGHBOURHOOD), as cached; read on the request's session if not there."""
-    return _neighbourhoods.read((str(session.get_bind().url), category_id), session,
-                                lambda own: _read_neighbourhood(own, category_id))
+    if cache is None:
+        return _read_neighbourhood(session, category_id)
+    return cache.read(category_id, session, lambda own: _read_neighbourhood(own, category_id))
 
 
 def _read_neighbourhood(session: Session, category_id: int) -> Neighbourhood:
@@ -133,18 +134,17 @@ def _read_neighbourhood(session: Session, category_id: int) -> Neighbourhood:
     return Neighbourhood([i for i, _ in rows], places)
 
 
-def warm_up(database) -> None:
+def warm_up(database, cache: RefreshingCache) -> None:
     """Read every visible category's neighbourhood into the cache, one after the other."""
     from agora.store.service import visible_categories
 
     with database.session() as session:  # closed before reading: no lock held meanwhile
         category_ids = [category.id for category in visible_categories(session)]
     for category_id in category_ids:
-        _neighbourhoods.refresh_read_now((str(database.engine.url), category_id), database.engine,
-                                         lambda own, category_id=category_id: _read_neighbourhood(own, category_id))
+        cache.refresh_read_now(category_id, database.engine, lambda own, category_id=category_id: _read_neighbourhood(own, category_id))
 
 
-def keep_fresh(database, stop: threading.Event) -> None:
+def keep_fresh(database, cache: RefreshingCache, stop: threading.Event) -> None:
     """Warm every category's neighbourhood up as the worker starts, then again every
     NEIGHBOURHOOD_SECONDS until `stop` is set (run by the app on a thread of its own).
 
@@ -153,13 +153,8 @@ def keep_fresh(database, stop: threading.Event) -> None:
     of each category too."""
     while True:
         try:
-            warm_up(database)
+            warm_up(database, cache)
         except Exception:  # pages read what is missing; the next round retries
             log.warning("could not read the categories' neighbourhoods ahead", exc_info=True)
         if stop.wait(NEIGHBOURHOOD_SECONDS):
             return
-
-
-def forget() -> None:
-    """Drop the cached neighbourhoods (tests)."""
-    _neighbourhoods.clear()

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import User
 from agora.errors import Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
@@ -56,6 +57,7 @@ def pick(session: Session, admin: User, *, gpt_id: str, year: int, week: int) ->
     if count >= MAX_PICKS:
         raise InvalidInput(_("A week has at most %(max)d featured GPTs.", max=MAX_PICKS), field="gpt_id")
     session.add(FeaturedPick(iso_year=year, iso_week=week, gpt_id=gpt_id, position=count, picked_by=admin.id))
+    events.publish_after_commit(session, events.CatalogueChanged())  # the front shows this week's picks
 
 
 def unpick(session: Session, admin: User, *, gpt_id: str, year: int, week: int) -> None:
@@ -64,3 +66,4 @@ def unpick(session: Session, admin: User, *, gpt_id: str, year: int, week: int) 
     session.execute(
         delete(FeaturedPick).where(FeaturedPick.iso_year == year, FeaturedPick.iso_week == week, FeaturedPick.gpt_id == gpt_id)
     )
+    events.publish_after_commit(session, events.CatalogueChanged())

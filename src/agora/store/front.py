@@ -1,7 +1,8 @@
 """The store front: this week's picks, what is trending, and the top of each category.
 
-Computed at most once a minute per worker and language (a TTL cache), so a busy front
-page costs a handful of indexed queries a minute, and it is never staler than 60 s.
+Computed at most once a minute per worker (a TTL cache, store.caches), so a busy front page
+costs a handful of indexed queries a minute; never staler than 60 s, and a GPT that is
+published or leaves the store shows at once in this worker (gpt.changed clears it).
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from agora.cache import TtlCache
 from agora.store import browse, featured
 from agora.store.models import Category, Listing
 from agora.store.service import visible_categories
-from agora.store.ttl_cache import TtlCache
-
-_cache = TtlCache(browse.FRONT_CACHE_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -33,8 +32,11 @@ class Front:
     total: int
 
 
-def front(session: Session) -> Front:
-    return _cache.get("front", lambda: _compute(session))
+def front(session: Session, cache: TtlCache | None) -> Front:
+    """The front, from `cache` (the application's: app.state.caches.store.front) when given."""
+    if cache is None:
+        return _compute(session)
+    return cache.get("front", lambda: _compute(session))
 
 
 def _compute(session: Session) -> Front:
@@ -57,8 +59,3 @@ def _compute(session: Session) -> Front:
     for obj in {id(o): o for o in cached}.values():
         session.expunge(obj)
     return result
-
-
-def forget() -> None:
-    """Drop the cached front (tests; an admin changing this week's picks)."""
-    _cache.clear()

@@ -8,17 +8,20 @@ statement costs its round trip and ORM work, which at 3 M GPTs is most of the pa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.chat.service import has_chatted
 from agora.gpts import access, listing
 from agora.gpts import service as gpts
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt
 from agora.store import builders, details, reviews
 from agora.store.models import Category, Listing, Review
+
+if TYPE_CHECKING:  # store.caches imports store.browse, which imports this module
+    from agora.store.caches import StoreCaches
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ class GptPage:
     verified: set[int] = field(default_factory=set)  # builders with a verified domain, among those shown
 
 
-def read(session: Session, gpt_id: str, viewer: User | None, *, language: str, reviews_cursor: str | None = None) -> GptPage:
-    """The page of `gpt_id` as `viewer` may see it (NotFound for anyone it is not shared with)."""
+def read(session: Session, gpt_id: str, viewer: User | None, *, language: str, reviews_cursor: str | None = None,
+         caches: StoreCaches | None = None) -> GptPage:
+    """The page of `gpt_id` as `viewer` may see it (NotFound for anyone it is not shared with); `caches`: the application's."""
     view = gpts.published_view(session, gpt_id, viewer)
     gpt, content = view.gpt, view.content
     can_edit = access.can(session, gpt, viewer, "edit")
@@ -50,10 +54,10 @@ def read(session: Session, gpt_id: str, viewer: User | None, *, language: str, r
     shows_instructions = not content.hide_instructions or can_edit  # hidden instructions: editors only
     credit = listing.credits(session, {gpt.forked_from_id}, viewer) if gpt.forked_from_id else {}
     around = details.neighbours(session, gpt.id, builder_id=gpt.owner_id, category_id=gpt.category_id,
-                                tags=" ".join(content.tags).split())  # split as the listing holds them
+                                tags=" ".join(content.tags).split(), cache=caches.neighbourhoods if caches else None)  # split as the listing holds them
     review_rows, next_reviews = reviews.page(session, gpt.id, cursor=reviews_cursor)
     mine = reviews.review_of(session, viewer, gpt.id) if viewer else None
-    may_rate = viewer is not None and viewer.id != gpt.owner_id and (mine is not None or has_chatted(session, viewer, gpt.id))
+    may_rate = viewer is not None and viewer.id != gpt.owner_id and (mine is not None or reviews.has_chatted(session, viewer, gpt.id))
     shelves = [*around.more_by_builder, *around.similar]
     return GptPage(
         gpt=gpt,

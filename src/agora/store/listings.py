@@ -11,10 +11,11 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import User
 from agora.gpts.content import GptContent
 from agora.gpts.models import Gpt, GptVersion
-from agora.store import front, ranking, state, typeahead
+from agora.store import ranking, state
 from agora.store.models import Category, Listing
 from agora.store.search_index import index_for
 
@@ -26,7 +27,9 @@ def is_listed(gpt: Gpt) -> bool:
 
 def sync(session: Session, gpt: Gpt) -> Listing | None:
     listing = session.scalar(select(Listing).where(Listing.gpt_id == gpt.id))
-    typeahead.forget()  # names change here: this worker suggests the new ones at once, others within 60 s
+    # Names and the front change here: this worker's caches forget them once this commits (gpt.changed),
+    # so the next request shows the GPT as it now is; other workers within 60 s.
+    events.publish_after_commit(session, events.GptChanged(gpt.id))
     index = index_for(session)
     was_in = listing.category_id if listing is not None else None
     if listing is not None:
@@ -36,7 +39,6 @@ def sync(session: Session, gpt: Gpt) -> Listing | None:
             _count(session, was_in, -1)
             session.delete(listing)
             session.flush()
-            front.forget()  # leaving the store shows at once here; other workers within 60 s
         return None
     content = GptContent.model_validate(
         session.scalar(
@@ -45,7 +47,6 @@ def sync(session: Session, gpt: Gpt) -> Listing | None:
     )
     if listing is None:
         listing = Listing(gpt_id=gpt.id, conversations=0, rating_sum=0, rating_count=0, trending=0.0)
-        front.forget()
     with session.no_autoflush:  # a half-filled new listing must not be flushed by a lookup
         _copy_texts(session, listing, gpt, content)
     if listing.id is None or listing.category_id != was_in:

@@ -15,6 +15,7 @@ from agora.errors import AgoraError
 from agora.inputs import Text
 from agora.store import browse, builders, featured, front, service
 from agora.store import search as store_search
+from agora.store.deps import Caches
 from agora.store.models import Listing
 from agora.web.deps import Db, Viewer
 from agora.web.templating import render
@@ -32,9 +33,9 @@ def _week_label(year: int, week: int) -> str:
 
 
 @router.get("/")
-def store_front(request: Request, db: Db, viewer: Viewer) -> Response:
+def store_front(request: Request, db: Db, viewer: Viewer, caches: Caches) -> Response:
     with db.session() as session:
-        shown = front.front(session)
+        shown = front.front(session, caches.front)
         everyone = [*shown.featured, *shown.trending, *(listing for shelf in shown.shelves for listing in shelf.listings)]
         verified = _verified(session, everyone)
     return render(request, "store/front.html", front=shown, verified=verified, week=_week_label(*featured.current_week()))
@@ -80,10 +81,10 @@ def category_page(
 
 
 @router.get("/search")
-def search_page(request: Request, db: Db, viewer: Viewer, q: str = "", cursor: Text | None = None) -> Response:
+def search_page(request: Request, db: Db, viewer: Viewer, caches: Caches, q: str = "", cursor: Text | None = None) -> Response:
     with db.session() as session:
         try:
-            results = store_search.search(session, q[:200], cursor=cursor)
+            results = store_search.search(session, q[:200], cursor=cursor, caches=caches)
         except AgoraError as error:
             return render(request, "error.html", error.status, message=error.message)
         verified = _verified(session, results.listings)

@@ -6,6 +6,7 @@ concurrent reviews never lose a vote and ranking reads one row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, tuple_, update
@@ -13,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.chat.service import has_chatted
 from agora.db import utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agora.gpts.models import Gpt
@@ -36,6 +36,23 @@ def _check(rating: int, body: str) -> str:
 
 def review_of(session: Session, user: User, gpt_id: str) -> Review | None:
     return session.scalar(select(Review).where(Review.gpt_id == gpt_id, Review.user_id == user.id))
+
+
+# Whether a user got a reply from a GPT (what earns the right to rate it). Conversations are the
+# chat's, which sits above the store (it uses the catalogue), so chat hands its reader down when
+# loaded (agora.chat.service) instead of being imported here.
+_chatted: list[Callable[[Session, User, str], bool]] = []
+
+
+def read_chatted_with(reader: Callable[[Session, User, str], bool]) -> None:
+    """The chat's answer to "did this user get a reply from this GPT?"."""
+    _chatted[:] = [reader]
+
+
+def has_chatted(session: Session, user: User, gpt_id: str) -> bool:
+    if not _chatted:
+        raise RuntimeError("agora.chat is not loaded, so whether a user chatted with a GPT is unknown: import agora.chat.service")
+    return _chatted[0](session, user, gpt_id)
 
 
 def rate(session: Session, user: User, gpt: Gpt, *, rating: int, body: str = "") -> Review:

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from agora.inputs import Text
 from agora.store import gpt_page as page
+from agora.store.deps import Caches
 from agora.web.deps import Db, Viewer
 from agora.web.templating import render
 
@@ -18,10 +19,10 @@ router = APIRouter()
 
 
 @router.get("/g/{gpt_id}")
-def gpt_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer, reviews_cursor: Text | None = None) -> Response:
+def gpt_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer, caches: Caches, reviews_cursor: Text | None = None) -> Response:
     language = request.state.language
     with db.session() as session:  # 404 for anyone it is not shared with
-        shown = page.read(session, gpt_id, viewer, language=language, reviews_cursor=reviews_cursor)
+        shown = page.read(session, gpt_id, viewer, language=language, reviews_cursor=reviews_cursor, caches=caches)
     if shown.content is None:  # only its editors can see an unpublished GPT: send them to the draft
         return RedirectResponse(f"/gpts/{shown.gpt.id}/edit", status_code=303)
     content = shown.content

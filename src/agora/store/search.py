@@ -8,6 +8,7 @@ and pages through that ranking. Only listings are searched, so only public GPTs 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,9 @@ from agora.store.candidates import Candidate
 from agora.store.models import Category, Listing
 from agora.store.query import parse
 from agora.store.search_index import index_for
+
+if TYPE_CHECKING:  # store.caches imports store.browse, which imports this module
+    from agora.store.caches import StoreCaches
 
 # Candidates read per query: enough for 10 pages of 20 (a deeper page reads more). Every
 # candidate is a row read and ranked, which is what a query costs once the index has
@@ -44,14 +48,16 @@ def search(
     sort: str = "relevance",
     cursor: str | None = None,
     limit: int = 20,
+    caches: StoreCaches | None = None,
 ) -> Results:
+    """A page of results; `caches` are the application's (app.state.caches.store), None to read everything now."""
     if sort not in SORTS:
         raise InvalidInput(_("Unknown sort %(sort)r; use one of: %(sorts)s.", sort=sort, sorts=", ".join(SORTS)), field="sort")
     offset = _offset(cursor)
     query = parse(text)
     if query.empty:
         return Results([], None)
-    index = index_for(session)
+    index = index_for(session, caches.statistics if caches else None)
     pool = max(POOL, offset + limit + 1)
     narrowing = {"category_id": category.id if category else None, "language": language}
     matches = index.candidates(session, query, limit=pool, **narrowing)
@@ -68,7 +74,7 @@ def search(
     return Results(page, _encode(offset + limit) if more else None)
 
 
-def suggest(session: Session, text: str) -> list[Listing]:
+def suggest(session: Session, text: str, caches: StoreCaches | None = None) -> list[Listing]:
     """Up to 8 GPT names for what has been typed so far, the most used first.
 
     The busiest GPTs' names in memory answer almost every prefix (store.typeahead); when
@@ -78,10 +84,10 @@ def suggest(session: Session, text: str) -> list[Listing]:
     if query.empty:
         return []
     # A few more than needed: one may have left the store since the names were read.
-    busiest = _listings(session, typeahead.busiest_names(session).match(query, SUGGESTIONS + 4))
+    busiest = _listings(session, typeahead.busiest_names(session, caches.names if caches else None).match(query, SUGGESTIONS + 4))
     if len(busiest) >= SUGGESTIONS:
         return busiest[:SUGGESTIONS]
-    return _listings(session, index_for(session).suggestions(session, query, limit=SUGGESTIONS))
+    return _listings(session, index_for(session, caches.statistics if caches else None).suggestions(session, query, limit=SUGGESTIONS))
 
 
 def _rank(candidates: list[Candidate], sort: str, terms: tuple[str, ...]) -> list[int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from agora.cache import RefreshingCache
 from agora.store.candidates import RANK_COLUMNS, Candidate, candidate, filters
 from agora.store.models import Listing
 from agora.store.query import Query, fts5_match
@@ -86,6 +87,6 @@ class SqliteIndex:
         return list(rows.scalars())
 
 
-def index_for(session: Session) -> SqliteIndex | PostgresIndex:
-    """The index of the session's database."""
-    return PostgresIndex() if session.get_bind().dialect.name == "postgresql" else SqliteIndex()
+def index_for(session: Session, statistics: RefreshingCache | None = None) -> SqliteIndex | PostgresIndex:
+    """The index of the session's database; PostgreSQL's plans searches with `statistics` (the store's cache of them)."""
+    return PostgresIndex(statistics) if session.get_bind().dialect.name == "postgresql" else SqliteIndex()

@@ -27,11 +27,11 @@ import snowballstemmer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from agora.cache import RefreshingCache
 from agora.store import ranking
 from agora.store.candidates import RANK_COLUMNS, Candidate, candidate, filters
 from agora.store.models import Listing
 from agora.store.query import Query, index_words
-from agora.store.ttl_cache import RefreshingCache
 
 # The search vectors' GIN indexes are partial, one per band of popularity tiers (migration
 # 0011): a read within a band intersects only that band's share of each word's matches.
@@ -76,6 +76,9 @@ class PostgresIndex:
     )
     NAME_VECTOR = "to_tsvector('agora_names', concat_ws(' ', name, name_fr)) || " + TIER_LEXEME
 
+    def __init__(self, statistics: RefreshingCache | None = None) -> None:
+        self.statistics = statistics  # the application's cache of them (store.caches); None reads them now
+
     def add(self, session: Session, listing: Listing) -> None:
         """Index the listing as flushed (its texts and search key are read from its row)."""
         session.execute(
@@ -93,7 +96,7 @@ class PostgresIndex:
         where, filter_params = filters(category_id, language)
         reads = [
             _read(column, matcher, tiers, where, whole=whole)
-            for tiers, whole in statistics(session).plan(query, names_only=names_only)
+            for tiers, whole in statistics(session, self.statistics).plan(query, names_only=names_only)
         ]
         _plan_for_search(session)
         # One statement: its reads are the branches of a UNION ALL under a LIMIT, which
@@ -221,10 +224,7 @@ class Statistics:
         return groups + ([tuple(current)] if current else [])
 
 
-_statistics = RefreshingCache(STATISTICS_SECONDS)
-
-
-def statistics(session: Session) -> Statistics:
+def statistics(session: Session, cache: RefreshingCache | None) -> Statistics:
     """The store's statistics, read once every ten minutes per worker by a background thread
     (searches meanwhile plan with the previous ones). Before the first ANALYZE there are
     none: each band is then read whole, in order.
@@ -232,7 +232,9 @@ def statistics(session: Session) -> Statistics:
     Word frequencies and tier sizes come from what ANALYZE keeps: the most common lexemes
     of each vector, and the search_key histogram, whose statistics target is 1,000
     (migration 0013) so that the busiest band's tiers, 2.5 % of the listings, are seen."""
-    return _statistics.read(str(session.get_bind().url), session, _read_statistics)
+    if cache is None:
+        return _read_statistics(session)
+    return cache.read("statistics", session, _read_statistics)
 
 
 def _read_statistics(session: Session) -> Statistics:
@@ -264,8 +266,3 @@ def _element_shares(row) -> tuple[dict[str, float], float]:
     _, elements, frequencies = row
     listed = dict(zip(elements, frequencies[: len(elements)], strict=True))
     return listed, min(listed.values(), default=1.0)
-
-
-def forget() -> None:
-    """Drop the cached statistics (tests, after ANALYZE)."""
-    _statistics.clear()

@@ -21,12 +21,14 @@ trending write waited (docs/ranking.md).
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, text, update
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.store import listings, ranking
 from agora.store.models import Listing
 
@@ -119,3 +121,23 @@ def add_points(session: Session, weights: dict[str, float]) -> None:
 
 
 _SQLITE_PAIRS = 10_000
+
+
+def on_usage_recorded(recorded: events.UsageRecorded) -> None:
+    """add_activity for a whole batch of usage: one set-based update of the scores, plus one
+    add_activity per GPT whose conversations grew (a listing's conversation count is also its
+    search tier, which add_activity keeps in step). Runs in the batch's transaction."""
+    session = recorded.session
+    weights: dict[str, list[float]] = defaultdict(list)
+    for row in recorded.activity:
+        if row.conversations:
+            add_activity(session, row.gpt_id, day=row.day, new_users=row.users, new_conversations=row.conversations, messages=row.messages)
+        else:
+            points = activity_points(new_users=row.users, new_conversations=0, messages=row.messages)
+            weights[row.gpt_id].append(weighted(points, row.day))
+    add_points(session, {gpt_id: total(each) for gpt_id, each in weights.items()})
+
+
+# Subscribed when the store is loaded (store/__init__.py imports this module), strongly: the
+# store's listings must follow every batch of usage written in this process.
+events.subscribe(events.UsageRecorded, on_usage_recorded)

@@ -8,7 +8,7 @@ as a word -> positions map over a sorted vocabulary, and a prefix is a bisect an
 short lists. Only prefixes too rare there go on to the full index (store.search.suggest).
 
 The map is rebuilt once a minute by a background thread while requests go on using the
-previous one (ttl_cache.RefreshingCache: no suggest request pays the 80-230 ms rebuild but
+previous one (agora.cache.RefreshingCache: no suggest request pays the 80-230 ms rebuild but
 a worker's first), so a GPT whose usage just jumped may take a minute or two to be
 suggested from it. Ids found here are read back from the listings, so a GPT
 that left the store (or was renamed) is never shown as it was.
@@ -23,14 +23,13 @@ from itertools import islice
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agora.cache import RefreshingCache
 from agora.store.models import Listing
 from agora.store.query import WORD, Query
-from agora.store.ttl_cache import RefreshingCache
 from agora.text import fold
 
 BUSIEST = 5000
 REFRESH_SECONDS = 60
-_names = RefreshingCache(REFRESH_SECONDS)
 
 
 class Names:
@@ -85,8 +84,11 @@ def _distinct(ordered):
             last = item
 
 
-def busiest_names(session: Session) -> Names:
-    return _names.read(str(session.get_bind().url), session, _read_busiest_names)
+def busiest_names(session: Session, cache: RefreshingCache | None) -> Names:
+    """The names, from `cache` (the application's: app.state.caches.store.names) when given."""
+    if cache is None:
+        return _read_busiest_names(session)
+    return cache.read("names", session, _read_busiest_names)
 
 
 def _read_busiest_names(session: Session) -> Names:
@@ -94,8 +96,3 @@ def _read_busiest_names(session: Session) -> Names:
         select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
     ).all()
     return Names([tuple(row) for row in rows])
-
-
-def forget() -> None:
-    """Drop the cached names (tests; a listing's name changed and must show at once here)."""
-    _names.clear()

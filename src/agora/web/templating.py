@@ -11,9 +11,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from agora import i18n
-from agora.gpts import avatars, importing
-from agora.store.cards import store_card, store_shelf
-from agora.store.ranking import conversation_bucket
 from agora.web import csrf
 
 _env = jinja2.Environment(
@@ -27,12 +24,13 @@ _env.install_gettext_callables(  # type: ignore[attr-defined]
     newstyle=True,
 )
 _env.globals["LANGUAGE_NAMES"] = i18n.LANGUAGE_NAMES
-_env.globals["bucket"] = conversation_bucket
-_env.globals["store_card"] = store_card
-_env.globals["store_shelf"] = store_shelf
-# File fields check a chosen file's size in the browser against these (static/agora.js).
-_env.globals["MAX_FILE_BYTES"] = {"avatar": avatars.MAX_BYTES, "gpt_document": importing.MAX_DOCUMENT_BYTES}
 templates = Jinja2Templates(env=_env)
+
+
+def add_globals(**values: Any) -> None:
+    """Names every template can use, given by the domains that own them (the app factory calls this):
+    the web layer sits below the store and the builder, so it cannot import their helpers itself."""
+    _env.globals.update(values)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 from agora.accounts import validation
 from agora.accounts.models import MEMBER_ROLES, Membership, User, Workspace
 from agora.audit import chain as audit
-from agora.billing.subscriptions import subscription_of
 from agora.db import utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
@@ -46,10 +46,21 @@ def team(session: Session, workspace_id: int, user: User, *, manage: bool = Fals
     return workspace
 
 
+# How to read a team's paid seats. Billing knows them and sits above workspaces (it bills them), so
+# it hands its reader down when loaded (agora.billing.subscriptions) instead of being imported here.
+_paid_seats: list[Callable[[Session, int], int | None]] = []
+
+
+def read_paid_seats_with(reader: Callable[[Session, int], int | None]) -> None:
+    """Billing's reader of a team's paid seats (None when it has no plan in force)."""
+    _paid_seats[:] = [reader]
+
+
 def seats_of(session: Session, workspace_id: int) -> int | None:
     """Paid seats, or None when the team has no plan yet (then only its creator fits)."""
-    subscription = subscription_of(session, workspace_id)
-    return subscription.seats if subscription and subscription.status not in ("canceled", "expired") else None
+    if not _paid_seats:
+        raise RuntimeError("agora.billing is not loaded, so a team's paid seats are unknown: import agora.billing.subscriptions")
+    return _paid_seats[0](session, workspace_id)
 
 
 def seats_used(session: Session, workspace_id: int) -> int:

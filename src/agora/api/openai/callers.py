@@ -5,34 +5,35 @@ gateway that costs more than the rest of the call. An entry maps the SHA-256 of 
 key (so a wrong secret never matches one) to its holder (user, scopes), the plan in force
 and the key's expiry, for `CACHE_SECONDS`:
 
-- a key revoked in this process is forgotten at once (api_keys tells every cache when the
-  revocation commits); in another worker it keeps working for at most `CACHE_SECONDS`;
+- a key revoked in this process is forgotten at once (api_keys publishes events.ApiKeyRevoked
+  when the revocation commits); in another worker it keeps working for at most `CACHE_SECONDS`;
 - an expired key is refused on time: the expiry is checked on every call, cached or not;
-- a plan change reaches a key within `CACHE_SECONDS`, as before (ratelimit.policy.KeyPlans);
+- a plan change reaches a key within `CACHE_SECONDS`, as before (api.openai.key_plans.KeyPlans);
 - refusals (unknown, revoked, expired keys; plans without API access) are never remembered.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC
 
 import anyio
 
+from agora import events
 from agora.accounts import api_keys
 from agora.accounts import service as accounts
 from agora.accounts.api_keys import KeyHolder
 from agora.api.openai.errors import invalid_key, missing_scope
+from agora.api.openai.key_plans import KeyPlan, KeyPlans
+from agora.cache import TtlCache
 from agora.config import Settings
 from agora.db import Database
-from agora.ratelimit.policy import KeyPlan, KeyPlans
 
 CACHE_SECONDS = 5.0
-# Expired entries are swept when the cache grows past this many keys, so it stays small.
-SWEEP_ABOVE = 10_000
+# Keys remembered at most (the least recently used go first); expired ones are dropped as new ones come.
+MAX_KEYS = 10_000
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,6 @@ class Caller:
     holder: KeyHolder
     plan: KeyPlan  # checked for API access when the entry was made
     key_expires_at: float | None  # the key's own expiry (epoch seconds), checked on every call
-    fresh_until: float  # monotonic clock: read the key again after this
     # What usage is metered against: the plan's workspace, else the owner's personal one (as
     # metering would look up for every record, here once per entry).
     usage_workspace_id: int | None
@@ -48,10 +48,10 @@ class Caller:
 
 class CallerCache:
     def __init__(self, seconds: float = CACHE_SECONDS, clock=time.monotonic, wall_clock=time.time) -> None:
-        self._seconds, self._clock, self._wall_clock = seconds, clock, wall_clock
-        self._entries: dict[bytes, Caller] = {}
-        self._lock = threading.Lock()  # filled from the thread pool, revoked from any thread
-        api_keys.on_revoke(self)
+        self._wall_clock = wall_clock
+        # SHA-256 of the key -> Caller, read again after `seconds`; filled from the thread pool, revoked from any thread.
+        self._entries = TtlCache(seconds, maxsize=MAX_KEYS, timer=clock)
+        events.subscribe(events.ApiKeyRevoked, self._revoked, weak=True)
 
     async def caller(self, authorization: str | None, scope: str, *, database: Database, plans: KeyPlans, settings: Settings) -> Caller:
         """The caller of a request with this Authorization header, allowed `scope`; else an OpenAIError (401/403) or PlanRequired."""
@@ -60,8 +60,8 @@ class CallerCache:
         except api_keys.KeyRefused as refused:
             raise invalid_key(refused.reason) from None
         digest = hashlib.sha256(raw_key.encode()).digest()
-        found = self._entries.get(digest)
-        if found is None or found.fresh_until <= self._clock():
+        found = self._entries.peek(digest)
+        if found is None:
             found = await anyio.to_thread.run_sync(self._load, digest, raw_key, database, plans, settings)
         elif found.key_expires_at is not None and found.key_expires_at <= self._wall_clock():
             self._forget_digest(digest)
@@ -79,23 +79,16 @@ class CallerCache:
             plan = plans.get(session, holder, settings)  # raises PlanRequired: not remembered
             expires = holder.expires_at.replace(tzinfo=UTC).timestamp() if holder.expires_at is not None else None
             workspace_id = plan.workspace_id if plan.workspace_id is not None else accounts.personal_workspace_id(session, holder.user)
-        found = Caller(holder, plan, expires, self._clock() + self._seconds, workspace_id)
-        with self._lock:
-            if len(self._entries) >= SWEEP_ABOVE:
-                now = self._clock()
-                self._entries = {d: c for d, c in self._entries.items() if c.fresh_until > now}
-            self._entries[digest] = found
+        found = Caller(holder, plan, expires, workspace_id)
+        self._entries.put(digest, found)
         return found
 
-    def key_revoked(self, public_id: str) -> None:
-        """Forget the key at once (api_keys calls this when a revocation commits)."""
-        with self._lock:
-            self._entries = {d: c for d, c in self._entries.items() if c.holder.public_id != public_id}
+    def _revoked(self, revoked: events.ApiKeyRevoked) -> None:
+        """Forget the key at once (api_keys publishes the revocation once it commits)."""
+        self._entries.drop_where(lambda caller: caller.holder.public_id == revoked.public_id)
 
     def _forget_digest(self, digest: bytes) -> None:
-        with self._lock:
-            self._entries.pop(digest, None)
+        self._entries.pop(digest)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from agora.api.openai.errors import OpenAIError
+from agora.api.openai.key_plans import limits_for
 from agora.api.openai.state import V1State
 from agora.inputs import parse_json
 from agora.knowledge.chunking import count_tokens
 from agora.knowledge.embedders import EmbedderUnavailable, named
 from agora.knowledge.embedders.bundled import MODEL
-from agora.ratelimit.policy import limits_for
 
 MAX_INPUTS = 2048
 MAX_INPUT_TOKENS = 8192

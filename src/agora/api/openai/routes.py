@@ -17,13 +17,13 @@ from agora.api.openai import replies, service
 from agora.api.openai.callers import Caller
 from agora.api.openai.embeddings import create_embeddings
 from agora.api.openai.errors import OpenAIError, upstream_error
+from agora.api.openai.key_plans import limits_for
 from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State
 from agora.api.openai.streaming import CompletionStream
 from agora.billing import guard
 from agora.i18n import negotiate
 from agora.inputs import parse_json
-from agora.ratelimit.policy import limits_for
 from agora.replies.engine import Reply
 from agora.replies.outcome import Outcome
 from agora.replies.prepare import Prepared

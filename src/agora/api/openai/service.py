@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.api_keys import KeyHolder
 from agora.accounts.models import User
 from agora.api.openai.errors import invalid, model_not_found
+from agora.api.openai.key_plans import KeyPlan
 from agora.api.openai.schemas import ChatCompletionIn
 from agora.config import Settings
 from agora.errors import NotFound
@@ -26,7 +27,6 @@ from agora.gpts.ids import PREFIX as GPT_PREFIX
 from agora.gpts.models import Gpt
 from agora.knowledge.embedders.bundled import MODEL as EMBEDDING_MODEL
 from agora.providers.base import Provider
-from agora.ratelimit.policy import KeyPlan
 from agora.replies.errors import ToolNameTaken, TooLong, ToolsUnsupported
 from agora.replies.prepare import Prepared, prepare
 from agora.replies.request import ReplyRequest

@@ -13,13 +13,13 @@ from typing import Any
 import anyio
 
 from agora.api.openai.callers import CallerCache
+from agora.api.openai.key_plans import KeyPlans
 from agora.config import Settings
 from agora.db import Database
 from agora.metering.writer import UsageWriter, writer_for
 from agora.providers import catalog
 from agora.providers.base import Provider
 from agora.ratelimit import Limiter, make_limiter
-from agora.ratelimit.policy import KeyPlans
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,6 @@ async def v1_state(state: Any) -> V1State:
     provider = catalog.ready(state) or await anyio.to_thread.run_sync(catalog.chat_provider, state)
     if getattr(state, "api_limiter", None) is None:
         state.api_limiter = make_limiter(state.settings)
-    if getattr(state, "api_plans", None) is None:
-        state.api_plans = KeyPlans()
-    if getattr(state, "api_callers", None) is None:
-        state.api_callers = CallerCache()
-    return V1State(state.settings, state.database, provider, state.api_limiter, state.api_plans, state.api_callers, writer_for(state))
+    # The caches are the application's (made by create_app, cleared with the others).
+    caches = state.caches
+    return V1State(state.settings, state.database, provider, state.api_limiter, caches.api_plans, caches.api_callers, writer_for(state))

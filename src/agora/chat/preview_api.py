@@ -5,10 +5,9 @@ from __future__ import annotations
 import anyio
 from fastapi import APIRouter, Request, Response
 
-from agora.chat import sse
+from agora.chat import preview, sse
 from agora.chat.deps import ChatProvider, Usage
 from agora.db import begin_writing
-from agora.gpts import preview
 from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.json_route import JsonRoute

@@ -8,22 +8,23 @@ seconds: a plan change reaches a key within that time.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.api_keys import KeyHolder
 from agora.billing import entitlements
 from agora.billing.entitlements import PlanInForce
 from agora.billing.plans import Entitlements
+from agora.cache import TtlCache
 from agora.config import Settings
 from agora.ratelimit.buckets import Limits
 
 CACHE_SECONDS = 5.0
-# Expired entries are swept when the cache grows past this many keys, so it stays small.
-SWEEP_ABOVE = 10_000
+# Keys remembered at most (the least recently used go first); expired ones are dropped as new ones come.
+MAX_KEYS = 10_000
 
 
 @dataclass(frozen=True)
@@ -54,20 +55,21 @@ class KeyPlans:
     """The plan of each key's owner, checked for API access, remembered for `seconds`."""
 
     def __init__(self, seconds: float = CACHE_SECONDS, clock=time.monotonic) -> None:
-        self._seconds, self._clock = seconds, clock
-        self._entries: dict[str, tuple[float, KeyPlan]] = {}  # key's public id -> (expires at, plan)
-        self._lock = threading.Lock()  # read and filled from the thread pool
+        self._entries = TtlCache(seconds, maxsize=MAX_KEYS, timer=clock)  # key's public id -> plan
+        # Weakly: the application holds this (app.state.caches.api_plans); a revoked key's plan is dropped with it.
+        events.subscribe(events.ApiKeyRevoked, self._revoked, weak=True)
 
     def get(self, session: Session, holder: KeyHolder, settings: Settings) -> KeyPlan:
         """Raises PlanRequired when the plan has no API access (refusals are not remembered)."""
-        now = self._clock()
-        with self._lock:
-            found = self._entries.get(holder.public_id)
-        if found is not None and found[0] > now:
-            return found[1]
+        found = self._entries.peek(holder.public_id)
+        if found is not None:
+            return found
         plan = KeyPlan.of(entitlements.check_api_access(session, holder.user, settings))
-        with self._lock:
-            if len(self._entries) >= SWEEP_ABOVE:
-                self._entries = {key: entry for key, entry in self._entries.items() if entry[0] > now}
-            self._entries[holder.public_id] = (now + self._seconds, plan)
+        self._entries.put(holder.public_id, plan)
         return plan
+
+    def _revoked(self, revoked: events.ApiKeyRevoked) -> None:
+        self._entries.pop(revoked.public_id)
+
+    def clear(self) -> None:
+        self._entries.clear()
