@@ -17,6 +17,7 @@ from agora.db import Database
 from agora.errors import AgoraError
 from agora.gpts.cli import gpts as gpts_commands
 from agora.ledger.cli import ledger as ledger_commands
+from agora.payouts.cli import payouts as payouts_commands
 from agora.retention.cli import retention as retention_commands
 
 
@@ -166,6 +167,7 @@ main.add_command(gpts_commands)  # agora gpts export/import
 main.add_command(subscription_commands)  # agora subscription set
 main.add_command(usage_commands)  # agora usage export
 main.add_command(ledger_commands)  # agora ledger verify
+main.add_command(payouts_commands)  # agora payouts run
 
 main.add_command(api_key_commands)  # agora api-key create
 main.add_command(audit_commands)  # agora audit verify/prune

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     billing_grace_days: int = Field(
         14, ge=1, le=90,
         description="Offline gateway: days a new subscription's first invoice may wait for payment, the plan active meanwhile; unpaid by then, the plan ends.")
+    pool_share_percent: int = Field(20, ge=0, le=100, description="Share of a month's net subscription revenue that goes to the builders' pool, in percent.")
+    pool_min_users: int = Field(5, ge=1, description="Distinct users (not its builder or workspace) a GPT needs in a month to share the revenue pool.")
+    pool_min_units: int = Field(10, ge=1, description="Engagement units (conversation-days) a GPT needs in a month to share the revenue pool.")
+    pool_user_days_cap: int = Field(10, ge=1, le=31, description="Days one user can count for one GPT in a month's engagement units.")
+    pool_verified_builders_only: bool = Field(
+        True, description="Only builders with a verified website domain share the revenue pool (the demo catalogue's builders never are).")
     stripe_api_key: str | None = Field(None, description="Stripe secret API key (sk_...) for the `stripe` gateway.")
     stripe_webhook_secret: str | None = Field(None, description="Signing secret (whsec_...) of the Stripe webhook endpoint.")
     stripe_api_base: str | None = Field(None, description="Base URL of the Stripe API; default Stripe's. Tests point it at a local stand-in.")

@@ -9,6 +9,7 @@ from agora.gpts.models import Gpt, GptVersion
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
 from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
+from agora.payouts.models import PoolMonth, PoolShare
 from agora.providers.models import ProviderCatalog, ProviderConfig
 from agora.retention.models import RetentionPolicy
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
@@ -48,6 +49,8 @@ __all__ = [
     "Message",
     "MessageSend",
     "Plan",
+    "PoolMonth",
+    "PoolShare",
     "ProviderCatalog",
     "ProviderConfig",
     "QuotaLock",

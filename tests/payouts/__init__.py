@@ -1,0 +1,1 @@
+"""The revenue pool: arithmetic, recomputation, runs."""
