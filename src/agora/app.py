@@ -44,6 +44,7 @@ from agora.gpts import api as gpts_api
 from agora.gpts import avatars, importing
 from agora.gpts import routes as gpts_pages
 from agora.i18n import gettext as _
+from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
 from agora.providers import admin_pages as provider_admin_pages
@@ -106,6 +107,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (scim_pages.router, False),
     (audit_pages.router, False),
     (retention_pages.router, False),
+    (inventory_pages.router, False),
 ]
 
 

@@ -6,6 +6,7 @@ from agora.billing.models import GatewayEvent, Invoice, InvoiceLine, Plan, Subsc
 from agora.chat.models import Conversation, Message
 from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
+from agora.inventory.models import GptHeir
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
 from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
@@ -31,6 +32,7 @@ __all__ = [
     "FeaturedPick",
     "GatewayEvent",
     "Gpt",
+    "GptHeir",
     "GptVersion",
     "Invite",
     "Invoice",

@@ -21,6 +21,7 @@ from agora.accounts.models import User as Account
 from agora.audit import chain as audit
 from agora.db import utcnow
 from agora.errors import AgoraError
+from agora.inventory import service as inventory
 from agora.scim.common import as_scim, meta
 from agora.scim.errors import ScimError, not_found
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimUser
@@ -140,6 +141,7 @@ def _write(session: Session, row: ScimUser, account: Account, resource: UserReso
 def _deactivate(session: Session, workspace_id: int, account: Account) -> None:
     if account.deactivated_at is None:
         ended = accounts.deactivate(session, account)
+        inventory.hand_over(session, workspace_id, account.id, reason="deactivated")
         audit.record(session, "user.deactivated", actor_label=BY, workspace_id=workspace_id, target_type="user", target_id=account.id,
                      details={"email": account.email, "sessions_ended": ended})
     else:
