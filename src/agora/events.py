@@ -51,6 +51,14 @@ class CatalogueChanged(Event):
 
 
 @dataclass(frozen=True)
+class SsoProviderChanged(Event):
+    """A single sign-on provider's settings were saved: what was read from its issuer may be stale."""
+
+    name: ClassVar[str] = "sso_provider.changed"
+    slug: str
+
+
+@dataclass(frozen=True)
 class GptActivity:
     """One GPT's new activity on one day, as a batch of usage records added it (rollup rows)."""
 
