@@ -47,6 +47,7 @@ from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
+from agora.payouts import pages as payouts_pages
 from agora.providers import admin_pages as provider_admin_pages
 from agora.retention import pages as retention_pages
 from agora.scim import pages as scim_pages
@@ -109,6 +110,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (audit_pages.router, False),
     (retention_pages.router, False),
     (inventory_pages.router, False),
+    (payouts_pages.router, False),
+    (payouts_pages.api, True),
 ]
 
 
