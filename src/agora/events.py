@@ -80,6 +80,18 @@ class UsageRecorded(Event):
 
 
 @dataclass(frozen=True)
+class MemberLeaving(Event):
+    """Someone is leaving a team (removed, left, or removed by its identity provider), in `session`'s
+    open transaction, their membership not yet deleted: listeners (the GPT inventory) act in it too."""
+
+    name: ClassVar[str] = "member.leaving"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    workspace_id: int
+    user_id: int
+
+
+@dataclass(frozen=True)
 class ApiKeyRevoked(Event):
     """An API key was revoked and the revocation committed."""
 
