@@ -7,6 +7,7 @@ import logging
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -47,7 +48,6 @@ from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
-from agora.payouts import pages as payouts_pages
 from agora.providers import admin_pages as provider_admin_pages
 from agora.retention import pages as retention_pages
 from agora.scim import pages as scim_pages
@@ -55,7 +55,6 @@ from agora.scim.api import PREFIX as SCIM_PREFIX
 from agora.scim.api import create_scim_app
 from agora.sso import routes as sso_pages
 from agora.sso import settings_pages as sso_settings_pages
-from agora.sso.discovery import ProviderCache
 from agora.store import admin_pages as store_admin_pages
 from agora.store import api as store_api
 from agora.store import cards as store_cards
@@ -110,8 +109,6 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (audit_pages.router, False),
     (retention_pages.router, False),
     (inventory_pages.router, False),
-    (payouts_pages.router, False),
-    (payouts_pages.api, True),
 ]
 
 
@@ -170,7 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     _add_template_globals()
     # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).
-    app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache(), sso=ProviderCache())
+    app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache())
 
     for router, in_schema in ROUTERS:
         # CSRF is checked at the router level so no new form can forget it.
@@ -262,7 +259,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
-        body = {"code": "invalid_input", "message": f"{field or 'request'}: {_reason(first)}", "field": field}
+        body: dict[str, Any] = {"code": "invalid_input", "message": f"{field or 'request'}: {_reason(first)}", "field": field}
         if len(error.errors()) > 1:
             body["details"] = [
                 {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": _reason(e)} for e in error.errors()

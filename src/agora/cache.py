@@ -16,7 +16,7 @@ from threading import Lock
 from typing import Any, Protocol
 
 import cachetools
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ class Caches:
             getattr(self, name).clear()
 
 
-def _on_own_session(engine: Engine, read):
+def _on_own_session(engine: Engine | Connection, read):
     def run():
         with Session(engine) as own:  # outside any request: another thread's, or none
             return read(own)

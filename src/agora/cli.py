@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import date
+from typing import NoReturn
 
 import click
 
@@ -29,7 +30,7 @@ def _database(settings: Settings) -> Database:
 OPTION_FOR_FIELD = {"display_name": "--name"}
 
 
-def _fail(error: AgoraError) -> None:
+def _fail(error: AgoraError) -> NoReturn:
     if error.field:
         option = OPTION_FOR_FIELD.get(error.field, "--" + error.field.replace("_", "-"))
         raise click.BadParameter(error.message, param_hint=f"'{option}'")
@@ -93,35 +94,6 @@ def _check_port_free(host: str, port: int) -> None:
                 f"cannot listen on {host}:{port} ({exc.strerror}). Is Agora already running? "
                 "Stop it, or choose another port with --port or AGORA_PORT."
             ) from exc
-
-
-@main.command("worker")
-@click.option("--threads", type=click.IntRange(1, 32), default=1, show_default=True, help="Ingestion threads.")
-def worker_command(threads: int) -> None:
-    """Ingest knowledge files (parse, cut, embed) until stopped with Ctrl-C or SIGTERM.
-
-    Beside `agora serve` or instead of its own ingestion threads (AGORA_KNOWLEDGE_WORKERS=0),
-    on this machine or another sharing the database and AGORA_HOME's knowledge folder."""
-    import signal
-    import threading
-
-    from agora.knowledge.worker import Worker
-    from agora.observability import configure_logging
-
-    settings = get_settings()
-    configure_logging(settings.log_format, settings.log_level)
-    database = _database(settings)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    worker = Worker(database, settings, threads=threads).start()
-    click.echo(f"Ingesting knowledge files with {threads} thread(s); Ctrl-C stops.")
-    try:
-        while not stopped.wait(1):
-            pass
-    except KeyboardInterrupt:
-        pass
-    worker.stop()
-    database.dispose()
 
 
 @main.command("migrate")

@@ -6,8 +6,9 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Result, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -147,6 +148,11 @@ class Database:
         self.engine.dispose()
 
 
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched: its result is a CursorResult, though Session.execute is typed for a SELECT's."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 def _driver_outages() -> tuple[type[Exception], ...]:
     # Batch ingestion writes through the drivers' own cursors (COPY, executemany), whose
     # errors reach the caller unwrapped by SQLAlchemy.
@@ -160,7 +166,7 @@ def _driver_outages() -> tuple[type[Exception], ...]:
     return (*found, psycopg.OperationalError, psycopg.InterfaceError)
 
 
-_OUTAGES = (OperationalError, InterfaceError, *_driver_outages())
+_OUTAGES: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, *_driver_outages())
 
 
 def is_outage(error: BaseException) -> bool:

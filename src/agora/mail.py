@@ -44,7 +44,7 @@ def send(settings: Settings, *, to: str, subject: str, text: str) -> None:
     message.set_content(text)
     try:
         if url.scheme == "smtps":
-            client = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context())
         else:
             client = smtplib.SMTP(url.hostname, url.port or 25, timeout=TIMEOUT_SECONDS)
         with client:

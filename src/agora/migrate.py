@@ -30,7 +30,9 @@ def _run(database: Database, action, *args, **kwargs) -> None:
     # downgrade) fails. SQLite's documented procedure: turn enforcement off outside the
     # transaction, migrate, check every reference before committing, turn it back on.
     with database.engine.connect() as connection:
-        pragma = connection.connection.driver_connection.execute  # outside SQLAlchemy's transaction: SQLite ignores it inside one
+        driver = connection.connection.driver_connection
+        assert driver is not None  # None only once the pool has discarded the connection, never while it is open
+        pragma = driver.execute  # outside SQLAlchemy's transaction: SQLite ignores it inside one
         pragma("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():

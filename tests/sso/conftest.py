@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from agora.db import utcnow
+from agora.sso import discovery
 from agora.sso.models import WorkspaceDomain
 from tests.billing.conftest import put_on_plan, signed_up
 from tests.chat.conftest import ChatClient
@@ -14,11 +15,11 @@ from tests.sso.idp import Idp
 
 
 @pytest.fixture
-def idp(server) -> Iterator[Idp]:
+def idp() -> Iterator[Idp]:
     provider = Idp()
     yield provider
     provider.stop()
-    server.app.state.caches.sso.clear()  # the next test's provider listens elsewhere
+    discovery.forget()  # the next test's provider listens elsewhere
 
 
 def verified_domain(database, team_id: int, domain: str) -> None:

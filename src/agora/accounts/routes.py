@@ -81,7 +81,7 @@ def login(
             user = service.authenticate(session, settings, email=email, password=password, ip=client_ip(request))
             cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
     except AgoraError as error:
-        response = render(
+        response: Response = render(
             request, "accounts/login.html", error.status, errors={error.field: error.message}, values={"email": email}, next=next
         )
         if retry_after := getattr(error, "retry_after", None):

@@ -153,6 +153,7 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 
 def personal_workspace_id(session: Session, user: User) -> int:
-    return session.scalar(
-        select(Workspace.id).where(Workspace.owner_id == user.id, Workspace.kind == "personal").order_by(Workspace.id)
-    )
+    # Every account gets its personal workspace when it is made (create_user), so there is one.
+    return session.scalars(
+        select(Workspace.id).where(Workspace.owner_id == user.id, Workspace.kind == "personal").order_by(Workspace.id).limit(1)
+    ).one()

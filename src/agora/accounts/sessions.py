@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import LoginSession, User
-from agora.db import utcnow
+from agora.db import rows_changed, utcnow
 
 COOKIE = "agora_session"
 
@@ -59,7 +59,7 @@ def end(session: Session, cookie: str | None, *, secret_key: str) -> None:
 
 def end_all(session: Session, user_id: int) -> int:
     """Sign the user out of every browser (their account was deactivated); returns how many sessions ended."""
-    return session.execute(delete(LoginSession).where(LoginSession.user_id == user_id)).rowcount
+    return rows_changed(session.execute(delete(LoginSession).where(LoginSession.user_id == user_id)))
 
 
 def end_all_others(session: Session, user: User, *, keep_cookie: str | None, secret_key: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -25,7 +26,7 @@ def audit_page(request: Request, workspace_id: Id, user: CurrentUser, db: Db, ac
     with db.session() as session:
         workspace = members.team(session, workspace_id, user, manage=True)
     values = {"action": action, "actor": actor, "since": since, "until": until}
-    shown = {"workspace": workspace, "values": values, "categories": queries.CATEGORIES}
+    shown: dict[str, Any] = {"workspace": workspace, "values": values, "categories": queries.CATEGORIES}
     try:
         filters = queries.Filters.parse(action, actor, since, until)
     except AgoraError as error:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from agora.audit import chain
 from agora.audit.models import AuditEntry
+from agora.db import rows_changed
 
 
 def prune(session: Session, *, days: int, now: datetime) -> int:
@@ -26,8 +27,8 @@ def prune(session: Session, *, days: int, now: datetime) -> int:
     through = session.scalar(select(func.max(AuditEntry.seq)).where(AuditEntry.at < cutoff, AuditEntry.seq < head.last_seq))
     if through is None or through <= head.pruned_through:
         return 0
-    through_hash = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == through))
-    deleted = session.execute(delete(AuditEntry).where(AuditEntry.seq <= through)).rowcount
+    through_hash = session.scalars(select(AuditEntry.hash).where(AuditEntry.seq == through)).one()
+    deleted = rows_changed(session.execute(delete(AuditEntry).where(AuditEntry.seq <= through)))
     head.pruned_through, head.pruned_hash = through, through_hash
     session.flush()
     chain.record(session, chain.PRUNED, actor_label="system", target_type="audit", target_id=through,

@@ -23,7 +23,7 @@ def apply_plan(session: Session, user: User, plan: str, *, seats: int | None):
     if plan == plans.TEAM:
         workspace = subscriptions.team_workspace_for(session, user)
     else:
-        workspace = session.get(Workspace, personal_workspace_id(session, user))
+        workspace = session.get_one(Workspace, personal_workspace_id(session, user))
     return subscriptions.set_plan(session, workspace=workspace, plan_code=plan, seats=seats, actor="cli")
 
 

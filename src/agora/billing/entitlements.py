@@ -45,7 +45,7 @@ def plan_in_force(session: Session, user: User, settings: Settings) -> PlanInFor
     now = utcnow()
     for subscription in chosen + personal:
         if grants(subscription, now):
-            return PlanInForce(session.get(Plan, subscription.plan_code), subscription.status, subscription.workspace_id)
+            return PlanInForce(session.get_one(Plan, subscription.plan_code), subscription.status, subscription.workspace_id)
     if not personal and user.password_hash is not None and settings.trial_days > 0 and user.created_at > utcnow() - timedelta(days=settings.trial_days):
         return PlanInForce(plans.get_plan(session, plans.PLUS), "trial", None)
     return PlanInForce(plans.get_plan(session, plans.FREE), "free", None)

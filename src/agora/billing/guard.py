@@ -29,6 +29,7 @@ def count_message(session: Session, *, user_id: int, gpt_id: str, limit: int | N
     """
     decision = quota.consume(session, user_id=user_id, gpt_id=gpt_id, limit=limit, window=window(settings), redis_url=settings.redis_url)
     if not decision.allowed:
+        assert limit is not None and decision.frees_at is not None  # only a limit refuses, and it says when a send frees up
         raise QuotaExceeded(
             _("You have sent your %(limit)s messages for this %(hours)s-hour window on %(plan)s. More free up at %(time)s UTC; %(better)s allows more.",
               limit=limit, hours=settings.quota_window_hours, plan=plan_name,

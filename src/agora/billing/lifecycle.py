@@ -124,9 +124,12 @@ def change(session: Session, subscription: Subscription, *, now: datetime, plan_
     data = {"plan": [old.code, new.code], "seats": [subscription.seats, seats]}
     invoice = None
     if subscription.status != "trialing":
+        segment_start, period_end = subscription.segment_start, subscription.current_period_end
+        # Only billed subscriptions are changed (self_service.is_live), and start() gave them both.
+        assert segment_start is not None and period_end is not None
         step = proration.prorate(
-            charged=subscription.segment_charged, segment_start=_s(subscription.segment_start), new_amount=new_amount,
-            period_start=_s(subscription.current_period_start), period_end=_s(subscription.current_period_end), at=_s(now),
+            charged=subscription.segment_charged, segment_start=_s(segment_start), new_amount=new_amount,
+            period_start=_s(subscription.current_period_start), period_end=_s(period_end), at=_s(now),
         )
         lines = [
             invoices.Line(_("Unused time on %(plan)s", plan=old.name), 1, -step.credit, -step.credit, now, subscription.current_period_end),
@@ -207,7 +210,7 @@ def expire_unpaid(session: Session, subscription: Subscription, *, now: datetime
         Invoice.subscription_id == subscription.id, Invoice.reason == "subscription_start", Invoice.status == "open")))
     for invoice in unpaid:
         invoices.void(session, invoice)
-    subscription.current_period_end = min(subscription.current_period_end, now)
+    subscription.current_period_end = min(subscription.current_period_end or now, now)
     move(session, subscription, "expired", "expired", {"reason": "unpaid", "invoices": [i.number for i in unpaid]}, now, None)
     return True
 

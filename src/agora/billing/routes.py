@@ -50,8 +50,8 @@ def _choose(request: Request, db: Db, viewer, settings, form: dict[str, str]) ->
             )
     except AgoraError as error:
         return _pricing_page(request, db, viewer, settings, error=error.message, status=error.status)
-    if choice.checkout_url or choice.portal_url:
-        return RedirectResponse(choice.checkout_url or choice.portal_url, status_code=303)
+    if away := choice.checkout_url or choice.portal_url:
+        return RedirectResponse(away, status_code=303)
     invoice = f"&invoice={choice.invoice}" if choice.invoice else ""
     return RedirectResponse(f"/pricing?notice=changed{invoice}", status_code=303)
 

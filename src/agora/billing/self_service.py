@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -53,7 +54,7 @@ def workspace_of(session: Session, user: User) -> tuple[Workspace, str]:
     """The workspace the user works in, and their role in it."""
     workspace_id = active_workspace_id(session, user) or personal_workspace_id(session, user)
     role = session.scalar(select(Membership.role).where(Membership.workspace_id == workspace_id, Membership.user_id == user.id))
-    return session.get(Workspace, workspace_id), role or "member"
+    return session.get_one(Workspace, workspace_id), role or "member"
 
 
 def managed_workspace(session: Session, user: User) -> Workspace:
@@ -63,7 +64,7 @@ def managed_workspace(session: Session, user: User) -> Workspace:
     return workspace
 
 
-def is_live(subscription: Subscription | None) -> bool:
+def is_live(subscription: Subscription | None) -> TypeGuard[Subscription]:
     """Billed and running (an operator-set plan has no period end, and gives way to a billed one)."""
     return subscription is not None and subscription.status not in lifecycle.ENDED and subscription.current_period_end is not None
 
@@ -80,10 +81,10 @@ def choose(session: Session, user: User, settings: Settings, *, plan: str, seats
     workspace = managed_workspace(session, user)
     serial.hold(session, workspace.id)
     existing = subscription_of(session, workspace.id)
-    live = is_live(existing)
-    if live and existing.gateway == "stripe":
-        return Choice(portal_url=gateway.portal_url(existing, return_url=return_url))
-    if not gateway.starts_locally and not live:
+    live = existing if is_live(existing) else None
+    if live is not None and live.gateway == "stripe":
+        return Choice(portal_url=gateway.portal_url(live, return_url=return_url))
+    if not gateway.starts_locally and live is None:
         lifecycle.check_start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval)
         return Choice(checkout_url=gateway.checkout_url(workspace_id=workspace.id, plan_code=plan, seats=seats, interval=interval,
                                                         success_url=return_url, cancel_url=cancel_url))
@@ -91,9 +92,9 @@ def choose(session: Session, user: User, settings: Settings, *, plan: str, seats
         asked = {"workspace": workspace.id, "plan": plan, "seats": seats, "interval": interval}
         if (first := idempotency.claim(session, user_id=user.id, key=key, asked=asked)) is not None:
             return Choice(subscription=first["subscription"], invoice=first["invoice"])
-    if live:
-        invoice = lifecycle.change(session, existing, plan_code=plan, seats=seats, now=utcnow())
-        subscription = existing
+    if live is not None:
+        invoice = lifecycle.change(session, live, plan_code=plan, seats=seats, now=utcnow())
+        subscription = live
     else:
         # Offline, the first invoice waits for an admin: the plan is active meanwhile, for a grace period.
         subscription, invoice = lifecycle.start(session, workspace=workspace, plan_code=plan, seats=seats, interval=interval,

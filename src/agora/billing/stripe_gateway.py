@@ -11,7 +11,7 @@ import stripe
 
 from agora.billing.models import Subscription
 from agora.config import Settings
-from agora.errors import InvalidInput
+from agora.errors import AgoraError, InvalidInput
 from agora.i18n import gettext as _
 
 
@@ -29,8 +29,8 @@ class StripeGateway:
     starts_locally = False
 
     def __init__(self, settings: Settings) -> None:
-        base = {"api": settings.stripe_api_base} if settings.stripe_api_base else None
-        self.client = stripe.StripeClient(settings.stripe_api_key or "", base_addresses=base, max_network_retries=1)
+        self.client = stripe.StripeClient(settings.stripe_api_key or "", max_network_retries=1,
+                                          base_addresses={"api": settings.stripe_api_base} if settings.stripe_api_base else None)
         self.prices = price_ids(settings)
 
     def checkout_url(self, *, workspace_id: int, plan_code: str, seats: int, interval: str, success_url: str, cancel_url: str) -> str:
@@ -46,6 +46,8 @@ class StripeGateway:
             "client_reference_id": str(workspace_id),
             "metadata": {"workspace_id": str(workspace_id), "plan": plan_code, "interval": interval, "seats": str(seats)},
         })
+        if session.url is None:  # a hosted Checkout Session always has one: without it there is no page to send the buyer to
+            raise AgoraError(_("Stripe did not return a payment page. Try again in a moment."), code="stripe_no_page", status=502)
         return session.url
 
     def portal_url(self, subscription: Subscription, *, return_url: str) -> str | None:

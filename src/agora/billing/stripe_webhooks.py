@@ -122,7 +122,8 @@ def _subscription_updated(session: Session, obj: dict, *, when: datetime, key: s
         return "ignored"
     item = update.items.data[0] if update.items.data else stripe_events.SubscriptionItem()
     by_price = {price: plan for plan, price in price_ids(settings).items()}
-    plan_interval = by_price.get(item.price.id if item.price else None)
+    price_id = item.price.id if item.price else None
+    plan_interval = by_price.get(price_id) if price_id else None
     period_end = update.current_period_end or item.current_period_end
     if plan_interval:
         subscription.plan_code, subscription.interval = plan_interval

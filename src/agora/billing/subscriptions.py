@@ -23,7 +23,7 @@ from agora.workspaces import members
 
 
 def members_in(session: Session, workspace_id: int) -> int:
-    return session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
+    return session.scalars(select(func.count()).where(Membership.workspace_id == workspace_id)).one()
 
 
 def check_seats(session: Session, plan: Plan, workspace_id: int, seats: int) -> None:

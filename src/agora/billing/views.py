@@ -45,6 +45,7 @@ def payment_due(session: Session, subscription: Subscription | None) -> PaymentD
                                                    Invoice.status == "open").order_by(Invoice.id.desc()))
     if invoice is None:
         return None
+    assert invoice.number is not None  # invoices.issue numbers an invoice as it writes it
     return PaymentDue(invoice.number, money(invoice.total, invoice.currency), subscription.pay_by,
                       plans.get_plan(session, subscription.plan_code).name, subscription.pay_by <= utcnow())
 

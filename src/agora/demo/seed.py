@@ -64,7 +64,7 @@ def seed_demo(database: Database, on_progress: Callable[[int], None] = lambda n:
 
 def feature_demo_picks(session: Session, today: date) -> int:
     """Pick demo GPTs for this ISO week and the next ones that have no picks yet; returns the weeks picked."""
-    by_category: dict[int, list[str]] = {}
+    by_category: dict[int | None, list[str]] = {}
     for gpt_id, category_id in session.execute(
         select(Listing.gpt_id, Listing.category_id).join(Category, Category.id == Listing.category_id)
         .where(Category.hidden.is_(False)).order_by(Category.position, Listing.gpt_id)

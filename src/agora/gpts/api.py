@@ -44,12 +44,13 @@ def _draft(body) -> usecases.DraftIn:
 
 
 @router.post("/gpts", status_code=201, response_model=CreatedOut)
-def create(body: GptCreateIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):  # type: ignore[valid-type]
+def create(body: GptCreateIn, request: Request, user: CurrentUser, db: Db, settings: AppSettings):
     """Create a GPT from the fields of its first draft; nothing is published yet.
 
     It belongs to `workspace_id` (one you are a member of), by default to the workspace you work in."""
     with db.session() as session:
-        gpt = usecases.create(session, user, settings, _draft(body), workspace_id=body.workspace_id, offered_models=offered_models(request.app))
+        workspace_id = body.workspace_id  # type: ignore[attr-defined]  # a field create_model adds: mypy cannot see it
+        gpt = usecases.create(session, user, settings, _draft(body), workspace_id=workspace_id, offered_models=offered_models(request.app))
         return {"id": gpt.id}
 
 

@@ -66,9 +66,8 @@ def normalize(data: bytes, *, field: str = "avatar", size: int | None = None) ->
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise _not_an_image(field) from None
-    image = ImageOps.exif_transpose(image)  # keep the photo upright once EXIF is gone
-    image = image.convert("RGBA")
-    square = ImageOps.fit(image, (SIZE, SIZE), method=Image.Resampling.LANCZOS)
+    upright = ImageOps.exif_transpose(image).convert("RGBA")  # keep the photo upright once EXIF is gone
+    square = ImageOps.fit(upright, (SIZE, SIZE), method=Image.Resampling.LANCZOS)
     output = io.BytesIO()
     # Lossless: the same pixels always encode to the same bytes, so an exported avatar comes
     # back under the same name when imported again. No exif= argument: none is written.

@@ -32,7 +32,7 @@ def other_language(language: str) -> str:
 def parse(form: FormData) -> EditorForm:
     text = lambda key: str(form.get(key) or "")  # noqa: E731 - a tiny local reader
     language = text("language") if text("language") in LANGUAGES else "en"
-    translation = {field: text(f"tr_{field}") for field in TRANSLATED}
+    translation: dict[str, Any] = {field: text(f"tr_{field}") for field in TRANSLATED}
     translation["starters"] = [str(s) for s in form.getlist("tr_starters")]
     changes: dict[str, Any] = {
         "name": text("name"),

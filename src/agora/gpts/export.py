@@ -35,7 +35,7 @@ def export_document(session: Session, gpt: Gpt, *, viewer: User | None, settings
     query = select(GptVersion).where(GptVersion.gpt_id == gpt.id).order_by(GptVersion.number)
     if not is_editor:
         query = query.where(GptVersion.number == gpt.published_version)
-    versions = []
+    versions: list[dict[str, Any]] = []
     for row in session.scalars(query):
         content = GptContent.model_validate(row.content)
         if not access.shows_instructions(session, gpt, viewer, content):

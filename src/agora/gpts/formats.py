@@ -118,7 +118,9 @@ def from_open_webui(data: dict, base: str = "") -> Foreign:
     data_url = image if isinstance(image, str) and image.startswith("data:image/") else None
     reader.fields["avatar"] = "🤖"  # a URL (often Open WebUI's own favicon) is not fetched
     reader.pointers["avatar"] = f"{base}/meta/profile_image_url"
-    capabilities = meta.get("capabilities") if isinstance(meta.get("capabilities"), dict) else {}
+    capabilities = meta.get("capabilities")
+    if not isinstance(capabilities, dict):
+        capabilities = {}
     reader.fields["capabilities"] = {
         "web_search": bool(capabilities.get("web_search")),
         "knowledge": bool(meta.get("knowledge")),

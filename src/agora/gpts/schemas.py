@@ -15,15 +15,19 @@ def _loose(name: str, *, required: tuple[str, ...] = ()) -> type[BaseModel]:
     """GptContent's fields, optional and unconstrained here: the service checks the merged
     draft and answers with one translated message naming the field and its limit."""
     fields: dict[str, Any] = {
-        field: ((info.annotation, ...) if field in required else (info.annotation | None, None))
+        field: ((info.annotation, ...) if field in required else (_or_none(info.annotation), None))
         for field, info in GptContent.model_fields.items()
     }
     fields["visibility"] = (Visibility | None, Field(None, description="private, link, workspace or public"))
     fields["allow_forks"] = (bool | None, Field(None, description="Let others copy the live version"))
-    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)  # type: ignore[call-overload]
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
 
 
-GptCreateIn = create_model(  # type: ignore[call-overload]
+def _or_none(annotation: Any) -> Any:
+    return annotation | None
+
+
+GptCreateIn = create_model(
     "GptCreateIn",
     __base__=_loose("GptCreateBase", required=("name",)),
     workspace_id=(Id | None, Field(None, description="The workspace it belongs to (one you are a member of); "

@@ -6,6 +6,7 @@ JSON API and forms, or a JSON pointer (``/gpt/draft/name``) for imported documen
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -36,7 +37,7 @@ def invalid(error: ValidationError, *, pointer: str | None = None, field: str | 
     return InvalidInput(_message(first, field), field=field)
 
 
-def _message(detail: dict, field: str) -> str:
+def _message(detail: Mapping[str, Any], field: str) -> str:
     kind, ctx = detail["type"], detail.get("ctx") or {}
     if kind == "string_too_long":
         return _("%(field)s is too long: at most %(max)d characters.", field=field, max=ctx["max_length"])

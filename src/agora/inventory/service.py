@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from agora import events
 from agora.accounts.models import Membership, User
 from agora.audit import chain as audit
 from agora.chat.models import Conversation
@@ -178,13 +177,11 @@ def hand_over(session: Session, workspace_id: int, user_id: int, *, reason: str)
     """The member leaves the team or is deactivated: their GPTs of it go to the heir; how many."""
     owned = list(session.scalars(select(Gpt).where(Gpt.workspace_id == workspace_id, Gpt.owner_id == user_id, Gpt.deleted_at.is_(None))))
     heir = heir_of(session, workspace_id, leaving=user_id) if owned else None
-    for gpt in owned if heir is not None else []:
+    if heir is None:
+        return 0
+    for gpt in owned:
         transfer(session, gpt, to=heir, by=None, reason=reason)
-    return len(owned) if heir is not None else 0
+    return len(owned)
 
 
-def _member_leaving(event: events.MemberLeaving) -> None:
-    hand_over(event.session, event.workspace_id, event.user_id, reason="left the workspace")
-
-
-events.subscribe(events.MemberLeaving, _member_leaving)
+members.on_leave(lambda session, workspace_id, user_id: hand_over(session, workspace_id, user_id, reason="left the workspace"))

@@ -106,7 +106,7 @@ def refuse_when_full(session: Session, gpt: Gpt, settings: Settings, *, lock: bo
     SQLite writes one at a time), so two uploads at once cannot both take the last place."""
     if lock:
         session.execute(select(Gpt.id).where(Gpt.id == gpt.id).with_for_update())
-    count = session.scalar(select(func.count()).select_from(KnowledgeFile).where(KnowledgeFile.gpt_id == gpt.id, KnowledgeFile.removed_at.is_(None)))
+    count = session.scalars(select(func.count()).select_from(KnowledgeFile).where(KnowledgeFile.gpt_id == gpt.id, KnowledgeFile.removed_at.is_(None))).one()
     if count >= settings.knowledge_max_files:
         raise InvalidInput(_("A GPT can have at most %(max)s knowledge files: remove one first.", max=settings.knowledge_max_files), field="file")
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from agora.config import Settings
-from agora.db import Database, begin_writing, utcnow
+from agora.db import Database, begin_writing, rows_changed, utcnow
 from agora.knowledge import chunking, keywords, parsing, storage
 from agora.knowledge.embedders import Embedder, EmbedderUnavailable, embedder_for
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument
@@ -57,12 +57,12 @@ def claim(database: Database, worker: str = WORKER_ID) -> int | None:
         ).all()
     for document_id, lease_until in candidates:
         with database.session() as session:
-            taken = session.execute(
+            taken = rows_changed(session.execute(
                 update(KnowledgeDocument)
                 .where(KnowledgeDocument.id == document_id, KnowledgeDocument.status.in_(PENDING),
                        KnowledgeDocument.lease_until.is_(None) if lease_until is None else KnowledgeDocument.lease_until == lease_until)
                 .values(lease_owner=worker, lease_until=now + LEASE, attempts=KnowledgeDocument.attempts + 1)
-            ).rowcount
+            ))
         if taken:
             return document_id
     return None

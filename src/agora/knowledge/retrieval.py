@@ -54,8 +54,9 @@ class _Matrices:
             if key in self._held:
                 self._held.move_to_end(key)
                 return self._held[key]
-        rows = session.execute(select(KnowledgeChunk.id, KnowledgeChunk.vector).where(
-            KnowledgeChunk.document_id == document_id, KnowledgeChunk.model == model).order_by(KnowledgeChunk.id)).all()
+        # A chunk not embedded (yet) has no vector: it is left out of both, so ids and rows stay aligned.
+        rows = [(chunk_id, vector) for chunk_id, vector in session.execute(select(KnowledgeChunk.id, KnowledgeChunk.vector).where(
+            KnowledgeChunk.document_id == document_id, KnowledgeChunk.model == model).order_by(KnowledgeChunk.id)) if vector is not None]
         ids = np.array([row[0] for row in rows], dtype=np.int64)
         matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(len(rows), -1) if rows else np.zeros((0, dimensions), np.float32)
         with self._lock:

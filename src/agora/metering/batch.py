@@ -23,6 +23,7 @@ import json
 from contextlib import closing
 from datetime import date, datetime
 from operator import itemgetter
+from typing import Any
 
 from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, delete, func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -118,6 +119,7 @@ def _rows(session: Session, events: list[dict]) -> list[tuple]:
     # (on SQLite a text whose format range queries compare against).
     dialect = session.get_bind().dialect
     to_database = UsageRecord.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    assert to_database is not None  # created_at's type is a TypeDecorator (agora.db.UTCDateTime): it always converts
     pick = itemgetter(*EVENT_COLUMNS)
     rows, keys = [], set()
     for event in events:
@@ -185,6 +187,13 @@ _INSERT_ALL = text(_insert_from_staging(""))
 _INSERT_NEW = text(_insert_from_staging("ON CONFLICT (idempotency_key) DO NOTHING"))
 
 
+def _driver_connection(session: Session) -> Any:
+    """The driver's own connection (psycopg's or sqlite3's) under the session's: COPY and a raw executemany need it."""
+    driver = session.connection().connection.driver_connection
+    assert driver is not None  # None only once the pool has discarded the connection, never while a session holds it
+    return driver
+
+
 def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
     """Binary COPY into a staging table, check its references, then one statement inserts the new events and groups them.
 
@@ -194,7 +203,7 @@ def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
     stored events, so a replay still counts nothing twice.
     """
     session.execute(text(_temporary_table(session, _STAGING)))
-    with session.connection().connection.driver_connection.cursor() as cursor, \
+    with _driver_connection(session).cursor() as cursor, \
             cursor.copy(f"COPY usage_staging ({_COLUMN_LIST}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(_COPY_TYPES)
         for row in rows:
@@ -207,7 +216,9 @@ def _insert_postgresql(session: Session, rows: list[tuple]) -> int:
         with session.begin_nested():
             inserted = session.execute(_INSERT_ALL).scalar_one()
     except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) != "23505" or error.orig.diag.constraint_name != _UNIQUE_KEY:
+        from psycopg.errors import UniqueViolation  # only this path runs on PostgreSQL, whose driver it is
+
+        if not isinstance(error.orig, UniqueViolation) or error.orig.diag.constraint_name != _UNIQUE_KEY:
             raise
         inserted = session.execute(_INSERT_NEW).scalar_one()  # a replay, in part or whole
     session.execute(text("TRUNCATE usage_staging"))
@@ -236,7 +247,7 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
         # is closed here, in this thread: left to the garbage collector (a refused batch's
         # traceback keeps it alive) it would reset the connection's cached INSERT whenever
         # collected, maybe while another thread runs it on the same pooled connection.
-        with closing(session.connection().connection.driver_connection.cursor()) as cursor:
+        with closing(_driver_connection(session).cursor()) as cursor:
             cursor.executemany(
                 f"INSERT INTO usage_records ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING", rows)
             inserted = cursor.rowcount

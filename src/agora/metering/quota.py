@@ -67,15 +67,20 @@ SINCE_KEY = "agora:quota:since"
 def consume(session: Session, *, user_id: int, gpt_id: str, limit: int | None, window: timedelta, redis_url: str | None = None) -> Decision:
     """Count one message if the user is under `limit` in the window ending now; None is unlimited."""
     now = utcnow()
-    if limit is not None:
-        decision = _redis_consume(session, redis_url, user_id, limit, window, now) if redis_url else None
-        if decision is None:  # no Redis, or Redis cannot count this user's sends right now
-            decision = _db_consume(session, user_id, limit, window, now, redis_misses=redis_url is not None)
-        if not decision.allowed:
-            return decision
+    if limit is None:
+        _record_send(session, user_id, gpt_id, now)
+        return Decision(True, used_in_window(session, user_id, window), None, None)
+    decision = _redis_consume(session, redis_url, user_id, limit, window, now) if redis_url else None
+    if decision is None:  # no Redis, or Redis cannot count this user's sends right now
+        decision = _db_consume(session, user_id, limit, window, now, redis_misses=redis_url is not None)
+    if decision.allowed:
+        _record_send(session, user_id, gpt_id, now)
+    return decision
+
+
+def _record_send(session: Session, user_id: int, gpt_id: str, now: datetime) -> None:
     session.add(MessageSend(user_id=user_id, gpt_id=gpt_id, sent_at=now))
     session.flush()
-    return Decision(True, used_in_window(session, user_id, window) if limit is None else decision.used, limit, None)
 
 
 def _lock_row(session: Session, user_id: int) -> datetime | None:
@@ -95,7 +100,7 @@ def _db_consume(session: Session, user_id: int, limit: int, window: timedelta, n
         select(func.count(), func.min(MessageSend.sent_at)).where(MessageSend.user_id == user_id, MessageSend.sent_at > since)
     ).one()
     if used >= limit:
-        return Decision(False, used, limit, oldest + window if oldest else now)
+        return Decision(False, used, limit, oldest + window if oldest is not None else now)
     if redis_misses:  # Redis is configured but will not hold this send: count this user here until it leaves the window
         session.execute(update(QuotaLock).where(QuotaLock.user_id == user_id).values(redis_missing_until=now + window))
     return Decision(True, used + 1, limit, None)
@@ -134,7 +139,7 @@ def _redis(url: str) -> tuple:
 
 
 def used_in_window(session: Session, user_id: int, window: timedelta) -> int:
-    return session.scalar(select(func.count()).where(MessageSend.user_id == user_id, MessageSend.sent_at > utcnow() - window))
+    return session.scalars(select(func.count()).where(MessageSend.user_id == user_id, MessageSend.sent_at > utcnow() - window)).one()
 
 
 def by_gpt_in_window(session: Session, user_id: int, window: timedelta) -> list[tuple[str, int]]:

@@ -14,7 +14,9 @@ comparison cannot be fooled by a concurrent writer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,7 +45,7 @@ def one_reply(*, day: date, gpt_id: str, user_id: int, new_conversation: bool, p
     ).subquery("reply")
 
 
-def add(session: Session, source) -> list:
+def add(session: Session, source) -> Sequence[Any]:
     """Add `source` (COLUMNS, at most one row per day, GPT and user) to both daily rollups.
 
     Returns what was added per day and GPT, as rows of (day, gpt_id, conversations,
@@ -74,10 +76,10 @@ def add(session: Session, source) -> list:
     gpts = DailyGptUsage.__table__
     per_gpt = _insert(session)(gpts)
     if session.get_bind().dialect.name == "postgresql":
-        totals = totals.cte("totals")
-        per_gpt = per_gpt.from_select(GPT_COLUMNS, select(*(totals.c[c] for c in GPT_COLUMNS)).order_by(totals.c.day, totals.c.gpt_id))
+        in_step = totals.cte("totals")
+        per_gpt = per_gpt.from_select(GPT_COLUMNS, select(*(in_step.c[c] for c in GPT_COLUMNS)).order_by(in_step.c.day, in_step.c.gpt_id))
         per_gpt = per_gpt.on_conflict_do_update(index_elements=["day", "gpt_id"], set_={c: gpts.c[c] + per_gpt.excluded[c] for c in GPT_COUNTERS})
-        return session.execute(select(totals).add_cte(per_gpt.cte("per_gpt"))).all()
+        return session.execute(select(in_step).add_cte(per_gpt.cte("per_gpt"))).all()
     added = session.execute(totals.order_by(source.c.day, source.c.gpt_id)).all()
     per_gpt = per_gpt.on_conflict_do_update(index_elements=["day", "gpt_id"], set_={c: gpts.c[c] + per_gpt.excluded[c] for c in GPT_COUNTERS})
     if added:  # an empty executemany would run the INSERT once with no values at all

@@ -231,7 +231,8 @@ class Catalog:
 
 async def _refusal(error: ProviderError) -> AsyncIterator[Event]:
     """A stream that fails when first read, as a provider that refuses does."""
-    for event in ():
+    nothing: tuple[Event, ...] = ()
+    for event in nothing:
         yield event
     raise error
 
@@ -253,7 +254,7 @@ def ready(state: Any) -> Provider | None:
     An event loop may call this one: it never touches the database.
     """
     installed = getattr(state, "chat_provider", None)
-    if isinstance(installed, Catalog) and (installed is not getattr(state, "provider_catalog", None) or installed.settings is not state.settings):
+    if isinstance(installed, Catalog) and (installed.settings is not state.settings or installed is not getattr(state, "provider_catalog", None)):
         return None
     return installed
 

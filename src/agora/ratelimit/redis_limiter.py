@@ -11,6 +11,9 @@ fail open that far, and no further; requests are never refused for Redis's sake.
 
 from __future__ import annotations
 
+import redis.asyncio
+from redis.commands.core import AsyncScript
+
 from agora.ratelimit.buckets import WINDOW_MS, Decision, Limits
 from agora.ratelimit.local import LocalLimiter
 from agora.redis_outage import FAILURES, Outage, async_client
@@ -51,16 +54,16 @@ class RedisLimiter:
     def __init__(self, url: str, *, prefix: str = "agora:ratelimit:") -> None:
         self._url = url
         self._prefix = prefix
-        self._client = None
-        self._script = None
+        self._client: redis.asyncio.Redis | None = None
+        self._script: AsyncScript | None = None
         self.outage = Outage("rate limits")
         self.fallback = LocalLimiter()
 
-    def _run(self):
+    def _run(self) -> AsyncScript:
         # Made on first use, inside the worker's event loop (an asyncio client belongs to one loop).
-        if self._client is None:
-            self._client = async_client(self._url)
-            self._script = self._client.register_script(SCRIPT)
+        if self._client is None or self._script is None:
+            self._client = client = async_client(self._url)
+            self._script = client.register_script(SCRIPT)
         return self._script
 
     async def _call(self, bucket: str, limits: Limits, tokens: int, mode: str) -> list | None:

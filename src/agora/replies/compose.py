@@ -95,7 +95,7 @@ def knowledge(hits: Sequence[Hit], *, budget: int, provider: Provider, model: st
     if not hits or budget <= 0:
         return Knowledge("", [])
     used = provider.count_tokens([{"role": "system", "content": KNOWLEDGE_HEADER}], model)
-    parts, citations = [KNOWLEDGE_HEADER], []
+    parts, citations = [KNOWLEDGE_HEADER], list[Citation]()
     for hit in hits:
         number = len(citations) + 1
         where = f"{hit.file_name}, page {hit.page}" if hit.page is not None else hit.file_name

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from agora.accounts.models import User
 from agora.audit import chain as audit
 from agora.chat.models import Conversation, Message
-from agora.db import Database, begin_writing, utcnow
+from agora.db import Database, begin_writing, rows_changed, utcnow
 from agora.errors import InvalidInput
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
@@ -84,6 +84,7 @@ def run(database: Database, *, now: datetime) -> int:
                                      .where(RetentionPolicy.days.is_not(None), RetentionPolicy.legal_hold.is_(False))))
     deleted = 0
     for workspace_id, days in rules:
+        assert days is not None  # the query keeps only the policies that set a number of days
         while (batch := _delete_batch(database, workspace_id, days, now=now)) == BATCH:
             deleted += batch
         deleted += batch
@@ -106,7 +107,7 @@ def _delete_batch(database: Database, workspace_id: int, days: int, *, now: date
         ids = list(session.scalars(expired))
         if not ids:
             return 0
-        messages = session.execute(delete(Message).where(Message.conversation_id.in_(ids))).rowcount
+        messages = rows_changed(session.execute(delete(Message).where(Message.conversation_id.in_(ids))))
         session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
         audit.record(session, "retention.deleted", actor_label="retention", workspace_id=workspace_id, target_type="workspace",
                      target_id=workspace_id, details={"conversations": len(ids), "messages": messages, "days": days,

@@ -75,14 +75,14 @@ def search(session: Session, listing: Listing, filter_text: str | None, start: i
 
 def _parse(model: type, text: str) -> Any:
     try:
-        return ScimFilter[model](text).ast  # type: ignore[index, valid-type]
+        return ScimFilter[model](text).ast  # type: ignore[valid-type]
     except (ValueError, TypeError, SCIMException) as error:
         raise ScimError(f"The filter cannot be read: {error}", scim_type="invalidFilter") from None
 
 
 def _matches(model: type, text: str, resource: Any) -> bool:
     try:
-        return bool(ScimFilter[model](text).match(resource))  # type: ignore[index, valid-type]
+        return bool(ScimFilter[model](text).match(resource))  # type: ignore[valid-type]
     except (ValueError, TypeError, SCIMException) as error:
         raise ScimError(f"The filter cannot be applied: {error}", scim_type="invalidFilter") from None
 

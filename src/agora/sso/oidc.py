@@ -67,9 +67,9 @@ def encode(flows: list[Flow], secret_key: str) -> str:
     return _serializer(secret_key).dumps(rows)
 
 
-def begin(provider: SsoProvider, *, redirect_uri: str, next_path: str, cache: discovery.ProviderCache) -> tuple[str, Flow]:
-    """The provider's authorization address for a new sign-in, and the flow to remember (`cache`: the application's)."""
-    meta = discovery.metadata(provider.issuer, cache)
+def begin(provider: SsoProvider, *, redirect_uri: str, next_path: str) -> tuple[str, Flow]:
+    """The provider's authorization address for a new sign-in, and the flow to remember."""
+    meta = discovery.metadata(provider.issuer)
     flow = Flow(secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48), provider.slug, next_path)
     url = prepare_grant_uri(
         meta.authorization_endpoint, provider.client_id, "code", redirect_uri=redirect_uri, scope=provider.scopes,
@@ -78,10 +78,9 @@ def begin(provider: SsoProvider, *, redirect_uri: str, next_path: str, cache: di
     return url, flow
 
 
-def finish(provider: SsoProvider, flow: Flow, *, code: str, redirect_uri: str, client_secret: str,
-           cache: discovery.ProviderCache) -> dict[str, Any]:
+def finish(provider: SsoProvider, flow: Flow, *, code: str, redirect_uri: str, client_secret: str) -> dict[str, Any]:
     """The verified claims of the person the provider signed in; SsoFailed naming what could not be trusted."""
-    meta = discovery.metadata(provider.issuer, cache)
+    meta = discovery.metadata(provider.issuer)
     tokens = _redeem(meta, provider, flow, code=code, redirect_uri=redirect_uri, client_secret=client_secret)
     id_token, access_token = tokens.get("id_token"), tokens.get("access_token")
     if not isinstance(id_token, str):
@@ -95,6 +94,7 @@ def finish(provider: SsoProvider, flow: Flow, *, code: str, redirect_uri: str, c
 
 
 def validate_id_token(id_token: str, meta: discovery.Metadata, *, client_id: str, nonce: str, access_token: Any) -> dict[str, Any]:
+    token = None
     for refresh in (False, True):
         try:
             token = jwt.decode(id_token, discovery.keys(meta, refresh=refresh), algorithms=list(meta.algorithms))
@@ -104,6 +104,7 @@ def validate_id_token(id_token: str, meta: discovery.Metadata, *, client_id: str
                 raise _untrusted(_("its signature does not match the provider's keys"), "bad_signature", error) from error
         except JoseError as error:
             raise _untrusted(_("it cannot be read (%(detail)s)", detail=error.error), "bad_token", error) from error
+    assert token is not None  # the second pass decodes or raises
     claims = CodeIDToken(
         token.claims, token.header,
         options={"iss": {"essential": True, "value": meta.issuer}, "aud": {"essential": True, "value": client_id},

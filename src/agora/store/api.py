@@ -22,7 +22,7 @@ from agora.web.json_route import JsonRoute
 router = APIRouter(prefix="/api/store", tags=["store"], route_class=JsonRoute)
 
 
-def item(listing: Listing, language: str, category_slugs: dict[int, str]) -> StoreItem:
+def item(listing: Listing, language: str, category_slugs: dict[int | None, str]) -> StoreItem:
     return StoreItem(
         id=listing.gpt_id,
         name=listing.text("name", language),
@@ -36,7 +36,7 @@ def item(listing: Listing, language: str, category_slugs: dict[int, str]) -> Sto
     )
 
 
-def category_slugs(session: Session) -> dict[int, str]:
+def category_slugs(session: Session) -> dict[int | None, str]:
     return {c.id: c.slug for c in service.visible_categories(session)}
 
 

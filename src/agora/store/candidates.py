@@ -28,7 +28,8 @@ RANK_COLUMNS = "l.id, l.rating_score, l.rating_count, l.conversations, l.trendin
 
 
 def candidate(row) -> Candidate:
-    return Candidate(*row[:6], texts=tuple(row[6:]))
+    listing_id, rating_score, rating_count, conversations, trending, published_at, *texts = row
+    return Candidate(listing_id, rating_score, rating_count, conversations, trending, published_at, tuple(texts))
 
 
 def filters(category_id: int | None, language: str | None) -> tuple[str, dict]:

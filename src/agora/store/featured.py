@@ -53,7 +53,7 @@ def pick(session: Session, admin: User, *, gpt_id: str, year: int, week: int) ->
     existing = select(FeaturedPick).where(FeaturedPick.iso_year == year, FeaturedPick.iso_week == week)
     if session.scalar(existing.where(FeaturedPick.gpt_id == gpt_id)) is not None:
         return  # picking twice is the same as picking once
-    count = session.scalar(select(func.count()).select_from(existing.subquery()))
+    count = session.scalars(select(func.count()).select_from(existing.subquery())).one()
     if count >= MAX_PICKS:
         raise InvalidInput(_("A week has at most %(max)d featured GPTs.", max=MAX_PICKS), field="gpt_id")
     session.add(FeaturedPick(iso_year=year, iso_week=week, gpt_id=gpt_id, position=count, picked_by=admin.id))

@@ -89,6 +89,7 @@ def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptConten
     listing.has_fr = content.language == "fr" or "fr" in content.localized
     listing.avatar = content.avatar
     listing.tags = " ".join(content.tags)
+    assert gpt.published_at is not None  # only a listed GPT (is_listed) gets here, and listing needs publishing
     listing.published_at = gpt.published_at
     listing.rating_score = ranking.bayesian_rating(listing.rating_sum or 0, listing.rating_count or 0)
 

@@ -70,6 +70,7 @@ def rate(session: Session, user: User, gpt: Gpt, *, rating: int, body: str = "")
                 session.add(review)
         except IntegrityError:
             review = review_of(session, user, gpt.id)
+            assert review is not None  # the unique key refused this one because the other submit's review is stored
             return _edit(session, review, rating, body)
         _move_rating(session, gpt.id, delta=rating, votes=1)
         return review

@@ -59,14 +59,14 @@ def search(
         return Results([], None)
     index = index_for(session, caches.statistics if caches else None)
     pool = max(POOL, offset + limit + 1)
-    narrowing = {"category_id": category.id if category else None, "language": language}
-    matches = index.candidates(session, query, limit=pool, **narrowing)
+    category_id = category.id if category else None
+    matches = index.candidates(session, query, limit=pool, category_id=category_id, language=language)
     # Names holding every word join the pool whatever their popularity: the best hits for a
     # common word can be too little used to be among its most used matches. When the pool
     # is not full it already holds every match, names included: reading them again would
     # double the cost of the queries that cost most (several words that rarely meet).
     if len(matches) >= pool:
-        matches += index.candidates(session, query, limit=NAME_POOL, names_only=True, **narrowing)
+        matches += index.candidates(session, query, limit=NAME_POOL, names_only=True, category_id=category_id, language=language)
     unique = list({candidate.listing_id: candidate for candidate in matches}.values())
     ranked = _rank(unique, sort, query.terms)
     page = _listings(session, ranked[offset : offset + limit])

@@ -84,7 +84,7 @@ def add_activity(session: Session, gpt_id: str, *, day: date, new_users: int, ne
         return  # not in the store: its usage does not trend
     listing_id, conversations, key = row
     if ranking.search_key(listing_id, conversations) != key:
-        listing = session.get(Listing, listing_id)
+        listing = session.get_one(Listing, listing_id)
         session.refresh(listing)
         listings.set_usage(session, listing, conversations=conversations)
 
@@ -98,7 +98,7 @@ def add_points(session: Session, weights: dict[str, float]) -> None:
     weights = {gpt_id: w for gpt_id, w in weights.items() if w != -math.inf}
     if not weights:
         return
-    table = Listing.__table__.name
+    table = Listing.__tablename__
     if session.get_bind().dialect.name == "postgresql":
         # The listings are locked in id order first (the sub-select's FOR UPDATE runs after its
         # ORDER BY), so concurrent batches touching the same listings wait, never deadlock.

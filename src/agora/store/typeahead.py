@@ -95,4 +95,4 @@ def _read_busiest_names(session: Session) -> Names:
     rows = session.execute(
         select(Listing.id, Listing.name, Listing.name_fr).order_by(Listing.search_key).limit(BUSIEST)
     ).all()
-    return Names([tuple(row) for row in rows])
+    return Names([(listing_id, name, name_fr) for listing_id, name, name_fr in rows])

@@ -22,6 +22,7 @@ DOCS_URL = "/api/docs"
 
 
 def add_api_docs(app: FastAPI) -> None:
+    assert app.openapi_url is not None  # create_app serves the schema: the page documents it
     page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} API").body
     inline = re.findall(rb"<script>(.*?)</script>", page, re.DOTALL)
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'" for script in inline)

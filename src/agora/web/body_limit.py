@@ -41,7 +41,7 @@ def accepts_bodies_up_to(limit: int) -> Callable[[Callable[..., Any]], Callable[
 def larger_limits(routes: Iterable[Any]) -> list[tuple[re.Pattern[str], frozenset[str], int]]:
     """(path pattern, methods, limit) of the routes whose endpoints accept larger bodies."""
     return [
-        (route.path_regex, frozenset(route.methods), getattr(route.endpoint, _ATTRIBUTE))
+        (route.path_regex, frozenset(route.methods or ()), getattr(route.endpoint, _ATTRIBUTE))
         for route in routes
         if isinstance(route, APIRoute) and hasattr(route.endpoint, _ATTRIBUTE)
     ]

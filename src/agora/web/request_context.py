@@ -47,7 +47,7 @@ class RequestContextMiddleware:
         csrf = cookies.get(CSRF_COOKIE)
         csrf_token = csrf.value if csrf and len(csrf.value) >= 32 else None
         new_csrf = csrf_token is None
-        if new_csrf:
+        if csrf_token is None:
             csrf_token = secrets.token_urlsafe(32)
         state = scope.setdefault("state", {})
         state["language"] = language

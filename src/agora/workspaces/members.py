@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from agora import events
 from agora.accounts import validation
 from agora.accounts.models import MEMBER_ROLES, Membership, User, Workspace
 from agora.audit import chain as audit
-from agora.db import utcnow
+from agora.db import rows_changed, utcnow
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
@@ -65,14 +64,14 @@ def seats_of(session: Session, workspace_id: int) -> int | None:
 
 
 def seats_used(session: Session, workspace_id: int) -> int:
-    members = session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
-    pending = session.scalar(select(func.count()).where(Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None)))
+    members = session.scalars(select(func.count()).where(Membership.workspace_id == workspace_id)).one()
+    pending = session.scalars(select(func.count()).where(Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None))).one()
     return members + pending
 
 
 def _need_a_seat(session: Session, workspace_id: int, *, counting_pending: bool) -> None:
     seats = seats_of(session, workspace_id) or 1
-    used = seats_used(session, workspace_id) if counting_pending else session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id))
+    used = seats_used(session, workspace_id) if counting_pending else session.scalars(select(func.count()).where(Membership.workspace_id == workspace_id)).one()
     if used >= seats:
         raise InvalidInput(
             _("All %(seats)s seats of this workspace are taken. Add seats (the Team plan, from /pricing) or remove a member first.", seats=seats),
@@ -113,7 +112,7 @@ def accept(session: Session, *, token: str, user: User) -> Workspace:
     from agora.workspaces.service import switch
 
     switch(session, user, invitation.workspace_id)
-    return session.get(Workspace, invitation.workspace_id)
+    return session.get_one(Workspace, invitation.workspace_id)
 
 
 def provision(session: Session, *, workspace_id: int, user: User, role: str | None, by_label: str = "system") -> str:
@@ -183,9 +182,18 @@ def remove(session: Session, *, workspace_id: int, by: User, user_id: int) -> No
     _leave(session, membership)
 
 
+# Told (session, workspace id, user id) when someone leaves a team, before their membership goes:
+# a higher domain (the GPT inventory) hands their GPTs over in the same transaction.
+_leave_listeners: list[Callable[[Session, int, int], object]] = []
+
+
+def on_leave(listener: Callable[[Session, int, int], object]) -> None:
+    _leave_listeners.append(listener)
+
+
 def _leave(session: Session, membership: Membership) -> None:
-    # Before the membership goes, in this transaction: the GPT inventory hands the leaver's GPTs over.
-    events.publish(events.MemberLeaving(session, membership.workspace_id, membership.user_id))
+    for listener in _leave_listeners:
+        listener(session, membership.workspace_id, membership.user_id)
     session.delete(membership)
     session.execute(delete(ActiveWorkspace).where(ActiveWorkspace.user_id == membership.user_id, ActiveWorkspace.workspace_id == membership.workspace_id))
 
@@ -231,11 +239,12 @@ def roster(session: Session, *, workspace_id: int, user: User) -> Roster:
     """Who is in a team and who is invited, for its members; managers also see the pending emails."""
     workspace = team(session, workspace_id, user)
     role = role_in(session, workspace_id, user)
+    assert role is not None  # team() has refused anyone who is not a member
     rows = session.execute(
         select(User.id, User.display_name, User.email, Membership.role).join(Membership, Membership.user_id == User.id)
         .where(Membership.workspace_id == workspace_id).order_by(User.display_name, User.id)
     )
-    invites = session.scalars(
+    invites: Iterable[Invite] = session.scalars(
         select(Invite).where(Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None)).order_by(Invite.created_at, Invite.id)
     ) if role in MANAGERS else []
     settings = session.get(TeamSettings, workspace_id)
@@ -248,13 +257,13 @@ def roster(session: Session, *, workspace_id: int, user: User) -> Roster:
 def revoke_invite(session: Session, *, workspace_id: int, by: User, invite_id: int) -> None:
     """Managers withdraw a pending invitation: its link stops working and its seat is free again."""
     team(session, workspace_id, by, manage=True)
-    removed = session.execute(
+    removed = rows_changed(session.execute(
         delete(Invite).where(Invite.id == invite_id, Invite.workspace_id == workspace_id, Invite.accepted_at.is_(None))
-    ).rowcount
+    ))
     if not removed:
         raise NotFound(_("There is no such pending invitation."))
     audit.record(session, "member.invite_revoked", actor=by, workspace_id=workspace_id, target_type="invite", target_id=invite_id)
 
 
 def _owners(session: Session, workspace_id: int) -> int:
-    return session.scalar(select(func.count()).where(Membership.workspace_id == workspace_id, Membership.role == "owner"))
+    return session.scalars(select(func.count()).where(Membership.workspace_id == workspace_id, Membership.role == "owner")).one()

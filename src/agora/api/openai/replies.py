@@ -26,7 +26,7 @@ def completion(reply_id: str, model: str, outcome: Outcome) -> dict:
         message["content"] = outcome.text or None
         message["tool_calls"] = outcome.tool_calls
     if outcome.citations:
-        message["annotations"] = annotations(outcome)
+        message["annotations"] = file_citations(outcome)
     return {
         "id": reply_id, "object": "chat.completion", "created": int(time.time()), "model": model,
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": outcome.finish_reason or "stop"}],
@@ -34,7 +34,7 @@ def completion(reply_id: str, model: str, outcome: Outcome) -> dict:
     }
 
 
-def annotations(outcome: Outcome) -> list[dict]:
+def file_citations(outcome: Outcome) -> list[dict]:
     """The knowledge passages the reply cites, in OpenAI's file_citation shape: where the text cites "[n]", its place in the
     text; a passage given but never cited by number (small models rarely cite) is placed at the text's end, with empty `text`."""
     found = []
@@ -85,7 +85,7 @@ class Chunks:
         return self._choice({"tool_calls": [call]})
 
     def ending(self, outcome: Outcome) -> bytes:
-        return self._choice({"annotations": annotations(outcome)} if outcome.citations else {}, outcome.finish_reason or "stop")
+        return self._choice({"annotations": file_citations(outcome)} if outcome.citations else {}, outcome.finish_reason or "stop")
 
     def usage(self, outcome: Outcome) -> bytes:
         return event({**self._head, "choices": [], "usage": usage(outcome)})

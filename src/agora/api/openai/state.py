@@ -36,7 +36,9 @@ class V1State:
 async def v1_state(state: Any) -> V1State:
     """The state of the main application `state` as /v1 uses it, made on first use."""
     # Like the chat's provider (agora.chat.deps), and shared with the chat.
-    provider = catalog.ready(state) or await anyio.to_thread.run_sync(catalog.chat_provider, state)
+    provider = catalog.ready(state)
+    if provider is None:
+        provider = await anyio.to_thread.run_sync(catalog.chat_provider, state)
     if getattr(state, "api_limiter", None) is None:
         state.api_limiter = make_limiter(state.settings)
     # The caches are the application's (made by create_app, cleared with the others).
