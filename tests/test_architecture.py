@@ -48,3 +48,13 @@ def test_every_package_has_its_place_in_the_layers():
     tops |= {f"agora.{p.name}" for p in package.iterdir() if (p / "__init__.py").exists()}
     missing = sorted(t for t in tops - exempt if not any(n == t or n.startswith(t + ".") for n in placed))
     assert not missing, f"place these in [tool.importlinter]'s layers (pyproject.toml) and docs/architecture.md: {missing}"
+
+
+def test_a_builder_page_asking_the_plan_rules_itself_breaks_the_use_case_contract(tmp_path):
+    """Pages and the JSON API reach the plan rules only through agora.gpts.usecases (docs/architecture.md)."""
+    shutil.copytree(ROOT / "src" / "agora", tmp_path / "agora", ignore=shutil.ignore_patterns("data", "static", "templates", "locales", "__pycache__"))
+    routes = tmp_path / "agora" / "gpts" / "routes.py"
+    routes.write_text(routes.read_text() + "\n\ndef _planted():\n    from agora.gpts import plan_rules\n\n    return plan_rules\n")
+    result = _lint(tmp_path, tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "agora.gpts.routes -> agora.gpts.plan_rules" in result.stdout.replace("\n", " "), result.stdout

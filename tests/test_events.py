@@ -117,3 +117,20 @@ def test_a_revoked_key_is_published_once_the_revocation_commits(database):
         assert told == [key.public_id]
     finally:
         events.unsubscribe(events.ApiKeyRevoked, listener)
+
+
+def test_the_application_caches_forget_what_their_events_say_changed():
+    from agora.sso.discovery import ProviderCache
+    from agora.store.caches import StoreCaches
+
+    store, providers = StoreCaches(), ProviderCache()
+    store.front.put("front", "the old front")
+    store.names.get("names", lambda: "the old names")
+    providers.put("https://idp.example.com", "old metadata")
+    events.publish(events.SsoProviderChanged("acme"))
+    assert providers.peek("https://idp.example.com") is None and store.front.peek("front") == "the old front"
+    events.publish(events.CatalogueChanged())
+    assert store.front.peek("front") is None and store.names.get("names", lambda: "rebuilt") == "the old names"
+    store.front.put("front", "the old front")
+    events.publish(events.GptChanged("g1"))
+    assert store.front.peek("front") is None and store.names.get("names", lambda: "rebuilt") == "rebuilt"

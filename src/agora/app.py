@@ -48,6 +48,7 @@ from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
+from agora.payouts import pages as payouts_pages
 from agora.providers import admin_pages as provider_admin_pages
 from agora.retention import pages as retention_pages
 from agora.scim import pages as scim_pages
@@ -55,6 +56,7 @@ from agora.scim.api import PREFIX as SCIM_PREFIX
 from agora.scim.api import create_scim_app
 from agora.sso import routes as sso_pages
 from agora.sso import settings_pages as sso_settings_pages
+from agora.sso.discovery import ProviderCache
 from agora.store import admin_pages as store_admin_pages
 from agora.store import api as store_api
 from agora.store import cards as store_cards
@@ -109,6 +111,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (audit_pages.router, False),
     (retention_pages.router, False),
     (inventory_pages.router, False),
+    (payouts_pages.router, False),
+    (payouts_pages.api, True),
 ]
 
 
@@ -167,7 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
     _add_template_globals()
     # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).
-    app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache())
+    app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache(), sso=ProviderCache())
 
     for router, in_schema in ROUTERS:
         # CSRF is checked at the router level so no new form can forget it.

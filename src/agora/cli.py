@@ -96,6 +96,35 @@ def _check_port_free(host: str, port: int) -> None:
             ) from exc
 
 
+@main.command("worker")
+@click.option("--threads", type=click.IntRange(1, 32), default=1, show_default=True, help="Ingestion threads.")
+def worker_command(threads: int) -> None:
+    """Ingest knowledge files (parse, cut, embed) until stopped with Ctrl-C or SIGTERM.
+
+    Beside `agora serve` or instead of its own ingestion threads (AGORA_KNOWLEDGE_WORKERS=0),
+    on this machine or another sharing the database and AGORA_HOME's knowledge folder."""
+    import signal
+    import threading
+
+    from agora.knowledge.worker import Worker
+    from agora.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    database = _database(settings)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    worker = Worker(database, settings, threads=threads).start()
+    click.echo(f"Ingesting knowledge files with {threads} thread(s); Ctrl-C stops.")
+    try:
+        while not stopped.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    worker.stop()
+    database.dispose()
+
+
 @main.command("migrate")
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 def migrate_command(revision: str) -> None:

@@ -51,6 +51,14 @@ class CatalogueChanged(Event):
 
 
 @dataclass(frozen=True)
+class SsoProviderChanged(Event):
+    """A single sign-on provider's settings were saved: what was read from its issuer may be stale."""
+
+    name: ClassVar[str] = "sso_provider.changed"
+    slug: str
+
+
+@dataclass(frozen=True)
 class GptActivity:
     """One GPT's new activity on one day, as a batch of usage records added it (rollup rows)."""
 
@@ -69,6 +77,18 @@ class UsageRecorded(Event):
     in_transaction: ClassVar[bool] = True
     session: Any  # sqlalchemy.orm.Session: kept as Any so the core imports no ORM
     activity: tuple[GptActivity, ...]
+
+
+@dataclass(frozen=True)
+class MemberLeaving(Event):
+    """Someone is leaving a team (removed, left, or removed by its identity provider), in `session`'s
+    open transaction, their membership not yet deleted: listeners (the GPT inventory) act in it too."""
+
+    name: ClassVar[str] = "member.leaving"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    workspace_id: int
+    user_id: int
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Each action is walked through both paths by someone who lacks the right: a visit
 signed-in user (on a GPT shared by link, which they see but may not change, and on a private
 one, which they may not even see), and a builder whose plan lacks the feature. Both paths must
 answer the same status with the same message and write nothing (no row, no version, no
-picture): a check present on one path and forgotten on the other fails here. The `server`
+audit entry, no picture): a check present on one path and forgotten on the other fails here. The `server`
 fixture runs it on SQLite and on PostgreSQL.
 """
 
@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from agora.accounts.models import User
 from agora.accounts.service import personal_workspace_id
+from agora.audit.models import AuditEntry
 from agora.billing.plans import edit_plan
 from agora.gpts.avatars import avatars_dir
 from agora.gpts.models import Gpt, GptVersion
@@ -138,8 +139,9 @@ def _written(database, home) -> tuple:
         gpts = [tuple(row) for row in session.execute(
             select(Gpt.id, Gpt.draft, Gpt.visibility, Gpt.allow_forks, Gpt.published_version, Gpt.deleted_at).order_by(Gpt.id))]
         versions = session.scalar(select(func.count()).select_from(GptVersion))
+        audited = session.scalar(select(func.count()).select_from(AuditEntry))
     pictures = sorted(p.name for p in avatars_dir(home).glob("*")) if avatars_dir(home).exists() else []
-    return gpts, versions, pictures
+    return gpts, versions, audited, pictures
 
 
 def test_every_action_refuses_alike_on_the_pages_and_the_api(cast, database, server):

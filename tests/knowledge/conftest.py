@@ -70,3 +70,12 @@ def wait_until_settled(builder: Builder, gpt_id: str, *, timeout: float = 90) ->
 @pytest.fixture
 def builder(make_builder) -> Builder:
     return make_builder()
+
+
+@pytest.fixture
+def quiet_workers(server):
+    """The test server's own ingestion threads stopped, so the test drives jobs itself; started again after."""
+    worker = server.app.state.knowledge_worker
+    worker.stop()
+    yield
+    server.app.state.knowledge_worker = type(worker)(server.database, server.settings).start()

@@ -17,15 +17,6 @@ from tests.knowledge.embedding_standin import EmbeddingStandIn
 
 
 @pytest.fixture
-def quiet_workers(server):
-    """The test server's own ingestion threads stopped, so the test drives jobs itself; started again after."""
-    worker = server.app.state.knowledge_worker
-    worker.stop()
-    yield
-    server.app.state.knowledge_worker = type(worker)(server.database, server.settings).start()
-
-
-@pytest.fixture
 def embedding_server():
     standin = EmbeddingStandIn().start()
     yield standin

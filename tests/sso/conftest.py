@@ -7,7 +7,6 @@ from collections.abc import Iterator
 import pytest
 
 from agora.db import utcnow
-from agora.sso import discovery
 from agora.sso.models import WorkspaceDomain
 from tests.billing.conftest import put_on_plan, signed_up
 from tests.chat.conftest import ChatClient
@@ -15,11 +14,11 @@ from tests.sso.idp import Idp
 
 
 @pytest.fixture
-def idp() -> Iterator[Idp]:
+def idp(server) -> Iterator[Idp]:
     provider = Idp()
     yield provider
     provider.stop()
-    discovery.forget()  # the next test's provider listens elsewhere
+    server.app.state.caches.sso.clear()  # the next test's provider listens elsewhere
 
 
 def verified_domain(database, team_id: int, domain: str) -> None:

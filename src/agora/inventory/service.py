@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import Membership, User
 from agora.audit import chain as audit
 from agora.chat.models import Conversation
@@ -184,4 +185,8 @@ def hand_over(session: Session, workspace_id: int, user_id: int, *, reason: str)
     return len(owned)
 
 
-members.on_leave(lambda session, workspace_id, user_id: hand_over(session, workspace_id, user_id, reason="left the workspace"))
+def _member_leaving(event: events.MemberLeaving) -> None:
+    hand_over(event.session, event.workspace_id, event.user_id, reason="left the workspace")
+
+
+events.subscribe(events.MemberLeaving, _member_leaving)

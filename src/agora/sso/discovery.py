@@ -1,8 +1,9 @@
 """An OpenID provider's metadata and signing keys, found from its issuer URL (OpenID Connect Discovery 1.0).
 
-Kept per process for an hour: a sign-in costs no discovery round trip. The keys are read
-again at once (at most every ten seconds) when a token names a key the cached set lacks,
-which is how a provider's key rotation reaches Agora.
+Kept for an hour in the application's cache (`ProviderCache`, app.state.caches.sso): a sign-in
+costs no discovery round trip. Saving a provider's settings (sso_provider.changed) empties it.
+The keys are read again at once (at most every ten seconds) when a token names a key the
+cached set lacks, which is how a provider's key rotation reaches Agora.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from agora import events
+from agora.cache import TtlCache
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
 from agora.sso.errors import SsoFailed
@@ -55,15 +58,21 @@ class Metadata:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_cache: dict[str, Metadata] = {}
-_cache_lock = threading.Lock()
+class ProviderCache(TtlCache):
+    """Providers' metadata (and their keys) by issuer, for CACHE_SECONDS; emptied when a provider's settings are saved."""
+
+    def __init__(self) -> None:
+        super().__init__(CACHE_SECONDS, maxsize=1_000)
+        events.subscribe(events.SsoProviderChanged, self._changed, weak=True)
+
+    def _changed(self, changed: events.SsoProviderChanged) -> None:
+        self.clear()  # the next sign-in reads the provider as now configured
 
 
-def metadata(issuer: str, *, fresh: bool = False) -> Metadata:
-    """The provider's metadata; SsoFailed when it cannot be read or names another issuer."""
-    with _cache_lock:
-        found = _cache.get(issuer)
-    if found is not None and not fresh and time.monotonic() - found.fetched_at < CACHE_SECONDS:
+def metadata(issuer: str, cache: ProviderCache | None, *, fresh: bool = False) -> Metadata:
+    """The provider's metadata, from `cache` unless `fresh`; SsoFailed when it cannot be read or names another issuer."""
+    found = cache.peek(issuer) if cache is not None and not fresh else None
+    if found is not None:
         return found
     document = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration", issuer)
     if document.get("issuer") != issuer:
@@ -83,8 +92,8 @@ def metadata(issuer: str, *, fresh: bool = False) -> Metadata:
     offered = document.get("id_token_signing_alg_values_supported") or ["RS256"]
     found = Metadata(issuer, endpoints["authorization_endpoint"], endpoints["token_endpoint"], endpoints["jwks_uri"], userinfo,
                      tuple(a for a in offered if a in ALGORITHMS) or ("RS256",), time.monotonic())
-    with _cache_lock:
-        _cache[issuer] = found
+    if cache is not None:
+        cache.put(issuer, found)
     return found
 
 
@@ -101,12 +110,6 @@ def keys(meta: Metadata, *, refresh: bool = False) -> KeySet:
             meta.keys_fetched_at = time.monotonic()
         assert meta.keys is not None
         return meta.keys
-
-
-def forget() -> None:
-    """Drop every cached provider (a provider's settings changed; tests)."""
-    with _cache_lock:
-        _cache.clear()
 
 
 def _get_json(url: str, issuer: str) -> dict[str, Any]:

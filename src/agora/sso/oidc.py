@@ -67,9 +67,9 @@ def encode(flows: list[Flow], secret_key: str) -> str:
     return _serializer(secret_key).dumps(rows)
 
 
-def begin(provider: SsoProvider, *, redirect_uri: str, next_path: str) -> tuple[str, Flow]:
-    """The provider's authorization address for a new sign-in, and the flow to remember."""
-    meta = discovery.metadata(provider.issuer)
+def begin(provider: SsoProvider, *, redirect_uri: str, next_path: str, cache: discovery.ProviderCache) -> tuple[str, Flow]:
+    """The provider's authorization address for a new sign-in, and the flow to remember (`cache`: the application's)."""
+    meta = discovery.metadata(provider.issuer, cache)
     flow = Flow(secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48), provider.slug, next_path)
     url = prepare_grant_uri(
         meta.authorization_endpoint, provider.client_id, "code", redirect_uri=redirect_uri, scope=provider.scopes,
@@ -78,9 +78,10 @@ def begin(provider: SsoProvider, *, redirect_uri: str, next_path: str) -> tuple[
     return url, flow
 
 
-def finish(provider: SsoProvider, flow: Flow, *, code: str, redirect_uri: str, client_secret: str) -> dict[str, Any]:
+def finish(provider: SsoProvider, flow: Flow, *, code: str, redirect_uri: str, client_secret: str,
+           cache: discovery.ProviderCache) -> dict[str, Any]:
     """The verified claims of the person the provider signed in; SsoFailed naming what could not be trusted."""
-    meta = discovery.metadata(provider.issuer)
+    meta = discovery.metadata(provider.issuer, cache)
     tokens = _redeem(meta, provider, flow, code=code, redirect_uri=redirect_uri, client_secret=client_secret)
     id_token, access_token = tokens.get("id_token"), tokens.get("access_token")
     if not isinstance(id_token, str):

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.errors import Conflict, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.providers import encryption
@@ -121,7 +122,7 @@ def save(session: Session, *, workspace_id: int | None, form: ProviderForm, secr
     """Create or update the provider of `workspace_id` (None: the instance's); the caller checked who may."""
     clean = _clean(form, for_workspace=workspace_id is not None)
     try:
-        discovery.metadata(clean.issuer, fresh=True)
+        discovery.metadata(clean.issuer, None, fresh=True)  # read now: refuse an issuer that does not answer
     except SsoFailed as failure:
         raise InvalidInput(failure.message, field="issuer") from None
     provider = of_owner(session, workspace_id)
@@ -144,6 +145,8 @@ def save(session: Session, *, workspace_id: int | None, form: ProviderForm, secr
             session.flush()
     except IntegrityError as exc:
         raise Conflict(_("Someone saved this single sign-on at the same moment; reload the page and check it."), field="slug") from exc
+    # The next sign-in reads the provider as now configured: the caches of its metadata forget it on commit.
+    events.publish_after_commit(session, events.SsoProviderChanged(provider.slug))
     return provider
 
 

@@ -59,7 +59,7 @@ def oidc_login(request: Request, provider: Text, db: Db, next: Text = "/") -> Re
     with db.session() as session:
         chosen = providers.by_slug(session, provider)
         session.expunge(chosen)
-    url, flow = oidc.begin(chosen, redirect_uri=redirect_uri(request, chosen.slug), next_path=safe_next(next))
+    url, flow = oidc.begin(chosen, redirect_uri=redirect_uri(request, chosen.slug), next_path=safe_next(next), cache=request.app.state.caches.sso)
     secret_key = request.app.state.secret_key
     flows = [*oidc.pending(request.cookies.get(oidc.COOKIE), secret_key), flow]
     response = RedirectResponse(url, status_code=303)
@@ -83,7 +83,8 @@ def oidc_callback(request: Request, provider: Text, db: Db, settings: AppSetting
             chosen = providers.by_slug(session, provider)
             secret = providers.client_secret(chosen, secret_key)
             session.expunge(chosen)
-        claims = oidc.finish(chosen, flow, code=params.get("code", ""), redirect_uri=redirect_uri(request, provider), client_secret=secret)
+        claims = oidc.finish(chosen, flow, code=params.get("code", ""), redirect_uri=redirect_uri(request, provider), client_secret=secret,
+                             cache=request.app.state.caches.sso)
         cookie, user = _sign_in(db, chosen.id, claims, secret_key=secret_key, days=settings.session_days)
     except AgoraError as error:
         log.info("single sign-on refused", extra={"provider": provider, "reason": getattr(error, "reason", error.code)})

@@ -14,7 +14,7 @@ from agora.accounts.models import User
 from agora.errors import AgoraError, Forbidden
 from agora.i18n import gettext as _
 from agora.inputs import Id, Text
-from agora.sso import discovery, domains, providers
+from agora.sso import domains, providers
 from agora.sso.routes import redirect_uri
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.templating import render
@@ -58,7 +58,6 @@ def _save_provider(request: Request, db: Db, user: User, workspace_id: int | Non
     except AgoraError as error:
         values = {name: getattr(form, name) for name in PROVIDER_FIELDS}
         return _page(request, db, user, workspace_id, status=error.status, errors={error.field or "provider": error.message}, values=values)
-    discovery.forget()  # the next sign-in reads the provider as now configured
     return RedirectResponse(f"{base}?notice=saved", status_code=303)
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts import validation
 from agora.accounts.models import MEMBER_ROLES, Membership, User, Workspace
 from agora.audit import chain as audit
@@ -182,18 +183,9 @@ def remove(session: Session, *, workspace_id: int, by: User, user_id: int) -> No
     _leave(session, membership)
 
 
-# Told (session, workspace id, user id) when someone leaves a team, before their membership goes:
-# a higher domain (the GPT inventory) hands their GPTs over in the same transaction.
-_leave_listeners: list[Callable[[Session, int, int], object]] = []
-
-
-def on_leave(listener: Callable[[Session, int, int], object]) -> None:
-    _leave_listeners.append(listener)
-
-
 def _leave(session: Session, membership: Membership) -> None:
-    for listener in _leave_listeners:
-        listener(session, membership.workspace_id, membership.user_id)
+    # Before the membership goes, in this transaction: the GPT inventory hands the leaver's GPTs over.
+    events.publish(events.MemberLeaving(session, membership.workspace_id, membership.user_id))
     session.delete(membership)
     session.execute(delete(ActiveWorkspace).where(ActiveWorkspace.user_id == membership.user_id, ActiveWorkspace.workspace_id == membership.workspace_id))
 

@@ -1,0 +1,49 @@
+"""A builder sees what each GPT earned from a month's pool and why, as a page and as JSON;
+nobody else's earnings, and nothing before a month is run."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from agora.db import Database
+from agora.payouts.models import PoolMonth, PoolShare
+from agora.payouts.run import run_month
+from tests.payouts.test_pool import RULES, _month, _paid_invoice, _world
+
+
+def test_a_builder_sees_each_gpt_s_share_and_the_pool_it_came_from(browser, make_browser, database: Database):
+    assert browser.signup(email="builder0@example.com", name="Bea").status_code == 303
+    assert browser.get("/api/builders/me/earnings").json() == {
+        "unit": "millis: thousandths of the currency's minor unit (1 cent = 1,000)", "balances": [], "months": []}
+    assert "Nothing yet" in browser.get("/builders/me/earnings").text
+    month, _start, end = _month()
+    _world(database, 1)
+    _paid_invoice(database, "payer@example.com", 2000)
+    with database.session() as session:
+        run_month(session, month, RULES, now=end)
+        mine = list(session.scalars(select(PoolShare).where(PoolShare.month == month)))
+        pool = session.get(PoolMonth, (month, "USD"))
+    shown = browser.get("/api/builders/me/earnings").json()
+    bea = [share for share in mine if share.builder_id == shown_builder(database)]
+    assert bea, "builder0 should have eligible GPTs in world 1"
+    [earned] = shown["months"]
+    assert earned["month"] == month and earned["pool"] == pool.allocated == 400_000 and earned["pool_units"] == pool.units
+    assert {g["gpt_id"]: g["total"] for g in earned["by_gpt"]} == {s.gpt_id: s.amount for s in bea}
+    assert earned["earnings"]["total"] == sum(s.amount for s in bea) == earned["earnings"]["by_source"]["pool"]
+    assert shown["balances"] == [{"currency": "USD", "amount": sum(s.amount for s in bea)}]
+    page = browser.get("/builders/me/earnings").text
+    for share in bea:
+        assert f'href="/g/{share.gpt_id}"' in page
+    assert f"{month} · $" in page and "conversation-days" in page
+
+    other = make_browser()
+    other.signup(email="nobody@example.com")
+    assert other.get("/api/builders/me/earnings").json()["months"] == []
+    assert make_browser().get("/api/builders/me/earnings").status_code == 401
+
+
+def shown_builder(database: Database) -> int:
+    from agora.accounts import service as accounts
+
+    with database.session() as session:
+        return accounts.user_by_email(session, "builder0@example.com").id
