@@ -59,8 +59,3 @@ def upgrade(database: Database, revision: str = "head") -> None:
         return  # the backfill's mark needs the latest schema
     with database.session() as session:
         listings.backfill(session)  # a store upgraded from before listings existed
-
-
-def autogenerate(database: Database, message: str) -> None:
-    """Write a new migration from the difference between the models and the database."""
-    _run(database, command.revision, message=message, autogenerate=True)

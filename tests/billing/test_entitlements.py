@@ -67,20 +67,6 @@ def test_demo_builders_without_password_get_no_trial(database):
         assert entitlements.plan_in_force(session, builder, Settings(_env_file=None)).plan.code == "free"
 
 
-def test_api_limits_follow_the_plan_in_force(database):
-    from agora.billing import entitlements
-    from agora.billing.cli import apply_plan
-    from agora.config import Settings
-
-    settings = Settings(_env_file=None, trial_days=0)
-    with database.session() as session:
-        user = accounts.create_user(session, email="dev@example.com", display_name="Dev", password="correct horse battery")
-        session.flush()
-        assert entitlements.api_limits(session, user, settings) is None  # Free has no API access
-        apply_plan(session, user, "plus", seats=None)
-        assert entitlements.api_limits(session, user, settings) == (60, 100_000)
-
-
 def test_the_sign_up_trial_applies_once_and_never_comes_back_after_a_plan(browser, database):
     browser.signup()  # on the trial: Plus
     put_on_plan(database, "ada@example.com", "free")  # the operator ends it

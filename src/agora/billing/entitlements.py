@@ -151,14 +151,3 @@ def check_store_listing(session: Session, user: User, settings: Settings) -> Pla
 
 def _shares_workspace(session: Session, user: User, gpt: Gpt) -> bool:
     return session.scalar(select(Membership.id).where(Membership.user_id == user.id, Membership.workspace_id == gpt.workspace_id)) is not None
-
-
-def api_limits(session: Session, user: User, settings: Settings) -> tuple[int, int] | None:
-    """(requests, tokens) per minute the user's plan allows on /v1, or None without API access.
-
-    For the /v1 rate limiter: a key's limits follow its owner's plan in force.
-    """
-    allowed = plan_in_force(session, user, settings).entitlements
-    if not allowed.api_access:
-        return None
-    return allowed.api_requests_per_minute, allowed.api_tokens_per_minute

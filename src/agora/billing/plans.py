@@ -107,12 +107,6 @@ def entitlements(plan: Plan) -> Entitlements:
     return Entitlements.model_validate(plan.entitlements)
 
 
-def monthly_price(plan: Plan) -> Price | None:
-    """The price shown first: monthly if there is one, else the plan's first price."""
-    prices = [Price.model_validate(p) for p in plan.prices]
-    return next((p for p in prices if p.interval == "month"), prices[0] if prices else None)
-
-
 def edit_plan(session: Session, code: str, *, name: str | None = None, prices: list[dict] | None = None,
               entitlements_patch: dict | None = None, min_seats: int | None = None) -> Plan:
     """An admin's change; validated whole so a plan can never hold a float price or a bad key."""

@@ -25,13 +25,13 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, delete, func, select, text
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora import events as hook
 from agora.metering import rollups
-from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
+from agora.metering.models import DailyGptUserUsage, UsageRecord
 
 # Where a reply came from: the web chat, /v1, or the editor's preview of a draft (never rolled up).
 SOURCES = ("web", "api", "preview")
@@ -295,8 +295,3 @@ def monthly_totals_query(first_day: date, next_month: date):
 
 def monthly_totals(session: Session, first_day: date, next_month: date):
     return session.execute(monthly_totals_query(first_day, next_month)).all()
-
-
-def clear_rollups(session: Session, first_day: date, next_month: date) -> None:
-    session.execute(delete(DailyGptUserUsage).where(DailyGptUserUsage.day >= first_day, DailyGptUserUsage.day < next_month))
-    session.execute(delete(DailyGptUsage).where(DailyGptUsage.day >= first_day, DailyGptUsage.day < next_month))

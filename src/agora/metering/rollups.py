@@ -15,10 +15,9 @@ comparison cannot be fooled by a concurrent writer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, case, func, literal, select, true
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -34,15 +33,6 @@ GPT_COLUMNS = ("day", "gpt_id", *GPT_COUNTERS)
 
 def _insert(session: Session):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def one_reply(*, day: date, gpt_id: str, user_id: int, new_conversation: bool, prompt_tokens: int, completion_tokens: int):
-    """The source `add` reads for a single reply: one row of literals."""
-    return select(
-        literal(day, Date).label("day"), literal(gpt_id, String).label("gpt_id"), literal(user_id, Integer).label("user_id"),
-        literal(int(new_conversation), Integer).label("conversations"), literal(1, Integer).label("messages"),
-        literal(prompt_tokens, Integer).label("prompt_tokens"), literal(completion_tokens, Integer).label("completion_tokens"),
-    ).subquery("reply")
 
 
 def add(session: Session, source) -> Sequence[Any]:

@@ -72,10 +72,6 @@ def remove(session: Session, *, workspace_id: int, domain_id: int) -> None:
     session.delete(_owned(session, workspace_id, domain_id))
 
 
-def provider_of(session: Session, workspace_id: int) -> SsoProvider | None:
-    return session.scalar(select(SsoProvider).where(SsoProvider.workspace_id == workspace_id, SsoProvider.enabled.is_(True)))
-
-
 def domain_of(email: str) -> str:
     return email.rpartition("@")[2].strip().lower()
 
