@@ -18,6 +18,7 @@ from agora.metering import batch, export
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, UsageRecord
 from agora.store import trending
 from agora.store.models import Listing
+from tests.metering import totals
 from tests.metering.conftest import make_gpt
 
 
@@ -40,9 +41,9 @@ def test_batches_are_idempotent_and_rollups_match_the_events(database):
         assert session.scalar(select(func.count()).select_from(UsageRecord)) == 40
         incremental = {(r.day, r.gpt_id): (r.messages, r.users, r.prompt_tokens, r.completion_tokens) for r in session.scalars(select(DailyGptUsage))}
         rebuilt = {(d if isinstance(d, date) else date.fromisoformat(d), g): (m, u, p, c)
-                   for d, g, m, u, p, c in batch.daily_totals(session, start - timedelta(days=1), start + timedelta(days=3))}
+                   for d, g, m, u, p, c in totals.daily_totals(session, start - timedelta(days=1), start + timedelta(days=3))}
         assert incremental == rebuilt and sum(v[0] for v in rebuilt.values()) == 32  # every fifth event has no GPT
-        monthly = batch.monthly_totals(session, date(2026, 10, 1), date(2026, 11, 1))
+        monthly = totals.monthly_totals(session, date(2026, 10, 1), date(2026, 11, 1))
         assert sum(row[2] for row in monthly) == incremental[(date(2026, 10, 30), gpt_id)][0] + incremental[(date(2026, 10, 31), gpt_id)][0]
 
 
@@ -69,7 +70,7 @@ def test_batched_events_are_stored_as_the_orm_stores_them(database):
     with database.session() as session:
         assert session.scalar(select(UsageRecord.idempotency_key).where(UsageRecord.created_at == month)) == "a"
         assert [row["idempotency_key"] for row in export.rows(session, month="2026-10")] == ["a"]
-        assert {(str(d), m) for d, _g, m, *_ in batch.daily_totals(session, month, month + timedelta(days=1))} == {("2026-10-01", 1)}
+        assert {(str(d), m) for d, _g, m, *_ in totals.daily_totals(session, month, month + timedelta(days=1))} == {("2026-10-01", 1)}
         assert {r.day for r in session.scalars(select(DailyGptUsage))} == {date(2026, 9, 30), date(2026, 10, 1)}
 
 

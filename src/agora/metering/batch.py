@@ -13,25 +13,24 @@ the rollups feed trending and payouts, which a builder's own tries must not move
 0012): one query per batch looks for user and GPT ids that do not exist, and a batch that
 names any is refused whole (`UnknownReferences`), before anything is written.
 
-`daily_totals` and `monthly_totals` recompute the rollups (to audit the incremental counts,
-or after a restore): the events are the truth, rollups are derived.
+The rollups recomputed from the events, which audit these incremental counts, live with the
+tests and the benchmark that use them (tests/metering/totals.py).
 """
 
 from __future__ import annotations
 
 import json
 from contextlib import closing
-from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, cast, func, select, text
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora import events as hook
 from agora.metering import rollups
-from agora.metering.models import DailyGptUserUsage, UsageRecord
+from agora.metering.models import UsageRecord
 
 # Where a reply came from: the web chat, /v1, or the editor's preview of a draft (never rolled up).
 SOURCES = ("web", "api", "preview")
@@ -265,33 +264,3 @@ def _insert_sqlite(session: Session, rows: list[tuple]) -> int:
             GROUP BY 1, 2, 3"""), {"inserted": inserted})
     return inserted
 
-
-def daily_totals_query(session: Session, start: datetime, end: datetime):
-    """Per UTC day and GPT, straight from the events: messages, distinct users, tokens."""
-    # The UTC day on both databases (PostgreSQL would otherwise use the session's time zone).
-    postgres = session.get_bind().dialect.name == "postgresql"
-    day = cast(func.timezone("UTC", UsageRecord.created_at), Date) if postgres else func.date(UsageRecord.created_at)
-    return (
-        select(day.label("day"), UsageRecord.gpt_id, func.count().label("messages"), func.count(UsageRecord.user_id.distinct()).label("users"),
-               func.sum(UsageRecord.prompt_tokens).label("prompt_tokens"), func.sum(UsageRecord.completion_tokens).label("completion_tokens"))
-        .where(UsageRecord.created_at >= start, UsageRecord.created_at < end, UsageRecord.gpt_id.is_not(None))
-        .group_by(day, UsageRecord.gpt_id)
-    )
-
-
-def daily_totals(session: Session, start: datetime, end: datetime):
-    return session.execute(daily_totals_query(session, start, end)).all()
-
-
-def monthly_totals_query(first_day: date, next_month: date):
-    """Per GPT and user for a month, from the daily rollup (what payouts read)."""
-    return (
-        select(DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id, func.sum(DailyGptUserUsage.messages).label("messages"),
-               func.sum(DailyGptUserUsage.prompt_tokens + DailyGptUserUsage.completion_tokens).label("tokens"))
-        .where(DailyGptUserUsage.day >= first_day, DailyGptUserUsage.day < next_month)
-        .group_by(DailyGptUserUsage.gpt_id, DailyGptUserUsage.user_id)
-    )
-
-
-def monthly_totals(session: Session, first_day: date, next_month: date):
-    return session.execute(monthly_totals_query(first_day, next_month)).all()

@@ -8,7 +8,7 @@ never ahead of or behind the data.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from agora import events
@@ -67,12 +67,6 @@ def _count(session: Session, category_id: int | None, change: int) -> None:
         session.execute(
             update(Category).where(Category.id == category_id).values(listing_count=Category.listing_count + change)
         )
-
-
-def recount(session: Session) -> None:
-    """Recompute every category's counter from the listings (after a bulk load)."""
-    counted = select(func.count()).where(Listing.category_id == Category.id).scalar_subquery()
-    session.execute(update(Category).values(listing_count=counted))
 
 
 def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptContent) -> None:

@@ -63,11 +63,6 @@ def total(weights: Iterable[float]) -> float:
     return top + math.log2(math.fsum(2.0 ** (w - top) for w in weights))
 
 
-def decayed(stored: float, today: date) -> float:
-    """The score as of `today` (for display and tests); ordering never needs it."""
-    return 2.0 ** (stored - exponent(today)) - 2.0 ** -exponent(today)
-
-
 def add_activity(session: Session, gpt_id: str, *, day: date, new_users: int, new_conversations: int, messages: int) -> None:
     """Count a slice of activity (from the daily usage rollup) towards the GPT's store listing.
 
