@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,6 +18,21 @@ from agora.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from agora.i18n import gettext as _
 from agora.i18n import normalize
 from agora.text import slugify
+
+# Who refuses password sign-in and sign-up for an email: single sign-on (above accounts) hands
+# its check down when loaded (agora.sso.domains), for domains a workspace made "SSO only".
+_password_refusers: list[Callable[[Session, str], str | None]] = []
+
+
+def refuse_passwords_with(check: Callable[[Session, str], str | None]) -> None:
+    """`check(session, email)` returns why that email may not use a password (None: it may)."""
+    _password_refusers[:] = [check]
+
+
+def _refuse_password(session: Session, email: str) -> None:
+    for check in _password_refusers:
+        if (reason := check(session, email)) is not None:
+            raise Forbidden(reason, field="email", code="sso_only")
 
 
 def create_user(
@@ -39,6 +56,7 @@ def create_user(
     display_name = validation.clean_name(display_name)
     if password is not None:
         validation.clean_password(password)
+        _refuse_password(session, email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(_("An account with this email already exists. Log in instead, or use another email."), field="email")
     if handle:
@@ -92,6 +110,7 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
     """The user these credentials belong to; every attempt counts against the rate limits until it succeeds."""
     email = email.strip().lower()
     throttle.reserve(session, settings, email=email, ip=ip)  # first: its transaction must begin with it
+    _refuse_password(session, email)
     user = session.scalar(select(User).where(User.email == email))
     # Ends the read before the slow check: on SQLite, a transaction that has read cannot then
     # write once another has written meanwhile (it fails at once instead of waiting).

@@ -12,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agora.accounts import service as accounts
+from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.config import Settings
 from agora.db import utcnow
 from agora.domain_proof import clean_domain, fetch_token, new_token
@@ -66,6 +69,32 @@ def verify(session: Session, *, workspace_id: int, domain_id: int, settings: Set
     except IntegrityError:
         raise Conflict(_("Another workspace has already verified %(domain)s.", domain=claimed.domain), field="domain") from None
     return claimed
+
+
+def set_sso_only(session: Session, *, workspace_id: int, domain_id: int, by: User, on: bool) -> WorkspaceDomain:
+    """Turn password sign-in (and sign-up) off, or on again, for everyone at a verified domain of the workspace."""
+    claimed = _owned(session, workspace_id, domain_id)
+    if on and claimed.verified_at is None:
+        raise InvalidInput(_("Verify %(domain)s first: only a verified domain can be made SSO only.", domain=claimed.domain), field="domain")
+    if on and provider_of(session, workspace_id) is None:
+        raise InvalidInput(_("Set up and enable the workspace's single sign-on first, or nobody at %(domain)s could sign in.",
+                             domain=claimed.domain), field="domain")
+    if claimed.sso_only != on:
+        claimed.sso_only = on
+        audit.record(session, "workspace.sso_only_changed", actor=by, workspace_id=workspace_id, target_type="domain",
+                     target_id=claimed.domain, details={"sso_only": on})
+    return claimed
+
+
+def password_refused(session: Session, email: str) -> str | None:
+    """Why `email` may not use a password: its domain is SSO only in the workspace that verified it."""
+    if session.scalar(select(WorkspaceDomain.id).where(WorkspaceDomain.verified_domain == domain_of(email), WorkspaceDomain.sso_only.is_(True))):
+        return _("%(domain)s signs in with single sign-on only: use \"Sign in with single sign-on (SSO)\" with your work email.",
+                 domain=domain_of(email))
+    return None
+
+
+accounts.refuse_passwords_with(password_refused)
 
 
 def remove(session: Session, *, workspace_id: int, domain_id: int) -> None:

@@ -114,6 +114,8 @@ def change_domain(request: Request, workspace_id: Id, domain_id: Id, user: Curre
     actions: dict[str, Callable[[Session], object]] = {
         "verify": lambda session: domains.verify(session, workspace_id=workspace_id, domain_id=domain_id, settings=settings),
         "remove": lambda session: domains.remove(session, workspace_id=workspace_id, domain_id=domain_id),
+        "sso_only_on": lambda session: domains.set_sso_only(session, workspace_id=workspace_id, domain_id=domain_id, by=user, on=True),
+        "sso_only_off": lambda session: domains.set_sso_only(session, workspace_id=workspace_id, domain_id=domain_id, by=user, on=False),
     }
     if action not in actions:
         return _page(request, db, user, workspace_id, status=422, errors={"domain": _("Unknown action %(action)s.", action=repr(action))})
