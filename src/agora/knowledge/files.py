@@ -18,6 +18,7 @@ from agora.gpts import service as gpt_service
 from agora.gpts.models import Gpt, GptVersion
 from agora.i18n import gettext as _
 from agora.knowledge import detect, storage
+from agora.knowledge.embedders import model_of
 from agora.knowledge.models import KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
 
 MAX_NAME = 255
@@ -85,6 +86,9 @@ def attach(session: Session, gpt: Gpt, received: Received, *, settings: Settings
                 session.add(document)
         except IntegrityError:
             document = session.scalars(found).one()
+    elif document.status == "ready" and document.model != model_of(settings):
+        # Embedded by another embedder than the one configured now: uploading it again embeds it anew.
+        document.status, document.chunks_done, document.not_before, document.attempts = "queued", 0, None, 0
     file = KnowledgeFile(gpt_id=gpt.id, document_id=document.id, name=received.name)
     session.add(file)
     session.flush()

@@ -46,6 +46,15 @@ def embedder_for(settings: Settings) -> Embedder:
     return named(settings.embedder, settings)
 
 
+def model_of(settings: Settings) -> str:
+    """The model id the configured embedder stores with its vectors, without loading the bundled model's weights."""
+    if settings.embedder == "bundled":
+        from agora.knowledge.embedders.bundled import MODEL
+
+        return MODEL
+    return embedder_for(settings).model
+
+
 def named(name: str, settings: Settings) -> Embedder:
     """The embedder `name`, made once per process (the bundled model loads its weights once, however many ask)."""
     key = (name,) if name == "bundled" else (name, settings.embedding_base_url, settings.embedding_model, settings.embedding_api_key,
