@@ -76,7 +76,8 @@ def set_sso_only(session: Session, *, workspace_id: int, domain_id: int, by: Use
     claimed = _owned(session, workspace_id, domain_id)
     if on and claimed.verified_at is None:
         raise InvalidInput(_("Verify %(domain)s first: only a verified domain can be made SSO only.", domain=claimed.domain), field="domain")
-    if on and provider_of(session, workspace_id) is None:
+    enabled = select(SsoProvider.id).where(SsoProvider.workspace_id == workspace_id, SsoProvider.enabled.is_(True))
+    if on and session.scalar(enabled) is None:
         raise InvalidInput(_("Set up and enable the workspace's single sign-on first, or nobody at %(domain)s could sign in.",
                              domain=claimed.domain), field="domain")
     if claimed.sso_only != on:
