@@ -99,6 +99,7 @@ def test_a_subscriber_sees_by_when_to_pay_on_desktop_and_phone(chromium, server,
     sign_up_in_chromium(page)
     page.goto("/pricing")
     page.get_by_role("button", name="Choose Plus").click()
+    page.get_by_role("button", name="Confirm: $20.00 per month").click()
     banner = page.locator("#payment-due")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("$20.00")

@@ -56,6 +56,7 @@ def test_build_publish_edit_rollback_and_find_it_in_my_gpts(page):
     page.go_back()
 
     page.locator('tr[data-version="1"]').get_by_role("button", name="Roll back to this version").click()
+    page.get_by_role("button", name="Roll back to version 1").click()  # the confirmation step
     expect(page.get_by_role("status")).to_have_text("Rolled back: version 3 is live.")
     expect(page.locator('tr[data-version="3"]')).to_contain_text("Rolled back to version 1")
 

@@ -90,6 +90,8 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/billing/invoices/{number}": f"/billing/invoices/{invoice}", "/workspaces": "/workspaces",
             "/workspaces/{workspace_id}": f"/workspaces/{team}", "/workspaces/{workspace_id}/sso": f"/workspaces/{team}/sso",
             "/workspaces/{workspace_id}/scim": f"/workspaces/{team}/scim",
+            "/chat/new": f"/chat/new?gpt_id={gpt}&starter=Hello", "/c/{conversation_id}/delete": f"/c/{conversation}/delete",
+            "/gpts/{gpt_id}/rollback": f"/gpts/{gpt}/rollback?version=1", "/pricing/confirm": "/pricing/confirm?action=choose&plan=plus&interval=month",
         },
         "admin": {
             "/admin/categories": "/admin/categories", "/admin/featured": "/admin/featured", "/admin/providers": "/admin/providers",
@@ -142,7 +144,7 @@ def test_the_list_below_covers_every_page():
                "/workspaces", "/workspaces/{workspace_id}", "/admin/categories", "/admin/featured", "/admin/providers",
                "/admin/providers/new", "/admin/providers/{provider_id}", "/admin/invoices", "/auth/sso", "/auth/oidc/{provider}/login",
                "/auth/oidc/{provider}/callback", "/workspaces/{workspace_id}/sso", "/admin/sso",
-               "/workspaces/{workspace_id}/scim"}
+               "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 

@@ -11,10 +11,11 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from agora.accounts.models import Membership, Workspace
-from agora.billing import entitlements, idempotency, invoices, plans, self_service, views
+from agora.billing import confirmations, entitlements, idempotency, invoices, plans, self_service, views
 from agora.errors import AgoraError, NotFound
 from agora.i18n import gettext as _
 from agora.inputs import Text, refuse_unstorable, whole_number
+from agora.web.confirm import confirmation_page
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
 
@@ -24,6 +25,23 @@ router = APIRouter()
 @router.get("/pricing")
 def pricing(request: Request, db: Db, viewer: Viewer, settings: AppSettings) -> Response:
     return _pricing_page(request, db, viewer, settings)
+
+
+@router.get("/pricing/confirm")
+def confirm_plan(request: Request, db: Db, viewer: CurrentUser, settings: AppSettings) -> Response:
+    """The step between a plan button and the change: names the plan, the seats and the amount.
+
+    A GET that changes nothing; its button sends the same form to POST /pricing (with the
+    pricing page's idempotency key, so a double click still changes the plan once).
+    """
+    form = {key: refuse_unstorable(value, field=key) for key, value in request.query_params.items()}
+    try:
+        with db.session() as session:
+            view = views.pricing(session, viewer, settings)
+        confirm = confirmations.plan_change(view, form, language=request.state.language)
+    except AgoraError as error:
+        return _pricing_page(request, db, viewer, settings, error=error.message, status=error.status)
+    return confirmation_page(request, confirm)
 
 
 @router.post("/pricing")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -135,6 +137,11 @@ def money(amount: int, currency: str) -> str:
     symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, currency + " ")
     sign = "−" if amount < 0 else ""
     return f"{sign}{symbol}{abs(amount) // 100}.{abs(amount) % 100:02d}"
+
+
+def money_in(amount: int, currency: str, language: str) -> str:
+    """900,00 $US in French, $900.00 in English (Babel's formats): minor units made exact with Decimal, never a float."""
+    return format_currency(Decimal(amount).scaleb(-2), currency, locale=language)
 
 
 def price_label(price: dict) -> str:

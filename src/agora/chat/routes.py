@@ -7,7 +7,7 @@ page reloads). chat.js streams replies through the JSON API instead.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import anyio
 from fastapi import APIRouter, Form, Request
@@ -16,10 +16,12 @@ from fastapi.responses import RedirectResponse, Response
 from agora.chat import service, turns
 from agora.chat.deps import Replies, Replying
 from agora.chat.runtime import run_reply
-from agora.chat.views import conversation_view
+from agora.chat.views import conversation_view, new_chat_view
 from agora.errors import InvalidInput
+from agora.i18n import gettext as _
 from agora.inputs import Text
-from agora.web.deps import CurrentUser, Db
+from agora.web.confirm import Confirmation, confirmation_page
+from agora.web.deps import CurrentUser, Db, Viewer
 from agora.web.templating import render
 
 router = APIRouter()
@@ -29,9 +31,34 @@ def _back(conversation_id: str) -> RedirectResponse:
     return RedirectResponse(f"/c/{conversation_id}", status_code=303)
 
 
+def _new_chat_address(gpt_id: str, starter: str) -> str:
+    return "/chat/new?" + urlencode({"gpt_id": gpt_id, **({"starter": starter} if starter.strip() else {})})
+
+
+@router.get("/chat/new")
+def new_chat_page(request: Request, user: CurrentUser, db: Db, gpt_id: Text = "", starter: Text = "") -> Response:
+    """Where a visitor who picked a GPT (and maybe a starter) lands after logging in or signing up.
+
+    A page, not a conversation: a GET creates nothing, so a link from another site cannot
+    make a signed-in user start (or send) anything; the composer holds the starter until
+    they press Send, which posts to POST /chat/new.
+    """
+    with db.session() as session:
+        face = new_chat_view(session, user, gpt_id, request.state.language)
+        recent = service.recent(session, user, limit=30)
+    return render(request, "chat/new.html", face=face, starter=starter, recent=recent)
+
+
 @router.post("/chat/new")
-def new_chat(user: CurrentUser, db: Db, gpt_id: Annotated[Text, Form()], starter: Annotated[Text, Form()] = "") -> Response:
-    """From a GPT page: open a conversation; a starter is placed in the composer (and sent by chat.js)."""
+def new_chat(viewer: Viewer, db: Db, gpt_id: Annotated[Text, Form()], starter: Annotated[Text, Form()] = "") -> Response:
+    """From a GPT page: open a conversation; a starter is placed in the composer (and sent by chat.js).
+
+    A visitor is sent to log in (or sign up) and then to GET /chat/new with the same GPT
+    and starter, so what they picked survives the detour.
+    """
+    if viewer is None:
+        return RedirectResponse("/login?next=" + quote(_new_chat_address(gpt_id, starter), safe=""), status_code=303)
+    user = viewer
     with db.session() as session:
         conversation = service.start(session, user=user, gpt_id=gpt_id)
     target = f"/c/{conversation.id}" + (f"?draft={quote(starter)}&send=1" if starter.strip() else "")
@@ -98,6 +125,19 @@ def rename_from_page(conversation_id: Text, user: CurrentUser, db: Db, title: An
     with db.session() as session:
         service.rename(session, service.owned(session, user, conversation_id, for_update=True), title)
     return _back(conversation_id)
+
+
+@router.get("/c/{conversation_id}/delete")
+def confirm_delete_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db) -> Response:
+    """The step before deleting: a conversation cannot be brought back."""
+    with db.session() as session:
+        conversation = service.owned(session, user, conversation_id)
+        title = conversation.title or _("New conversation")
+    return confirmation_page(request, Confirmation(
+        title=_("Delete this conversation?"),
+        lines=[_("“%(title)s” and all its messages are deleted for good; a shared link to it stops working.", title=title)],
+        action=f"/c/{conversation_id}/delete", button=_("Delete the conversation"), cancel=f"/c/{conversation_id}", danger=True,
+    ))
 
 
 @router.post("/c/{conversation_id}/delete")

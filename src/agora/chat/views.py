@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agora.accounts.models import User
 from agora.chat import markdown, owners, service
 from agora.chat.models import Conversation, Message
+from agora.gpts import access
+from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.knowledge.citations import labelled
@@ -62,6 +65,27 @@ def conversation_view(session: Session, conversation: Conversation, language: st
         starters=list(content.text("starters", language)) if content else [],
         messages=[_view(m, names) for m in messages],
         running=any(m.status == "streaming" and not owners.orphaned(m) for m in messages),
+    )
+
+
+@dataclass(frozen=True)
+class NewChatView:
+    """A chat about to start: the GPT's public face, before any conversation exists."""
+
+    gpt: Gpt
+    name: str
+    avatar: str
+    welcome: str
+
+
+def new_chat_view(session: Session, user: User, gpt_id: str, language: str) -> NewChatView:
+    gpt = access.find_usable(session, gpt_id, user)
+    content = gpts.published_content(session, gpt)
+    return NewChatView(
+        gpt=gpt,
+        name=str(content.text("name", language)) if content else gpt.name,
+        avatar=content.avatar if content and len(content.avatar) <= 8 else "",
+        welcome=str(content.text("welcome_message", language)) if content else "",
     )
 
 

@@ -22,6 +22,7 @@ from agora.i18n import gettext as _
 from agora.inputs import Id, Text, id_or_none
 from agora.store import service as store
 from agora.web.body_limit import accepts_bodies_up_to
+from agora.web.confirm import Confirmation, confirmation_page
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.templating import render
 from agora.workspaces import service as workspaces
@@ -128,6 +129,23 @@ def diff_page(request: Request, gpt_id: Text, db: Db, viewer: CurrentUser, befor
     with db.session() as session:
         gpt, changes = usecases.diff(session, viewer, gpt_id, before=before, after=after)
     return render(request, "gpts/diff.html", gpt=gpt, before=before, after=after, changes=changes)
+
+
+@router.get("/gpts/{gpt_id}/rollback")
+def confirm_rollback(request: Request, gpt_id: Text, db: Db, viewer: CurrentUser, version: Id = 0) -> Response:
+    """The step before a rollback: it changes the live GPT for everyone who uses it."""
+    with db.session() as session:
+        gpt, rows = usecases.versions(session, viewer, gpt_id)
+        name = gpt.draft.get("name") or gpt.name
+    if not any(v.number == version and not v.live for v in rows):
+        raise NotFound(_("Version %(number)s of this GPT does not exist, or is already live.", number=version))
+    return confirmation_page(request, Confirmation(
+        title=_("Roll %(name)s back to version %(number)s?", name=name, number=version),
+        lines=[_("Version %(number)s's content is published again as a new version: everyone who uses %(name)s gets it at once. "
+                 "The versions after it stay in the history.", number=version, name=name)],
+        action=f"/gpts/{gpt_id}/rollback", button=_("Roll back to version %(number)s", number=version),
+        cancel=f"/gpts/{gpt_id}/versions", fields=[("version", str(version))], danger=True,
+    ))
 
 
 @router.post("/gpts/{gpt_id}/rollback")
