@@ -47,3 +47,37 @@ def shown_builder(database: Database) -> int:
 
     with database.session() as session:
         return accounts.user_by_email(session, "builder0@example.com").id
+
+
+def test_the_month_s_statement_in_csv_and_pdf_says_the_same(browser, database: Database):
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    assert browser.signup(email="builder0@example.com", name="Bea <Builder>").status_code == 303
+    month, _start, end = _month()
+    _world(database, 1)
+    _paid_invoice(database, "payer@example.com", 2000)
+    with database.session() as session:
+        run_month(session, month, RULES, now=end)
+    base = f"/api/builders/me/statements/{month}"
+    as_json = browser.get(base).json()
+    assert as_json["month"] == month and as_json["by_gpt"]
+    rows = list(csv.DictReader(io.StringIO(browser.get(base, params={"format": "csv"}).text)))
+    per_gpt = {row["gpt_id"]: int(row["amount_millis"]) for row in rows if row["gpt_id"]}
+    assert per_gpt == {g["gpt_id"]: g["total"] for g in as_json["by_gpt"]}
+    assert [row["gpt"] for row in rows if not row["gpt_id"]] == ["Earnings", "Commission", "Adjustments", "Payout"]
+    pdf = browser.get(base, params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'attachment; filename="agora-statement-{month}-USD.pdf"'
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"Statement for {month} (USD)" in text and "Bea <Builder>" in text
+    for gpt in as_json["by_gpt"]:
+        assert gpt["name"] in text
+    total = next(row["amount"] for row in rows if row["gpt"] == "Earnings")
+    assert total in text
+    assert browser.get("/api/builders/me/statements/2020-01").status_code == 404
+    refused = browser.get("/api/builders/me/statements/2026-13")
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "month"
+    assert browser.get(base, params={"format": "docx"}).status_code == 422

@@ -27,13 +27,18 @@ class GptEarning(BaseModel):
     total: int = Field(description="All it earned, in millis")
 
 
+class Earned(BaseModel):
+    total: int = Field(description="In millis")
+    by_source: dict[str, int] = Field(description="pool (and, once per-message prices exist, messages), in millis")
+
+
 class MonthEarnings(BaseModel):
     month: str
     currency: str
     pool: int = Field(description="The month's whole revenue pool, in millis")
     pool_units: int = Field(description="Engagement units of every eligible GPT: each GPT earns pool × its units / pool_units")
     engagement: dict[str, int] = Field(description="units: the builder's GPTs' units; users: their users, summed over GPTs")
-    earnings: dict[str, int | dict[str, int]] = Field(description="total, and by_source (pool) in millis")
+    earnings: Earned
     by_gpt: list[GptEarning]
     commission: int = Field(0, description="What the platform kept of these earnings (the pool carries none), in millis")
     payouts: list[dict] = Field(default_factory=list, description="Transfers of the balance (none yet: payouts are not built)")
@@ -66,7 +71,7 @@ def of_builder(session: Session, builder_id: int) -> Earnings:
         total = sum(g.total for g in gpts)
         months.append(MonthEarnings(month=month, currency=currency, pool=recorded.allocated, pool_units=recorded.units,
                                     engagement={"units": sum(g.units for g in gpts), "users": sum(g.users for g in gpts)},
-                                    earnings={"total": total, "by_source": {"pool": total}}, by_gpt=gpts))
+                                    earnings=Earned(total=total, by_source={"pool": total}), by_gpt=gpts))
     balances = session.execute(select(LedgerAccount.currency, LedgerAccount.balance)
                                .where(LedgerAccount.kind == ledger.BUILDER, LedgerAccount.owner_id == builder_id).order_by(LedgerAccount.currency))
     return Earnings(balances=[Balance(currency=c, amount=a) for c, a in balances], months=months)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from agora.billing.views import money
-from agora.payouts import earnings
+from agora.db import utcnow
+from agora.errors import InvalidInput, NotFound
+from agora.inputs import Text
+from agora.payouts import earnings, statements
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -35,3 +41,27 @@ def earnings_json(user: CurrentUser, db: Db) -> earnings.Earnings:
     (the month's pool and eligible units), commission and payouts; amounts in millis (1,000 to the cent)."""
     with db.session() as session:
         return earnings.of_builder(session, user.id)
+
+
+@api.get("/builders/me/statements/{month}", response_model=earnings.MonthEarnings,
+         responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}})
+def statement(month: Text, user: CurrentUser, db: Db, format: Literal["json", "csv", "pdf"] = "json", currency: Text = "") -> Response | earnings.MonthEarnings:
+    """The builder's statement for a month (YYYY-MM) in JSON, CSV or PDF: engagement, earnings by GPT and source,
+    commission, adjustments, payout. `currency` picks one when the month has several."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise InvalidInput(f"The month is YYYY-MM, e.g. 2026-11, not {month!r}.", field="month")
+    with db.session() as session:
+        found = [m for m in earnings.of_builder(session, user.id).months if m.month == month and (not currency or m.currency == currency.upper())]
+    if not found:
+        raise NotFound(f"No statement for {month}: the month has not been run yet, or your GPTs earned nothing from it.")
+    if len(found) > 1:
+        raise InvalidInput(f"{month} has earnings in {', '.join(m.currency for m in found)}: choose one with ?currency=.", field="currency")
+    [chosen] = found
+    name = f"agora-statement-{month}-{chosen.currency}"
+    if format == "csv":
+        return Response(statements.as_csv(chosen, millis), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if format == "pdf":
+        document = statements.as_pdf(chosen, millis, builder=f"{user.display_name} <{user.email}>", issued=utcnow())
+        return Response(document, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+    return chosen
