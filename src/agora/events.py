@@ -92,6 +92,19 @@ class MemberLeaving(Event):
 
 
 @dataclass(frozen=True)
+class VersionPublished(Event):
+    """A GPT's draft (or, for a rollback, an older version's content) was published as `version_id`, in `session`'s
+    open transaction: what is kept per version (knowledge files) is frozen in it too."""
+
+    name: ClassVar[str] = "gpt.version_published"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    gpt_id: str
+    version_id: int
+    source_version_id: int | None  # the version rolled back to; None when the draft was published
+
+
+@dataclass(frozen=True)
 class ApiKeyRevoked(Event):
     """An API key was revoked and the revocation committed."""
 

@@ -118,3 +118,20 @@ def test_limits_dedup_removal_and_permissions(builder, make_builder, database, s
     assert eve.client.delete(f"/api/gpts/{gpt_id}/files/{listed[1]['id']}", headers=eve.headers).status_code == 404
     bad = upload(builder, other_gpt, "cut.txt", b"Some text.", chunk_tokens="100", chunk_overlap="100")
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "chunk_overlap"
+
+
+def test_each_version_keeps_the_files_it_was_published_with_and_a_rollback_brings_them_back(builder, database):
+    from agora.knowledge import files
+
+    gpt_id = builder.create(name="Versions")
+    assert upload(builder, gpt_id, "first.txt", b"The first file.").status_code == 201
+    builder.publish(gpt_id)
+    first = builder.client.get(f"/api/gpts/{gpt_id}/files").json()[0]
+    assert builder.client.delete(f"/api/gpts/{gpt_id}/files/{first['id']}", headers=builder.headers).status_code == 204
+    assert upload(builder, gpt_id, "second.txt", b"The second file.").status_code == 201
+    builder.publish(gpt_id)
+    assert builder.post(f"/api/gpts/{gpt_id}/rollback", json={"version": 1}).status_code == 200
+    with database.session() as session:
+        names = {number: [f.name for f, _d in files.version_files(session, gpt_id, number)] for number in (1, 2, 3)}
+        draft = [f.name for f, _d in files.draft_files(session, gpt_id)]
+    assert names == {1: ["first.txt"], 2: ["second.txt"], 3: ["first.txt"]} and draft == ["second.txt"]

@@ -8,13 +8,14 @@ GPT the caller is already allowed to act on.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, defer
 
+from agora import events
 from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.audit import chain as audit
@@ -105,11 +106,6 @@ def update_draft(
     return content
 
 
-# Told of each version published, with the version rolled back to (None for the draft): domains above this one
-# that keep something per version (knowledge freezes the files) register here rather than be imported.
-ON_PUBLISH: list[Callable[[Session, Gpt, GptVersion, GptVersion | None], None]] = []
-
-
 def publish(session: Session, gpt: Gpt, *, author: User, note: str = "", source: GptVersion | None = None) -> GptVersion:
     """Freeze the current draft as the next immutable version and make it the live one (`source`: the version rolled back to)."""
     note = note.strip()
@@ -123,8 +119,8 @@ def publish(session: Session, gpt: Gpt, *, author: User, note: str = "", source:
     gpt.published_version = number
     gpt.published_at = utcnow()
     session.flush()
-    for hook in ON_PUBLISH:
-        hook(session, gpt, version, source)
+    # Domains above this one that keep something per version (knowledge freezes the files) listen, in this transaction.
+    events.publish(events.VersionPublished(session, gpt.id, version.id, source.id if source is not None else None))
     refresh_listing(session, gpt)
     audit.record(session, "gpt.published", actor=author, workspace_id=gpt.workspace_id, target_type="gpt", target_id=gpt.id,
                  details={"name": gpt.name, "version": number, "visibility": gpt.visibility})

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
 from agora.config import Settings
+from agora.db import begin_writing
 from agora.errors import Unauthorized
 from agora.gpts import access, avatars, history, importing, listing, plan_rules, service
 from agora.gpts.content import GptContent
@@ -101,6 +102,9 @@ def set_avatar(session: Session, actor: User | None, settings: Settings, gpt_id:
 def publish(session: Session, actor: User | None, settings: Settings, gpt_id: str, *, note: str = "") -> GptVersion:
     """Freeze the draft as the next version, which goes live."""
     user = signed_in(actor)
+    # Reads, then writes the version (and the knowledge files frozen with it): on SQLite it starts as the writer, or a
+    # commit by a background writer in between (an ingestion batch, the usage writer) fails it with 'database is locked'.
+    begin_writing(session)
     gpt = access.find(session, gpt_id, user, "edit")
     plan_rules.before_change(session, user, settings, gpt, visibility=None, publishing=True)
     return service.publish(session, gpt, author=user, note=note)
@@ -109,6 +113,7 @@ def publish(session: Session, actor: User | None, settings: Settings, gpt_id: st
 def rollback(session: Session, actor: User | None, settings: Settings, gpt_id: str, *, number: int, note: str = "") -> GptVersion:
     """Publish version `number`'s content again as a new version (a publish: the same plan rule)."""
     user = signed_in(actor)
+    begin_writing(session)  # as publish
     gpt = access.find(session, gpt_id, user, "edit")
     plan_rules.before_change(session, user, settings, gpt, visibility=None, publishing=True)
     return service.rollback(session, gpt, author=user, number=number, note=note)

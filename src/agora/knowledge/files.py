@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.config import Settings
 from agora.db import utcnow
 from agora.errors import InvalidInput, NotFound
-from agora.gpts import service as gpt_service
 from agora.gpts.models import Gpt, GptVersion
 from agora.i18n import gettext as _
 from agora.knowledge import detect, storage
@@ -156,13 +156,14 @@ def remove(session: Session, gpt: Gpt, file_id: int) -> None:
     session.flush()
 
 
-def freeze(session: Session, gpt: Gpt, version: GptVersion, source: GptVersion | None) -> None:
-    """The files `version` answers from: the draft's as published, or, for a rollback, those of the version rolled back to."""
-    if source is None:
-        file_ids = [file.id for file, _document in draft_files(session, gpt.id)]
+def freeze(published: events.VersionPublished) -> None:
+    """The files a new version answers from: the draft's as published, or, for a rollback, those of the version rolled back to."""
+    session = published.session
+    if published.source_version_id is None:
+        file_ids = [file.id for file, _document in draft_files(session, published.gpt_id)]
     else:
-        file_ids = list(session.scalars(select(KnowledgeVersionFile.file_id).where(KnowledgeVersionFile.version_id == source.id)))
-    session.add_all(KnowledgeVersionFile(version_id=version.id, file_id=file_id) for file_id in file_ids)
+        file_ids = list(session.scalars(select(KnowledgeVersionFile.file_id).where(KnowledgeVersionFile.version_id == published.source_version_id)))
+    session.add_all(KnowledgeVersionFile(version_id=published.version_id, file_id=file_id) for file_id in file_ids)
     session.flush()
 
 
@@ -173,6 +174,5 @@ def requeue_waiting(session: Session, document_ids: list[int]) -> None:
                         .values(not_before=None))
 
 
-# Publishing belongs to the gpts domain, below this one: it tells its hooks rather than import knowledge.
-if freeze not in gpt_service.ON_PUBLISH:
-    gpt_service.ON_PUBLISH.append(freeze)
+# Publishing belongs to the gpts domain, below this one: it publishes an event rather than import knowledge.
+events.subscribe(events.VersionPublished, freeze)
