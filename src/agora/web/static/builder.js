@@ -30,6 +30,16 @@ if (form) {
     );
   };
 
+  // The sticky bar (note, Save, Publish) sits over the bottom of the screen: a field reached by
+  // Tab or a click that lands under it is scrolled up above it.
+  const bar = form.querySelector(".builder-actions");
+  form.addEventListener("focusin", (event) => {
+    if (!bar || bar.contains(event.target) || getComputedStyle(bar).position !== "sticky") return;
+    const field = event.target.getBoundingClientRect();
+    const top = bar.getBoundingClientRect().top;
+    if (field.bottom > top) window.scrollBy(0, Math.min(field.bottom - top + 8, field.top - 8));
+  });
+
   // A picked file previews at once, before it is uploaded with the next save.
   const fileInput = form.elements["avatar_file"];
   fileInput?.addEventListener("change", () => {
