@@ -146,7 +146,7 @@ async def import_gpts(request: Request, user: CurrentUser, db: Db, settings: App
             return usecases.import_document(session, user, settings, raw)
 
     imported = await run_in_threadpool(run)
-    return {"format": imported.format, "ids": imported.ids}
+    return {"format": imported.format, "ids": imported.ids, "notes": imported.notes}
 
 
 @router.get("/me/gpts", response_model=list[MyGptOut])

@@ -49,8 +49,10 @@ def export_command(gpt_id: str, output: Path | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--owner", "owner_email", required=True, help="Email of the user who will own the imported GPTs.")
 def import_command(files: tuple[Path, ...], owner_email: str) -> None:
-    """Import FILES (Agora exports, LobeHub agents, Open WebUI model exports), each in its own
-    transaction: a refused file is reported and the others are still imported."""
+    """Import FILES (Agora exports, LobeHub agents, Open WebUI model exports, or many GPTs from a JSON
+    list or CSV file of name, description, instructions, starters, capabilities), each file in its own
+    transaction: a refused file is reported and the others are still imported; what a file held that
+    Agora does not carry over is listed."""
     from agora import migrate
     from agora.accounts.service import user_by_email
     from agora.config import get_settings
@@ -63,17 +65,18 @@ def import_command(files: tuple[Path, ...], owner_email: str) -> None:
         owner = user_by_email(session, owner_email)
     if owner is None:
         raise click.BadParameter(f"no user has the email {owner_email}", param_hint="'--owner'")
-    created, failures = [], []
+    created, failures, notes = [], [], []
     with click.progressbar(files, label="Importing GPTs", file=sys.stderr, item_show_func=lambda p: p.name if p else "") as bar:
         for path in bar:
             try:
                 parsed = importing.parse(importing.load_json(path.read_bytes()))
                 with database.session() as session:
                     created += [importing.create(session, item, owner=owner, home=settings.home).id for item in parsed]
+                notes += [f"{path}: {note}" for item in parsed for note in item.notes]
             except AgoraError as error:
                 failures.append(f"{path}: {error.message}" + (f" ({error.field})" if error.field and error.field != "/" else ""))
-    for failure in failures:
-        click.echo(failure, err=True)
+    for line in notes + failures:
+        click.echo(line, err=True)
     click.echo(f"Imported {len(created)} GPTs from {len(files) - len(failures)} of {len(files)} files for {owner_email}.")
     if failures:
         sys.exit(1)

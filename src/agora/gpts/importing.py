@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
 from agora.errors import InvalidInput
-from agora.gpts import avatars, formats, service
+from agora.gpts import avatars, bulk_import, formats, service
 from agora.gpts.content import UPLOADED_AVATAR, VISIBILITIES, GptContent
 from agora.gpts.export import FORMAT, FORMAT_VERSION
 from agora.gpts.ids import is_gpt_id
@@ -49,11 +49,15 @@ class Parsed:
     forked_from: str | None = None
     images: dict[str, bytes] = field(default_factory=dict)  # avatar value -> picture bytes
     categories: dict[str, str] = field(default_factory=dict)  # category slug -> where the file names it
+    notes: list[str] = field(default_factory=list)  # what the file held that Agora did not carry over
 
 
 def load_json(raw: bytes) -> Any:
+    """The document: JSON, or the rows of a CSV file (bulk_import), told apart by the first character."""
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise InvalidInput(_("The file is larger than 16 MB."), field="/")
+    if bulk_import.looks_like_csv(raw):
+        return bulk_import.read_csv(raw)
     return parse_json(raw, field="/")
 
 
@@ -61,6 +65,11 @@ def parse(data: Any) -> list[Parsed]:
     """Every GPT the document holds, fully validated; raises naming the JSON pointer."""
     if isinstance(data, dict) and data.get("format") == FORMAT:
         return [_agora(data)]
+    if isinstance(data, bulk_import.CsvRows) or bulk_import.is_bulk(data):
+        source = "csv" if isinstance(data, bulk_import.CsvRows) else "json"
+        rows = bulk_import.parse_rows(data, source=source)
+        return [Parsed(bulk_import.FORMAT, content, categories={content.category: bulk_import.where(source, i) + "/category"}, notes=notes)
+                for i, (content, notes) in enumerate(rows)]
     if formats.is_lobehub_source(data):
         return [_foreign("lobehub", formats.from_lobehub_source(data))]
     if formats.is_lobehub_record(data):
@@ -72,7 +81,8 @@ def parse(data: Any) -> list[Parsed]:
     raise InvalidInput(
         _(
             "This file matches no format Agora imports: an Agora export (\"format\": \"agora.gpt\"), "
-            "a LobeHub agent (meta, config.systemRole) or an Open WebUI model export (name, meta, params.system)."
+            "a LobeHub agent (meta, config.systemRole), an Open WebUI model export (name, meta, params.system), "
+            "or GPTs in bulk: a list of objects or a CSV file with a name column (docs/gpt-format.md)."
         ),
         field="/",
     )

@@ -73,6 +73,10 @@ def _import(request: Request, db: Db, viewer: User, settings: AppSettings, raw: 
             gpts = usecases.mine(session, viewer)
         message = f"{error.message} ({error.field})" if error.field and error.field != "/" else error.message
         return render(request, "gpts/mine.html", error.status, gpts=gpts, errors={"file": message})
+    if imported.notes:  # shown once, here: what the file held that Agora did not carry over
+        with db.session() as session:
+            gpts = usecases.mine(session, viewer)
+        return render(request, "gpts/mine.html", 201, gpts=gpts, notice="imported", import_notes=imported.notes)
     return _redirect(f"/gpts/{imported.ids[0]}/edit?notice=imported" if len(imported.ids) == 1 else "/gpts/mine?notice=imported")
 
 

@@ -102,6 +102,7 @@ class MyGptOut(BaseModel):
 class ImportedOut(BaseModel):
     format: str
     ids: list[str]
+    notes: list[str] = []  # what the file held that Agora did not carry over (bulk files)
 
 
 class AvatarOut(BaseModel):

@@ -54,6 +54,7 @@ class DraftIn:
 class Imported:
     format: str
     ids: list[str]
+    notes: list[str]  # what the file held that Agora did not carry over
 
 
 def signed_in(actor: User | None) -> User:
@@ -140,7 +141,7 @@ def import_document(session: Session, actor: User | None, settings: Settings, ra
     for item in parsed:
         plan_rules.before_create(session, user, settings, visibility=item.visibility)
     ids = [importing.create(session, item, owner=user, home=settings.home).id for item in parsed]
-    return Imported(parsed[0].format, ids)
+    return Imported(parsed[0].format, ids, [note for item in parsed for note in item.notes])
 
 
 def editable(session: Session, actor: User | None, gpt_id: str) -> Gpt:
