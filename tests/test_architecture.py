@@ -15,6 +15,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 def _lint(cwd: Path, pythonpath: Path) -> subprocess.CompletedProcess:
+    assert LINT_IMPORTS.exists(), f"{LINT_IMPORTS} is missing: import-linter is in the dev extra, run `make install-dev`"
     env = {**os.environ, "PYTHONPATH": str(pythonpath)}
     return subprocess.run([str(LINT_IMPORTS), "--no-cache", str(ROOT / "pyproject.toml")], cwd=cwd, env=env, capture_output=True, text=True)
 
