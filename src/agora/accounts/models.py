@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agora.db import Base, UTCDateTime, utcnow
 
-ROLES = ("user", "admin")
-WORKSPACE_KINDS = ("personal", "team")
 MEMBER_ROLES = ("owner", "admin", "member")
 
 
@@ -25,7 +23,7 @@ class User(Base):
     handle: Mapped[str] = mapped_column(String(40), unique=True)
     # None for accounts that cannot log in (the demo catalogue's builders).
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(10), default="user")
+    role: Mapped[str] = mapped_column(String(10), default="user")  # user or admin
     language: Mapped[str | None] = mapped_column(String(5))
     bio: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(300), default="")
@@ -46,7 +44,7 @@ class Workspace(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(10), default="personal")
+    kind: Mapped[str] = mapped_column(String(10), default="personal")  # personal or team
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

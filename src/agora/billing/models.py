@@ -10,8 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
 
-SUBSCRIPTION_STATES = ("trialing", "active", "past_due", "canceled", "expired")
-
 
 class Plan(Base):
     """A plan: its prices and what it allows. Codes are stable; everything else is editable."""
@@ -39,7 +37,7 @@ class Subscription(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     plan_code: Mapped[str] = mapped_column(ForeignKey("plans.code"))
-    status: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))  # trialing, active, past_due, canceled or expired
     seats: Mapped[int] = mapped_column(default=1)
     interval: Mapped[str] = mapped_column(String(5), default="month")
     current_period_start: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -31,10 +31,6 @@ class Change:
     credit: int  # minor units returned for the unused part of the current segment (>= 0)
     charge: int  # minor units for the new price over the rest of the period (>= 0)
 
-    @property
-    def net(self) -> int:
-        return self.charge - self.credit
-
 
 def prorate(*, charged: int, segment_start: int, new_amount: int, period_start: int, period_end: int, at: int) -> Change:
     """`charged` was billed for [segment_start, period_end); switch to `new_amount` (a full period's price) at `at`."""

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
 
-ROLES = ("user", "assistant")
 # streaming: being written now; complete; stopped: cut short by the user or a disconnect,
 # partial text kept; failed: the model server failed, `error` says why.
 STATUSES = ("streaming", "complete", "stopped", "failed")
@@ -45,7 +44,7 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[str] = mapped_column(String(10))  # user or assistant
     content: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(10), default="complete")
     error: Mapped[str] = mapped_column(String(500), default="")
