@@ -68,6 +68,7 @@ from agora.store import review_pages as store_review_pages
 from agora.store import routes as store_gpt_page
 from agora.store import social_api as store_social_api
 from agora.store.caches import StoreCaches
+from agora.team_store import pages as team_store_pages
 from agora.web.api_docs import add_api_docs
 from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
@@ -111,6 +112,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (audit_pages.router, False),
     (retention_pages.router, False),
     (inventory_pages.router, False),
+    (team_store_pages.router, False),
     (payouts_pages.router, False),
     (payouts_pages.api, True),
 ]

@@ -16,6 +16,7 @@ from agora.retention.models import RetentionPolicy
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from agora.sso.models import SsoIdentity, SsoProvider, WorkspaceDomain
 from agora.store.models import BuilderDomain, Category, FeaturedPick, Listing, Review
+from agora.team_store.models import TeamStoreCategory, TeamStoreEntry
 from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
 
 __all__ = [
@@ -67,6 +68,8 @@ __all__ = [
     "Subscription",
     "SubscriptionEvent",
     "TeamSettings",
+    "TeamStoreCategory",
+    "TeamStoreEntry",
     "UsageRecord",
     "User",
     "Workspace",
