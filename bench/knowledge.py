@@ -117,6 +117,43 @@ def quality(database: Database, settings: Settings, size: int, overlap: int) -> 
     return results
 
 
+def answers(database: Database, settings: Settings, limit: int | None) -> tuple[float, int]:
+    """Answer-contains-fact: the bundled local model (SmolLM2-135M, llama.cpp) answers each question from the passages
+    the product would give it (agora.replies.compose.knowledge, 800/400 chunks, the default budget); the share of answers
+    holding the fact, compared case-insensitively."""
+    import asyncio
+
+    from agora.providers import registry
+    from agora.providers.base import CompletionRequest, TextDelta
+    from agora.replies import compose
+
+    local = settings.model_copy(update={"chat_provider": "local", "local_context_tokens": 2048, "local_threads": 1})
+    provider = registry.create("local", local)
+    model = provider.models()[0]
+    questions = json.loads((DATA / "judged.json").read_text())["questions"][:limit]
+    gpt_id = new_gpt(database, "Answers")
+    for path in sorted(DATA.glob("*.md")):
+        add(database, settings, gpt_id, path.name, path.read_bytes())
+    ingest_all(database, settings)
+
+    async def ask(messages: list[dict]) -> str:
+        pieces = []
+        async for event in provider.stream(CompletionRequest(messages=messages, model=model, temperature=0.0, max_tokens=48)):
+            if isinstance(event, TextDelta):
+                pieces.append(event.text)
+        return "".join(pieces)
+
+    held = 0
+    with database.session() as session:
+        for question in questions:
+            hits = retrieval.search(session, gpt_id=gpt_id, version=None, query=question["q"], limit=8, settings=settings)
+            found = compose.knowledge(hits, budget=min(settings.knowledge_context_tokens, (2048 - 48) // 2), provider=provider, model=model)
+            system = {"role": "system", "content": "Answer in one short sentence, in the language of the question.\n\n" + found.section}
+            reply = asyncio.run(ask([system, {"role": "user", "content": question["q"]}]))
+            held += question["fact"].lower() in reply.lower()
+    return held / len(questions), len(questions)
+
+
 def pdf_of(pages: int, seed: int) -> bytes:
     rng = random.Random(seed)
     document = FPDF()
@@ -162,6 +199,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--answers", type=int, default=0, help="Questions the bundled local model answers (0: none; 60: all).")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
@@ -179,6 +217,9 @@ def main() -> None:
                     print(f"| {label} | {size}/{overlap} | {half} | {groups['all'][0]:.2f} | {groups['all'][1]:.2f} | {groups['en'][0]:.2f} | "
                           f"{groups['fr'][0]:.2f} | {groups['fr→en'][0]:.2f} |")
         standin.stop()
+        if args.answers:
+            rate, asked = answers(database, settings, args.answers)
+            print(f"\nanswer-contains-fact, bundled local model (SmolLM2-135M) over the retrieved passages: {rate:.2f} of {asked} questions")
         if not args.skip_speed:
             figures = speed(database, settings, args.pages)
             print(f"\n{figures['pages']}-page PDF ({figures['pdf_bytes'] / 1e6:.1f} MB) upload to ready: {figures['ingest_s']:.1f} s; "

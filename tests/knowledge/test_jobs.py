@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from agora.db import utcnow
-from agora.knowledge import files, jobs, retrieval, storage
+from agora.knowledge import jobs, retrieval, storage
 from agora.knowledge.embedders import EmbedderUnavailable, named
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument
 from tests.knowledge.conftest import PAGES, pdf, upload, wait_until_settled
@@ -26,6 +26,12 @@ def embedding_server():
 def _document(database) -> KnowledgeDocument:
     with database.session() as session:
         return session.scalars(select(KnowledgeDocument)).one()
+
+
+def _time_passes(database) -> None:
+    """The retry's wait (30 s) is over."""
+    with database.session() as session:
+        session.execute(update(KnowledgeDocument).values(not_before=utcnow() - timedelta(seconds=1)))
 
 
 def _chunks(database) -> int:
@@ -97,14 +103,12 @@ def test_files_wait_while_the_embedding_server_is_down_then_become_ready(builder
     assert jobs.claim(database) is None  # not before its time
     embedding_server.fail_with = 503
     embedding_server.start()
-    with database.session() as session:
-        files.requeue_waiting(session, [_document(database).id])
+    _time_passes(database)
     jobs.run(database, jobs.claim(database), settings)
     refused = builder.client.get(f"/api/gpts/{gpt_id}/files").json()[0]
     assert refused["status"] == "queued" and "refused the request (HTTP 503): the stand-in is overloaded" in refused["error"]
     embedding_server.fail_with = None
-    with database.session() as session:
-        files.requeue_waiting(session, [_document(database).id])
+    _time_passes(database)
     jobs.run(database, jobs.claim(database), settings)
     ready = builder.client.get(f"/api/gpts/{gpt_id}/files").json()[0]
     assert (ready["status"], ready["error"]) == ("ready", "")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,13 +165,6 @@ def freeze(published: events.VersionPublished) -> None:
         file_ids = list(session.scalars(select(KnowledgeVersionFile.file_id).where(KnowledgeVersionFile.version_id == published.source_version_id)))
     session.add_all(KnowledgeVersionFile(version_id=published.version_id, file_id=file_id) for file_id in file_ids)
     session.flush()
-
-
-def requeue_waiting(session: Session, document_ids: list[int]) -> None:
-    """Documents waiting for a retry are tried again now (a builder asked, or the embedder came back)."""
-    if document_ids:
-        session.execute(update(KnowledgeDocument).where(KnowledgeDocument.id.in_(document_ids), KnowledgeDocument.status != "ready")
-                        .values(not_before=None))
 
 
 # Publishing belongs to the gpts domain, below this one: it publishes an event rather than import knowledge.
