@@ -105,6 +105,17 @@ class VersionPublished(Event):
 
 
 @dataclass(frozen=True)
+class UserRenamed(Event):
+    """A person's display name changed (their organisation's provisioning renamed them), in `session`'s open
+    transaction: where it is shown (their store listings' builder name and search text) is rewritten in it too."""
+
+    name: ClassVar[str] = "user.renamed"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    user_id: int
+
+
+@dataclass(frozen=True)
 class ApiKeyRevoked(Event):
     """An API key was revoked and the revocation committed."""
 

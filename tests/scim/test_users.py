@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 from agora.accounts.models import Membership
 from agora.accounts.models import User as Account
 from agora.scim.models import ScimUser
+from agora.store import search as store_search
+from agora.store.models import Listing
+from tests.store.helpers import publish
 
 UserResource = User[EnterpriseUser]
 
@@ -137,3 +140,14 @@ def test_twelve_creations_of_one_person_at_once_make_one(provisioned, database):
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(ScimUser)) == 1
         assert session.scalar(select(func.count()).select_from(Account).where(Account.email == "bo@acme.example.com")) == 1
+
+
+def test_a_renamed_builder_is_renamed_on_their_store_listings(provisioned, database):
+    created = provisioned.client.create(person())
+    gpt_id = publish(database, "Tide Tables", owner_email="bo@acme.example.com")
+    provisioned.client.replace(UserResource(id=created.id, user_name="bo@acme.example.com", display_name="Bo Marchetti",
+                                            emails=[Email(value="bo@acme.example.com", primary=True)]))
+    with database.session() as session:
+        assert session.scalar(select(Listing.builder_name).where(Listing.gpt_id == gpt_id)) == "Bo Marchetti"
+        found = store_search.search(session, "Marchetti", limit=10).listings  # the builder's name is in the search text
+    assert [listing.gpt_id for listing in found] == [gpt_id]

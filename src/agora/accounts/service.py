@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts import sessions, throttle, validation
 from agora.accounts.models import Membership, User, Workspace
 from agora.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -129,12 +130,14 @@ def authenticate(session: Session, settings: Settings, *, email: str, password: 
 
 def update_identity(session: Session, user: User, *, email: str, display_name: str) -> None:
     """An organisation's provisioning renames a person or moves them to another address."""
-    user.display_name = validation.clean_name(display_name)
-    email = validation.clean_email(email)
+    name, email = validation.clean_name(display_name), validation.clean_email(email)
     if email != user.email:
         if user_by_email(session, email) is not None:
             raise Conflict(_("An account with this email already exists. Log in instead, or use another email."), field="email")
         user.email = email
+    if name != user.display_name:
+        user.display_name = name
+        events.publish(events.UserRenamed(session, user.id))
 
 
 def may_sign_in(user: User) -> bool:

@@ -88,10 +88,14 @@ def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptConten
     listing.rating_score = ranking.bayesian_rating(listing.rating_sum or 0, listing.rating_count or 0)
 
 
-def reindex_builder(session: Session, builder: User) -> None:
-    """A builder renamed themself: their name is part of every listing's search text."""
-    for gpt in session.scalars(select(Gpt).join(Listing, Listing.gpt_id == Gpt.id).where(Gpt.owner_id == builder.id)):
+def reindex_builder(session: Session, builder_id: int) -> None:
+    """A builder was renamed: their name is on every listing of theirs, and part of its search text."""
+    for gpt in session.scalars(select(Gpt).join(Listing, Listing.gpt_id == Gpt.id).where(Gpt.owner_id == builder_id)):
         sync(session, gpt)
+
+
+def _user_renamed(event: events.UserRenamed) -> None:
+    reindex_builder(event.session, event.user_id)
 
 
 def set_usage(session: Session, listing: Listing, *, conversations: int) -> None:
@@ -140,3 +144,6 @@ def backfill(session: Session, *, batch: int = 5000) -> int:
 
 _BACKFILL = "listings_backfill"  # its store_state name: the last GPT id covered, or BACKFILLED
 BACKFILLED = "complete"  # no GPT id looks like it (they are "g-" and ten letters or digits)
+
+
+events.subscribe(events.UserRenamed, _user_renamed)
