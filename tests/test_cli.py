@@ -107,3 +107,26 @@ def test_prune_avatars_lists_what_it_would_delete_and_deletes_it(cli_env, server
     done = run("gpts", "prune-avatars", env=cli_env)
     assert done.returncode == 0 and "Deleted" in done.stderr and not orphan.exists()
     assert run("gpts", "prune-avatars", "--older-than-hours", "-1", env=cli_env).returncode == 2
+
+
+def test_set_password_lets_someone_who_forgot_theirs_back_in(cli_env, server, database, browser, make_browser):
+    browser.signup(email="ada@example.com")
+    guesser = make_browser()
+    for _ in range(server.settings.login_max_failures_per_email + 1):
+        guesser.login(email="ada@example.com", password="what was it again")
+    assert make_browser().login(email="ada@example.com", password="correct horse battery").status_code == 429  # locked out
+
+    done = run("set-password", "--email", "Ada@Example.com", "--password", "a brand new password", env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "Set a new password for ada@example.com" in done.stdout
+    assert make_browser().login(email="ada@example.com", password="a brand new password").status_code == 303
+    assert make_browser().login(email="ada@example.com", password="correct horse battery").status_code == 401
+
+
+def test_set_password_refuses_bad_input_clearly(cli_env, database, browser):
+    browser.signup(email="ada@example.com")
+    nobody = run("set-password", "--email", "bo@example.com", "--password", "a brand new password", env=cli_env)
+    assert nobody.returncode == 2 and "Invalid value for '--email': There is no account with the email bo@example.com." in nobody.stderr
+    short = run("set-password", "--email", "ada@example.com", "--password", "short", env=cli_env)
+    assert short.returncode == 2 and "Invalid value for '--password': Passwords need at least 10 characters." in short.stderr
+    assert browser.login(email="ada@example.com", password="correct horse battery").status_code == 303  # unchanged

@@ -193,6 +193,22 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
     click.echo(f"Created {'admin' if admin else 'user'} {user.email} (@{user.handle})" + (f" on the {plan} plan." if plan else "."))
 
 
+@main.command("set-password")
+@click.option("--email", required=True, help="The account's login email.")
+@click.option("--password", required=True, help="The new password: at least 10 characters. Tell it to its owner privately.")
+def set_password(email: str, password: str) -> None:
+    """Give an account a new password (for someone who forgot theirs: there is no reset by email yet)."""
+    from agora.accounts import service
+
+    database = _database(get_settings())
+    try:
+        with database.session() as session:
+            user = service.set_password(session, email.strip().lower(), password)
+    except AgoraError as error:
+        _fail(error)
+    click.echo(f"Set a new password for {user.email}; their failed logins are forgotten.")
+
+
 main.add_command(gpts_commands)  # agora gpts export/import
 main.add_command(subscription_commands)  # agora subscription set
 main.add_command(usage_commands)  # agora usage export

@@ -15,7 +15,7 @@ from agora.accounts.passwords import hash_password, needs_rehash, verify_passwor
 from agora.audit import chain as audit
 from agora.config import Settings
 from agora.db import utcnow
-from agora.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from agora.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from agora.i18n import gettext as _
 from agora.i18n import normalize
 from agora.text import slugify
@@ -162,6 +162,21 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
         raise InvalidInput(_("Your current password is not right."), field="current_password")
     validation.clean_password(new, field="new_password")
     user.password_hash = hash_password(new)
+
+
+def set_password(session: Session, email: str, new: str) -> User:
+    """An administrator sets a new password for someone who forgot theirs (there is no reset by email yet).
+
+    The email's failed logins are forgotten, so the owner is not left locked out by them.
+    """
+    user = user_by_email(session, email)
+    if user is None:
+        raise NotFound(_("There is no account with the email %(email)s.", email=email), field="email")
+    validation.clean_password(new, field="password")
+    user.password_hash = hash_password(new)
+    throttle.forget_failures(session, email=user.email)
+    audit.record(session, "auth.password_set", actor_label="agora set-password", target_type="user", target_id=user.id)
+    return user
 
 
 def set_language(user: User, language: str) -> None:

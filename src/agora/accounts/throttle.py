@@ -70,6 +70,11 @@ def succeeded(session: Session, *, user: User, ip: str) -> None:
     remember_address(session, user=user, ip=ip)
 
 
+def forget_failures(session: Session, *, email: str) -> None:
+    """An administrator gave the account a new password: the failures counted against its email no longer mean anything."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
+
+
 def remember_address(session: Session, *, user: User, ip: str) -> None:
     """`ip` is one of the user's addresses from now (a log-in or the sign-up was made from it)."""
     now = utcnow()
@@ -121,7 +126,8 @@ def _refusal(field: str | None, *, wait: int) -> TooManyRequests:
     if field == "email":
         message = _(
             "Too many failed logins for this email. Try again in %(minutes)d minutes. "
-            "If this is your account, you can still log in from a network where you have logged in before.",
+            "If this is your account, you can still log in from a network where you have logged in before. "
+            "Forgot your password? Ask your Agora administrator to set a new one.",
             minutes=minutes,
         )
     else:
