@@ -43,7 +43,3 @@ def discrepancies(session: Session) -> Iterator[Discrepancy]:
                 .having(LedgerAccount.balance != summed).order_by(LedgerAccount.id))
     for account_id, code, balance, total in session.execute(balances):
         yield Discrepancy("account", account_id, f"{code} says {balance} but its legs sum to {total}")
-
-
-def first_discrepancy(session: Session) -> Discrepancy | None:
-    return next(discrepancies(session), None)
