@@ -10,6 +10,8 @@ from agora.accounts import service as accounts
 from agora.accounts.models import ApiKey
 from agora.audit import chain
 from agora.audit.models import AuditEntry
+from agora.scim.models import ScimToken
+from agora.store import category_admin
 from agora.gpts import service as gpts
 from agora.gpts.content import GptContent
 from tests.audit.conftest import put_on_plan, signed_up
@@ -92,3 +94,24 @@ def test_the_workspace_page_filters_and_exports_jsonl_for_managers_only(no_trial
     assert bo.browser.get(f"/workspaces/{team_id}/audit").status_code == 403  # a member, not a manager
     assert outsider.browser.get(f"/workspaces/{team_id}/audit").status_code == 404
     assert outsider.browser.get(f"/workspaces/{team_id}/audit/export.jsonl").status_code == 404
+
+
+def test_administrators_actions_are_recorded(no_trial, database, make_browser, server):
+    owner, _bo, team_id = _team(database, make_browser)
+    made = owner.browser.submit(f"/workspaces/{team_id}/scim/tokens", {"name": "Okta"}, form_page=f"/workspaces/{team_id}/scim")
+    assert made.status_code == 200
+    with database.session() as session:
+        token_id = session.scalar(select(ScimToken.id))
+    revoked = owner.browser.submit(f"/workspaces/{team_id}/scim/tokens/{token_id}/revoke", {}, form_page=f"/workspaces/{team_id}/scim")
+    assert revoked.status_code == 303
+    with database.session() as session:
+        admin = accounts.user_by_email(session, "owner@example.com")
+        admin.role = "admin"
+        category = category_admin.create(session, admin, name_en="Legal", name_fr="Juridique")
+        category_admin.set_hidden(session, admin, category.id, hidden=True)
+    with database.session() as session:
+        entries = {e.action: e for e in session.scalars(select(AuditEntry))}
+        assert entries["scim.token_created"].details["name"] == "Okta" and entries["scim.token_created"].workspace_id == team_id
+        assert entries["scim.token_revoked"].actor == "owner@example.com"
+        assert entries["admin.category_created"].details == {"slug": "legal"} and "admin.category_hidden" in entries
+        assert chain.verify(session).broken is None

@@ -48,5 +48,5 @@ def create_token(request: Request, workspace_id: Id, user: CurrentUser, db: Db, 
 def revoke_token(request: Request, workspace_id: Id, token_id: Id, user: CurrentUser, db: Db) -> Response:
     with db.session() as session:
         members.team(session, workspace_id, user, manage=True)
-        tokens.revoke(session, workspace_id=workspace_id, token_id=token_id)
+        tokens.revoke(session, workspace_id=workspace_id, token_id=token_id, by=user)
     return RedirectResponse(f"/workspaces/{workspace_id}/scim?notice=revoked", status_code=303)

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.db import utcnow
 from agora.errors import InvalidInput, NotFound
 from agora.i18n import gettext as _
@@ -31,8 +32,11 @@ def create(session: Session, *, workspace_id: int, by: User, name: str) -> str:
     if not name or len(name) > 80:
         raise InvalidInput(_("Name the token after the system that will use it (at most 80 characters), e.g. Okta."), field="name")
     token = PREFIX + secrets.token_urlsafe(32)
-    session.add(ScimToken(workspace_id=workspace_id, name=name, token_hash=_hash(token), prefix=token[:len(PREFIX) + 6], created_by=by.id))
+    row = ScimToken(workspace_id=workspace_id, name=name, token_hash=_hash(token), prefix=token[:len(PREFIX) + 6], created_by=by.id)
+    session.add(row)
     session.flush()
+    audit.record(session, "scim.token_created", actor=by, workspace_id=workspace_id, target_type="scim_token", target_id=row.id,
+                 details={"name": name, "prefix": row.prefix})
     return token
 
 
@@ -40,11 +44,14 @@ def of_workspace(session: Session, workspace_id: int) -> list[ScimToken]:
     return list(session.scalars(select(ScimToken).where(ScimToken.workspace_id == workspace_id).order_by(ScimToken.id.desc())))
 
 
-def revoke(session: Session, *, workspace_id: int, token_id: int) -> None:
+def revoke(session: Session, *, workspace_id: int, token_id: int, by: User | None = None) -> None:
     token = session.get(ScimToken, token_id)
     if token is None or token.workspace_id != workspace_id:
         raise NotFound(_("This workspace has no such token."))
-    token.revoked_at = token.revoked_at or utcnow()
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(session, "scim.token_revoked", actor=by, workspace_id=workspace_id, target_type="scim_token", target_id=token.id,
+                     details={"name": token.name, "prefix": token.prefix})
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from agora import events
+from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.errors import Conflict, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.providers import encryption
@@ -118,7 +120,7 @@ def _clean(form: ProviderForm, *, for_workspace: bool) -> _Clean:
     return _Clean(slug, name, issuer, client_id, scopes, groups_claim, group_roles)
 
 
-def save(session: Session, *, workspace_id: int | None, form: ProviderForm, secret_key: str) -> SsoProvider:
+def save(session: Session, *, workspace_id: int | None, form: ProviderForm, secret_key: str, by: User | None = None) -> SsoProvider:
     """Create or update the provider of `workspace_id` (None: the instance's); the caller checked who may."""
     clean = _clean(form, for_workspace=workspace_id is not None)
     try:
@@ -145,6 +147,9 @@ def save(session: Session, *, workspace_id: int | None, form: ProviderForm, secr
             session.flush()
     except IntegrityError as exc:
         raise Conflict(_("Someone saved this single sign-on at the same moment; reload the page and check it."), field="slug") from exc
+    audit.record(session, "sso.provider_saved", actor=by, workspace_id=workspace_id, target_type="sso_provider", target_id=provider.id,
+                 details={"slug": provider.slug, "issuer": provider.issuer, "client_id": provider.client_id, "enabled": provider.enabled,
+                          "secret_changed": bool(secret), "group_roles": provider.group_roles})
     # The next sign-in reads the provider as now configured: the caches of its metadata forget it on commit.
     events.publish_after_commit(session, events.SsoProviderChanged(provider.slug))
     return provider

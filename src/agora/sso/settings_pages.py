@@ -54,7 +54,7 @@ def _save_provider(request: Request, db: Db, user: User, workspace_id: int | Non
     try:
         with db.session() as session:
             _check(session, user, workspace_id)
-            providers.save(session, workspace_id=workspace_id, form=form, secret_key=request.app.state.secret_key)
+            providers.save(session, workspace_id=workspace_id, form=form, secret_key=request.app.state.secret_key, by=user)
     except AgoraError as error:
         values = {name: getattr(form, name) for name in PROVIDER_FIELDS}
         return _page(request, db, user, workspace_id, status=error.status, errors={error.field or "provider": error.message}, values=values)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from agora import events
 from agora.accounts.models import User
+from agora.audit import chain as audit
 from agora.errors import Conflict, Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.store.models import Category
@@ -49,6 +50,7 @@ def create(session: Session, admin: User, *, name_en: str, name_fr: str) -> Cate
     category = Category(slug=slug, slug_fr=slug_fr, name_en=name_en, name_fr=name_fr, position=position)
     session.add(category)
     session.flush()
+    audit.record(session, "admin.category_created", actor=admin, target_type="category", target_id=category.id, details={"slug": slug})
     _changed(session)
     return category
 
@@ -58,6 +60,8 @@ def rename(session: Session, admin: User, category_id: int, *, name_en: str, nam
     _admin(admin)
     category = _get(session, category_id)
     category.name_en, category.name_fr = _names(name_en, name_fr)
+    audit.record(session, "admin.category_renamed", actor=admin, target_type="category", target_id=category.id,
+                 details={"name_en": category.name_en, "name_fr": category.name_fr})
     _changed(session)
     return category
 
@@ -78,6 +82,7 @@ def set_hidden(session: Session, admin: User, category_id: int, *, hidden: bool)
     """Hidden categories leave the store's navigation; their GPTs stay searchable."""
     _admin(admin)
     _get(session, category_id).hidden = hidden
+    audit.record(session, "admin.category_hidden" if hidden else "admin.category_shown", actor=admin, target_type="category", target_id=category_id)
     _changed(session)
 
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from agora import events
 from agora.accounts.models import User
+from agora.audit import chain as audit
+from agora.db import rows_changed
 from agora.errors import Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.store.models import FeaturedPick, Listing
@@ -57,13 +59,16 @@ def pick(session: Session, admin: User, *, gpt_id: str, year: int, week: int) ->
     if count >= MAX_PICKS:
         raise InvalidInput(_("A week has at most %(max)d featured GPTs.", max=MAX_PICKS), field="gpt_id")
     session.add(FeaturedPick(iso_year=year, iso_week=week, gpt_id=gpt_id, position=count, picked_by=admin.id))
+    audit.record(session, "admin.featured", actor=admin, target_type="gpt", target_id=gpt_id, details={"week": f"{year}-W{week:02d}"})
     events.publish_after_commit(session, events.CatalogueChanged())  # the front shows this week's picks
 
 
 def unpick(session: Session, admin: User, *, gpt_id: str, year: int, week: int) -> None:
     if not admin.is_admin:
         raise Forbidden(_("Only administrators choose featured GPTs."))
-    session.execute(
+    removed = rows_changed(session.execute(
         delete(FeaturedPick).where(FeaturedPick.iso_year == year, FeaturedPick.iso_week == week, FeaturedPick.gpt_id == gpt_id)
-    )
+    ))
+    if removed:
+        audit.record(session, "admin.unfeatured", actor=admin, target_type="gpt", target_id=gpt_id, details={"week": f"{year}-W{week:02d}"})
     events.publish_after_commit(session, events.CatalogueChanged())
