@@ -13,15 +13,17 @@ import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from agora.billing import entitlements
 from agora.chat import service, turns
 from agora.chat.deps import Replies, Replying
 from agora.chat.runtime import run_reply
 from agora.chat.views import conversation_view, new_chat_view
 from agora.errors import InvalidInput
+from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.inputs import Text
 from agora.web.confirm import Confirmation, confirmation_page
-from agora.web.deps import CurrentUser, Db, Viewer
+from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
 from agora.web.templating import render
 
 router = APIRouter()
@@ -36,7 +38,7 @@ def _new_chat_address(gpt_id: str, starter: str) -> str:
 
 
 @router.get("/chat/new")
-def new_chat_page(request: Request, user: CurrentUser, db: Db, gpt_id: Text = "", starter: Text = "") -> Response:
+def new_chat_page(request: Request, user: CurrentUser, db: Db, settings: AppSettings, gpt_id: Text = "", starter: Text = "") -> Response:
     """Where a visitor who picked a GPT (and maybe a starter) lands after logging in or signing up.
 
     A page, not a conversation: a GET creates nothing, so a link from another site cannot
@@ -45,12 +47,13 @@ def new_chat_page(request: Request, user: CurrentUser, db: Db, gpt_id: Text = ""
     """
     with db.session() as session:
         face = new_chat_view(session, user, gpt_id, request.state.language)
+        entitlements.check_use(session, user, face.gpt, settings)  # refused here, not after the first message
         recent = service.recent(session, user, limit=30)
     return render(request, "chat/new.html", face=face, starter=starter, recent=recent)
 
 
 @router.post("/chat/new")
-def new_chat(viewer: Viewer, db: Db, gpt_id: Annotated[Text, Form()], starter: Annotated[Text, Form()] = "") -> Response:
+def new_chat(viewer: Viewer, db: Db, settings: AppSettings, gpt_id: Annotated[Text, Form()], starter: Annotated[Text, Form()] = "") -> Response:
     """From a GPT page: open a conversation; a starter is placed in the composer (and sent by chat.js).
 
     A visitor is sent to log in (or sign up) and then to GET /chat/new with the same GPT
@@ -61,6 +64,11 @@ def new_chat(viewer: Viewer, db: Db, gpt_id: Annotated[Text, Form()], starter: A
     user = viewer
     with db.session() as session:
         conversation = service.start(session, user=user, gpt_id=gpt_id)
+        gpt = session.get(Gpt, conversation.gpt_id)
+        assert gpt is not None  # start found it usable
+        # A plan that refuses this GPT refuses it now (the error page links to the plans): the
+        # first message used to be refused after the conversation existed, leaving it empty.
+        entitlements.check_use(session, user, gpt, settings)
     target = f"/c/{conversation.id}" + (f"?draft={quote(starter)}&send=1" if starter.strip() else "")
     return RedirectResponse(target, status_code=303)
 

@@ -98,6 +98,12 @@ class GptContent(Strict):
             raise ValueError(f"use an emoji (at most {MAX_EMOJI} characters) or upload a picture")
         return avatar
 
+    def written_in(self, language: str) -> bool:
+        """Readable in `language`: its main language, or a translation with a name or a description
+        (an empty translation, all its fields blank, is no translation: it only falls back to the main text)."""
+        translated = self.localized.get(language)  # type: ignore[call-overload]
+        return language == self.language or (translated is not None and bool(translated.name.strip() or translated.description.strip()))
+
     def text(self, field: str, language: str) -> str | list[str]:
         """A user-facing text in `language` when translated, else the main text."""
         if language != self.language:

@@ -79,8 +79,8 @@ def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptConten
     french_name, french_description = content.text("name", "fr"), content.text("description", "fr")
     listing.name_fr = str(french_name) if french_name != listing.name else ""
     listing.description_fr = str(french_description) if french_description != listing.description else ""
-    listing.has_en = content.language == "en" or "en" in content.localized
-    listing.has_fr = content.language == "fr" or "fr" in content.localized
+    listing.has_en = content.written_in("en")
+    listing.has_fr = content.written_in("fr")
     listing.avatar = content.avatar
     listing.tags = " ".join(content.tags)
     assert gpt.published_at is not None  # only a listed GPT (is_listed) gets here, and listing needs publishing

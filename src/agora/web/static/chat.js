@@ -84,6 +84,11 @@ async function streamReply(path, body, author) {
     setStreaming(false);
     const problem = await response.json().catch(() => null);
     say(problem?.error?.message || response.statusText, true);
+    if (problem?.error?.upgrade_url) {
+      // A plan refusal links to the plans rather than naming the address as text.
+      const link = Object.assign(document.createElement("a"), { href: problem.error.upgrade_url, textContent: chat.dataset.labelPlans });
+      statusLine.append(" ", link);
+    }
     return false;
   }
   try {
