@@ -48,6 +48,7 @@ from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
+from agora.payouts import admin_pages as payouts_admin_pages
 from agora.payouts import pages as payouts_pages
 from agora.providers import admin_pages as provider_admin_pages
 from agora.retention import pages as retention_pages
@@ -115,6 +116,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (team_store_pages.router, False),
     (payouts_pages.router, False),
     (payouts_pages.api, True),
+    (payouts_admin_pages.router, False),
 ]
 
 

@@ -81,3 +81,28 @@ def test_the_month_s_statement_in_csv_and_pdf_says_the_same(browser, database: D
     refused = browser.get("/api/builders/me/statements/2026-13")
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "month"
     assert browser.get(base, params={"format": "docx"}).status_code == 422
+
+
+def test_an_administrator_previews_and_allocates_a_month_from_the_page(browser, make_browser, database: Database):
+    from agora.accounts import service as accounts
+
+    with database.session() as session:
+        accounts.create_user(session, email="root@example.com", display_name="Root", password="a long admin password", role="admin")
+    admin = make_browser()
+    admin.login(email="root@example.com", password="a long admin password")
+    month, _start, _end = _month()
+    _world(database, 1)
+    _paid_invoice(database, "payer@example.com", 2000)
+    assert browser.signup(email="someone@example.com").status_code == 303
+    assert browser.get("/admin/payouts").status_code == 403
+    preview = admin.get("/admin/payouts", params={"preview": month})
+    assert preview.status_code == 200 and "pool $4.00" in preview.text and "No month has been allocated yet." in preview.text
+    early = admin.submit("/admin/payouts/run", {"month": month}, form_page="/admin/payouts")
+    assert early.status_code == 422 and "is not over" in early.text  # the current month: allocated from the 1st of the next
+    assert admin.submit("/admin/payouts/run", {"month": "11/2026"}, form_page="/admin/payouts").status_code == 422
+    with database.session() as session:
+        assert session.scalar(select(PoolMonth.month)) is None
+    last = "2020-01"  # a month that is over, with no paid invoices: recorded as nothing to allocate
+    done = admin.submit("/admin/payouts/run", {"month": last}, form_page="/admin/payouts")
+    assert done.status_code == 303 and done.headers["location"] == f"/admin/payouts?ran={last}"
+    assert "2020-01 is allocated" in admin.get(done.headers["location"]).text

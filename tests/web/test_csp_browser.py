@@ -92,11 +92,16 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/workspaces/{workspace_id}/scim": f"/workspaces/{team}/scim",
             "/chat/new": f"/chat/new?gpt_id={gpt}&starter=Hello", "/c/{conversation_id}/delete": f"/c/{conversation}/delete",
             "/gpts/{gpt_id}/rollback": f"/gpts/{gpt}/rollback?version=1", "/pricing/confirm": "/pricing/confirm?action=choose&plan=plus&interval=month",
+            "/builders/me/earnings": "/builders/me/earnings",
+            "/workspaces/{workspace_id}/audit": f"/workspaces/{team}/audit", "/workspaces/{workspace_id}/gpts": f"/workspaces/{team}/gpts",
+            "/workspaces/{workspace_id}/retention": f"/workspaces/{team}/retention",
+            "/workspaces/{workspace_id}/audit/export.jsonl": f"/workspaces/{team}/audit/export.jsonl",
+            "/workspaces/{workspace_id}/gpts.csv": f"/workspaces/{team}/gpts.csv",
         },
         "admin": {
             "/admin/categories": "/admin/categories", "/admin/featured": "/admin/featured", "/admin/providers": "/admin/providers",
             "/admin/providers/new": "/admin/providers/new", "/admin/providers/{provider_id}": f"/admin/providers/{provider}",
-            "/admin/invoices": "/admin/invoices", "/admin/sso": "/admin/sso",
+            "/admin/invoices": "/admin/invoices", "/admin/sso": "/admin/sso", "/admin/payouts": "/admin/payouts?preview=2026-11",
         },
     }
 
@@ -118,6 +123,12 @@ class Watched:
         self.page.on("pageerror", lambda error: self.problems.append(f"{self.page.url}: exception: {error}"))
 
     def visit(self, path: str) -> None:
+        if path.endswith((".csv", ".jsonl")):  # a download: the browser saves it rather than shows it; its headers still count
+            response = self.context.request.get(path)
+            assert response.ok, (path, response.status)
+            assert "frame-ancestors 'none'" in response.headers.get("content-security-policy", ""), path
+            assert response.headers.get("x-frame-options") == "DENY", path
+            return
         response = self.page.goto(path, wait_until="networkidle")
         policy = response.headers.get("content-security-policy", "")
         assert "frame-ancestors 'none'" in policy, (path, policy)
@@ -144,7 +155,10 @@ def test_the_list_below_covers_every_page():
                "/workspaces", "/workspaces/{workspace_id}", "/admin/categories", "/admin/featured", "/admin/providers",
                "/admin/providers/new", "/admin/providers/{provider_id}", "/admin/invoices", "/auth/sso", "/auth/oidc/{provider}/login",
                "/auth/oidc/{provider}/callback", "/workspaces/{workspace_id}/sso", "/admin/sso",
-               "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm"}
+               "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm",
+               "/builders/me/earnings", "/admin/payouts",
+               "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
+               "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 

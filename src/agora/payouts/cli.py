@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import click
 
-from agora.config import Settings, get_settings
+from agora.config import get_settings
 from agora.db import Database
 from agora.errors import AgoraError
-
-
-def rules_from(settings: Settings):
-    from agora.payouts.pool import Rules
-
-    return Rules(share_percent=settings.pool_share_percent, min_users=settings.pool_min_users, min_units=settings.pool_min_units,
-                 user_days_cap=settings.pool_user_days_cap, verified_builders_only=settings.pool_verified_builders_only)
 
 
 def _money(millis: int, currency: str) -> str:
@@ -35,7 +28,7 @@ def run_command(month: str, dry_run: bool) -> None:
     Idempotent: running a month again (or twice at once) changes nothing and shows what was
     allocated. Paying builders' balances out (transfers) is not built yet."""
     from agora import migrate
-    from agora.payouts.run import run_month
+    from agora.payouts.run import rules_from, run_month
 
     settings = get_settings()
     database = Database(settings.resolved_database_url())

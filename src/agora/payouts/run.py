@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from agora.config import Settings
 from agora.db import begin_writing, insert_for, utcnow
 from agora.errors import InvalidInput
 from agora.ledger import service as ledger
@@ -34,6 +35,11 @@ class MonthResult:
     units: int
     parts: list[Part]
     already_run: bool  # recorded by an earlier run: nothing was written now
+
+
+def rules_from(settings: Settings) -> Rules:
+    return Rules(share_percent=settings.pool_share_percent, min_users=settings.pool_min_users, min_units=settings.pool_min_units,
+                 user_days_cap=settings.pool_user_days_cap, verified_builders_only=settings.pool_verified_builders_only)
 
 
 def check_month(month: str, *, now: datetime, dry_run: bool) -> tuple[datetime, datetime]:
