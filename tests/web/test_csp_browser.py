@@ -94,7 +94,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/gpts/{gpt_id}/rollback": f"/gpts/{gpt}/rollback?version=1", "/pricing/confirm": "/pricing/confirm?action=choose&plan=plus&interval=month",
             "/builders/me/earnings": "/builders/me/earnings",
             "/workspaces/{workspace_id}/audit": f"/workspaces/{team}/audit", "/workspaces/{workspace_id}/gpts": f"/workspaces/{team}/gpts",
-            "/workspaces/{workspace_id}/retention": f"/workspaces/{team}/retention",
+            "/workspaces/{workspace_id}/retention": f"/workspaces/{team}/retention", "/workspaces/{workspace_id}/store": f"/workspaces/{team}/store",
             "/workspaces/{workspace_id}/audit/export.jsonl": f"/workspaces/{team}/audit/export.jsonl",
             "/workspaces/{workspace_id}/gpts.csv": f"/workspaces/{team}/gpts.csv",
         },
@@ -158,7 +158,7 @@ def test_the_list_below_covers_every_page():
                "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm",
                "/builders/me/earnings", "/admin/payouts",
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
-               "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention"}
+               "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 
