@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     billing_grace_days: int = Field(
         14, ge=1, le=90,
         description="Offline gateway: days a new subscription's first invoice may wait for payment, the plan active meanwhile; unpaid by then, the plan ends.")
+    billing_seller: str = Field(
+        "", max_length=1000, description="Who issues the invoices: name, address, tax number (lines separated by newlines); printed on every invoice.")
+    billing_payment_instructions: str = Field(
+        "", max_length=2000, description="Offline gateway: how to pay an open invoice (bank details...), printed on it; empty: contact the operator.")
     pool_share_percent: int = Field(20, ge=0, le=100, description="Share of a month's net subscription revenue that goes to the builders' pool, in percent.")
     pool_min_users: int = Field(5, ge=1, description="Distinct users (not its builder or workspace) a GPT needs in a month to share the revenue pool.")
     pool_min_units: int = Field(10, ge=1, description="Engagement units (conversation-days) a GPT needs in a month to share the revenue pool.")

@@ -36,7 +36,7 @@ def invoices_page(request: Request, db: Db, user: CurrentUser, status: Text = "o
             select(Invoice, Workspace.name).join(Workspace, Workspace.id == Invoice.workspace_id)
             .where(Invoice.status == status).order_by(Invoice.id.desc()).limit(SHOWN)
         ).all()
-    return render(request, "billing/admin_invoices.html", rows=rows, shown=status, money=views.money,
+    return render(request, "billing/admin_invoices.html", rows=rows, shown=status, money=views.money_here,
                   notice=request.query_params.get("paid"), user=user)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agora.billing.models import Invoice, InvoiceLine
+from agora.billing.models import Invoice, InvoiceLine, Subscription
 from agora.db import utcnow
 from agora.errors import Conflict, InvalidInput, NotFound
 from agora.i18n import gettext as _
@@ -63,6 +63,14 @@ def issue(session: Session, *, workspace_id: int, subscription_id: int | None, c
 
 def lines_of(session: Session, invoice: Invoice) -> list[InvoiceLine]:
     return list(session.scalars(select(InvoiceLine).where(InvoiceLine.invoice_id == invoice.id).order_by(InvoiceLine.position)))
+
+
+def pay_by(session: Session, invoice: Invoice) -> datetime | None:
+    """The date an open invoice must be paid by: its subscription's grace deadline, when it has one."""
+    if invoice.status != "open" or invoice.subscription_id is None:
+        return None
+    subscription = session.get(Subscription, invoice.subscription_id)
+    return subscription.pay_by if subscription is not None else None
 
 
 def by_number(session: Session, number: str) -> Invoice:

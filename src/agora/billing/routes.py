@@ -96,7 +96,7 @@ def usage_page(request: Request, user: CurrentUser, db: Db, settings: AppSetting
 def billing_page(request: Request, user: CurrentUser, db: Db, settings: AppSettings) -> Response:
     with db.session() as session:
         view = views.billing(session, user, settings)
-    return render(request, "billing/billing.html", view=view, money=views.money, user=user, error=None)
+    return render(request, "billing/billing.html", view=view, money=views.money_here, user=user, error=None)
 
 
 @router.post("/billing/portal")
@@ -108,12 +108,12 @@ def billing_portal(request: Request, user: CurrentUser, db: Db, settings: AppSet
     except AgoraError as error:
         with db.session() as session:
             view = views.billing(session, user, settings)
-        return render(request, "billing/billing.html", error.status, view=view, money=views.money, user=user, error=error.message)
+        return render(request, "billing/billing.html", error.status, view=view, money=views.money_here, user=user, error=error.message)
     return RedirectResponse(url, status_code=303)
 
 
 @router.get("/billing/invoices/{number}")
-def invoice_page(request: Request, number: Text, user: CurrentUser, db: Db) -> Response:
+def invoice_page(request: Request, number: Text, user: CurrentUser, db: Db, settings: AppSettings) -> Response:
     """A printable invoice, for members of its workspace and Agora admins."""
     with db.session() as session:
         invoice = invoices.by_number(session, number)
@@ -122,4 +122,7 @@ def invoice_page(request: Request, number: Text, user: CurrentUser, db: Db) -> R
             raise NotFound(_("There is no invoice %(number)s.", number=number))
         lines = invoices.lines_of(session, invoice)
         workspace = session.get(Workspace, invoice.workspace_id)
-    return render(request, "billing/invoice.html", invoice=invoice, lines=lines, workspace=workspace, money=views.money, user=user)
+        pay_by = invoices.pay_by(session, invoice)
+    return render(request, "billing/invoice.html", invoice=invoice, lines=lines, workspace=workspace, money=views.money_here, user=user,
+                  seller=settings.billing_seller, instructions=settings.billing_payment_instructions, pay_by=pay_by,
+                  offline=settings.billing_gateway == "offline")

@@ -19,6 +19,7 @@ from agora.billing.subscriptions import members_in, subscription_of
 from agora.config import Settings
 from agora.db import utcnow
 from agora.gpts.models import Gpt
+from agora.i18n import current_language
 from agora.metering import quota
 
 
@@ -48,7 +49,7 @@ def payment_due(session: Session, subscription: Subscription | None) -> PaymentD
     if invoice is None:
         return None
     assert invoice.number is not None  # invoices.issue numbers an invoice as it writes it
-    return PaymentDue(invoice.number, money(invoice.total, invoice.currency), subscription.pay_by,
+    return PaymentDue(invoice.number, money_here(invoice.total, invoice.currency), subscription.pay_by,
                       plans.get_plan(session, subscription.plan_code).name, subscription.pay_by <= utcnow())
 
 
@@ -115,7 +116,7 @@ def monthly_equivalent(price: dict) -> str | None:
     """$25.00 for a yearly $300.00, when a year divides into whole cents a month."""
     if price["interval"] != "year" or price["amount"] % 12:
         return None
-    return money(price["amount"] // 12, price["currency"])
+    return money_here(price["amount"] // 12, price["currency"])
 
 
 def usage(session: Session, user: User, settings: Settings) -> UsageOut:
@@ -144,5 +145,12 @@ def money_in(amount: int, currency: str, language: str) -> str:
     return format_currency(Decimal(amount).scaleb(-2), currency, locale=language)
 
 
+def money_here(amount: int, currency: str) -> str:
+    """An amount for the page being rendered, in its reader's language: Babel's format in French
+    (20,00 $US), the house format in English (−$10.00 keeps its true minus sign)."""
+    language = current_language.get()
+    return money(amount, currency) if language == "en" else money_in(amount, currency, language)
+
+
 def price_label(price: dict) -> str:
-    return money(price["amount"], price["currency"])
+    return money_here(price["amount"], price["currency"])
