@@ -99,6 +99,25 @@ def invite(session: Session, *, workspace_id: int, by: User, email: str, role: s
     return token
 
 
+@dataclass(frozen=True)
+class InviteFace:
+    """What the invitation page tells the person holding the link: which team, from whom, as what."""
+
+    workspace_name: str
+    inviter_name: str
+    role: str
+    email: str
+
+
+def invite_face(session: Session, *, token: str) -> InviteFace:
+    invitation = session.scalar(select(Invite).where(Invite.token_hash == _hash(token)))
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFound(_("This invitation does not exist or was already used."))
+    inviter = session.get(User, invitation.invited_by)
+    return InviteFace(session.get_one(Workspace, invitation.workspace_id).name, inviter.display_name if inviter else "",
+                      invitation.role, invitation.email)
+
+
 def accept(session: Session, *, token: str, user: User) -> Workspace:
     invitation = session.scalar(select(Invite).where(Invite.token_hash == _hash(token)).with_for_update())
     if invitation is None or invitation.accepted_at is not None:

@@ -43,8 +43,10 @@ def switch_from_page(workspace_id: Id, user: CurrentUser, db: Db) -> Response:
 
 
 @router.get("/invites/{token}", name="invite_page")
-def invite_page(request: Request, token: Text, user: CurrentUser) -> Response:
-    return render(request, "workspaces/invite.html", token=token, user=user)
+def invite_page(request: Request, token: Text, user: CurrentUser, db: Db) -> Response:
+    with db.session() as session:
+        face = members.invite_face(session, token=token)
+    return render(request, "workspaces/invite.html", token=token, user=user, face=face)
 
 
 @router.post("/invites/{token}")

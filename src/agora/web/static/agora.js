@@ -21,3 +21,13 @@ for (const input of document.querySelectorAll("input[type=file][data-max-bytes]"
     if (tooLarge) input.value = "";
   });
 }
+
+// A copy button beside a read-only field (an invitation link): shown only where a script can copy.
+for (const button of document.querySelectorAll("button[data-copy]")) {
+  const field = document.getElementById(button.dataset.copy);
+  button.hidden = !navigator.clipboard;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = button.dataset.copied;
+  });
+}
