@@ -194,8 +194,11 @@ def test_a_stream_that_breaks_midway_ends_with_an_error_event(upstream, client, 
 
 
 def test_unknown_paths_and_methods_answer_in_openai_shape(server, http):
-    response = http.get("/embeddings")
+    response = http.get("/images/generations")  # an OpenAI path Agora does not serve
     assert response.status_code == 404 and error_of(response)["type"] == "not_found_error"
+    for path in ("/chat/completions", "/embeddings"):  # served, but not by GET
+        response = http.get(path)
+        assert response.status_code == 405 and error_of(response)["type"] == "invalid_request_error"
     response = http.get("/chat/completions")
     assert response.status_code == 405 and error_of(response)["type"] == "invalid_request_error"
 
