@@ -47,6 +47,7 @@ class Parsed:
     visibility: str = "private"
     allow_forks: bool = False
     forked_from: str | None = None
+    source_id: str | None = None  # the exported GPT's own id: credited when it lives here and is someone else's
     images: dict[str, bytes] = field(default_factory=dict)  # avatar value -> picture bytes
     categories: dict[str, str] = field(default_factory=dict)  # category slug -> where the file names it
     notes: list[str] = field(default_factory=list)  # what the file held that Agora did not carry over
@@ -101,10 +102,16 @@ def create(session: Session, parsed: Parsed, *, owner: User, home: Path) -> Gpt:
             avatar = renamed.get(avatar) or (avatar if avatars.path_for(home, avatar.removeprefix(avatars.URL_PREFIX)) else "🤖")
         return content.model_copy(update={"avatar": avatar})
 
-    forked_from = parsed.forked_from if parsed.forked_from and session.get(Gpt, parsed.forked_from) else None
+    source = session.get(Gpt, parsed.source_id) if parsed.source_id else None
+    if source is not None and source.owner_id != owner.id:
+        forked_from: str | None = source.id  # someone else's GPT, imported: a copy that says where it came from
+    else:
+        forked_from = parsed.forked_from if parsed.forked_from and session.get(Gpt, parsed.forked_from) else None
     first = local(parsed.versions[0][0]) if parsed.versions else local(parsed.draft)
+    # Always "Only me" at first, whatever the file says: the importer chooses who may use it
+    # (an export of a public GPT used to come in public, listed under the importer's name).
     gpt = service.create_gpt(
-        session, owner=owner, content=first, visibility=parsed.visibility, allow_forks=parsed.allow_forks, forked_from_id=forked_from
+        session, owner=owner, content=first, visibility="private", allow_forks=parsed.allow_forks, forked_from_id=forked_from
     )
     for content, note in parsed.versions:
         gpt.draft = local(content).model_dump(mode="json")
@@ -155,7 +162,8 @@ def _agora(data: dict) -> Parsed:
     categories = {content.category: f"/gpt/versions/{i}/content/category" for i, (content, _note) in enumerate(versions)}
     if draft_data is not None:
         categories.setdefault(draft.category, "/gpt/draft/category")
-    return Parsed(FORMAT, draft, versions, published, visibility, bool(gpt.get("allow_forks")), forked_from, images, categories)
+    source_id = gpt.get("id") if isinstance(gpt.get("id"), str) and is_gpt_id(gpt["id"]) else None
+    return Parsed(FORMAT, draft, versions, published, visibility, bool(gpt.get("allow_forks")), forked_from, source_id, images, categories)
 
 
 def _foreign(format_name: str, foreign: formats.Foreign) -> Parsed:

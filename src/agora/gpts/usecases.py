@@ -138,8 +138,7 @@ def import_document(session: Session, actor: User | None, settings: Settings, ra
     """Create every GPT a document holds (parsed and checked in full first), all or none."""
     user = signed_in(actor)
     parsed = importing.parse(importing.load_json(raw))
-    for item in parsed:
-        plan_rules.before_create(session, user, settings, visibility=item.visibility)
+    plan_rules.before_create(session, user, settings, visibility="private")  # an import always starts "Only me"
     ids = [importing.create(session, item, owner=user, home=settings.home).id for item in parsed]
     return Imported(parsed[0].format, ids, [note for item in parsed for note in item.notes])
 
