@@ -67,6 +67,25 @@ class _Matrices:
 
 
 MATRICES = _Matrices()
+CACHED_QUESTIONS = 1024
+_questions: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_questions_lock = threading.Lock()
+
+
+def _question_vector(embedder: Embedder, query: str) -> np.ndarray:
+    """The question's embedding, remembered for the last questions asked: a regenerated or edited reply, a retried
+    /v1 call and the preview ask the same question again, and embedding it is most of a search's time."""
+    key = (embedder.model, query)
+    with _questions_lock:
+        if key in _questions:
+            _questions.move_to_end(key)
+            return _questions[key]
+    vector = embedder.embed([query], query=True)[0]
+    with _questions_lock:
+        _questions[key] = vector
+        while len(_questions) > CACHED_QUESTIONS:
+            _questions.popitem(last=False)
+    return vector
 
 
 def documents_of(session: Session, gpt_id: str, version: int | None) -> dict[int, tuple[int, str]]:
@@ -103,7 +122,7 @@ def _nearest(session: Session, embedder: Embedder, query: str, documents: dict[i
     usable = [document_id for document_id in documents if document_id in stamps]
     if not usable:
         return []  # files embedded by another model than the one configured now: keyword search only
-    vector = embedder.embed([query], query=True)[0]
+    vector = _question_vector(embedder, query)
     parts = [MATRICES.get(session, document_id, embedder.model, stamps[document_id], len(vector)) for document_id in usable]
     ids = np.concatenate([p[0] for p in parts])
     matrix = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, len(vector)), np.float32)
