@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     api_base_models: str = Field(
         "*", description="Base models /v1 offers besides GPTs: `*` for every model of the provider, empty for none, or a comma-separated list.")
     audit_retention_days: int = Field(
-        365, ge=1, le=36500, description="Days audit log entries are kept; older ones are pruned daily, the chain left verifiable.")
+        365, ge=1, le=36500, description="Days audit log entries are kept; older ones are pruned every hour, the chain left verifiable.")
 
     knowledge_max_files: int = Field(20, ge=1, le=1000, description="Most knowledge files one GPT may have.")
     knowledge_max_file_bytes: int = Field(

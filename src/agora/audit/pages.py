@@ -11,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from agora.accounts.models import User
 from agora.audit import chain, queries
+from agora.db import begin_writing
 from agora.errors import AgoraError
 from agora.inputs import Id, Text, id_or_none
 from agora.web.deps import CurrentUser, Db
@@ -50,6 +51,7 @@ def export(workspace_id: Id, user: CurrentUser, db: Db, action: Text = "", actor
 def _record_export(db: Db, user: User, workspace_id: int, filters: queries.Filters) -> int:
     """The export is itself an entry (the last one it contains); returns its number."""
     with db.session() as session:
+        begin_writing(session)  # SQLite: it reads, then appends; as the writer from the start, what it read holds
         members.team(session, workspace_id, user, manage=True)
         entry = chain.record(session, "audit.exported", actor=user, workspace_id=workspace_id, target_type="workspace", target_id=workspace_id,
                              details={"filters": filters.query()})

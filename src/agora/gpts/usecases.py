@@ -155,6 +155,8 @@ def read(session: Session, viewer: User | None, gpt_id: str) -> Gpt:
 
 def export(session: Session, viewer: User | None, settings: Settings, gpt_id: str) -> dict[str, Any]:
     """The `agora.gpt` document of a GPT the viewer can see; editors get every version and the draft."""
+    if viewer is not None:  # an editor's export is audited: on SQLite, be the writer before reading (db.begin_writing)
+        begin_writing(session)
     return export_document(session, access.find(session, gpt_id, viewer), viewer=viewer, settings=settings)
 
 
