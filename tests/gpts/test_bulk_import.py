@@ -42,7 +42,9 @@ def test_a_json_list_imports_with_capabilities_mapped_and_the_rest_reported(brow
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["format"] == "hosted-bulk" and len(body["ids"]) == 2
-    assert body["notes"] == ["/0: capability 'dalle' has no equivalent in Agora and is not carried over.",
+    assert body["notes"] == ["/0: capability 'web_browsing' is kept as a flag, but Agora does not act on it yet.",
+                             "/0: capability 'dalle' has no equivalent in Agora and is not carried over.",
+                             "/0: the knowledge files themselves are not in the file: upload them in the GPT's Knowledge section.",
                              "/1: gizmo_id is not carried over (Agora has no such field)."]
     hr = _content(database, "HR helper")
     assert hr.starters == ["How many days off?", "Who is my manager?"] and hr.instructions == "Be kind."

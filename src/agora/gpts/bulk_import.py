@@ -36,6 +36,7 @@ CAPABILITIES = {
     "calculator": "calculator", "maps": "maps",
 }
 MAX_ROWS = 1000
+INERT = ("web_search", "maps", "actions")  # flags Agora stores but no reply uses yet (web search, maps, GPT actions)
 
 
 class CsvRows(list):
@@ -102,13 +103,7 @@ def _row(row: dict[str, Any], where: str) -> tuple[GptContent, list[str]]:
     starters = _list(fields.pop("starters", None), where, "starters", lines=True)
     if len(starters) > MAX_STARTERS:
         notes.append(_("%(where)s: only the first %(max)d conversation starters are kept.", where=where, max=MAX_STARTERS))
-    flags: dict[str, bool] = {}
-    for name in _list(fields.pop("capabilities", None), where, "capabilities", lines=False):
-        flag = CAPABILITIES.get(re.sub(r"[\s\-]+", "_", name.strip().lower()))
-        if flag is None:
-            notes.append(_("%(where)s: capability %(name)s has no equivalent in Agora and is not carried over.", where=where, name=repr(name)))
-        else:
-            flags[flag] = True
+    flags = _capabilities(_list(fields.pop("capabilities", None), where, "capabilities", lines=False), where, notes)
     content = {key: value for key, value in fields.items() if value not in (None, "")}
     content.update(starters=starters[:MAX_STARTERS], capabilities=flags)
     try:
@@ -117,6 +112,23 @@ def _row(row: dict[str, Any], where: str) -> tuple[GptContent, list[str]]:
         if where.startswith("/"):
             raise invalid(error, pointer=where) from None
         raise invalid(error, field=f"{where}: " + "/".join(str(part) for part in error.errors()[0]["loc"])) from None
+
+
+def _capabilities(names: list[str], where: str, notes: list[str]) -> dict[str, bool]:
+    """Agora's flags for the hosted product's capability names; what maps to nothing (or to a flag nothing uses yet) noted."""
+    flags: dict[str, bool] = {}
+    for name in names:
+        flag = CAPABILITIES.get(re.sub(r"[\s\-]+", "_", name.strip().lower()))
+        if flag is None:
+            notes.append(_("%(where)s: capability %(name)s has no equivalent in Agora and is not carried over.", where=where, name=repr(name)))
+            continue
+        flags[flag] = True
+        if flag in INERT:  # kept, as every importer keeps it, but said plainly: nothing uses it yet
+            notes.append(_("%(where)s: capability %(name)s is kept as a flag, but Agora does not act on it yet.", where=where, name=repr(name)))
+        elif flag == "knowledge":
+            notes.append(_("%(where)s: the knowledge files themselves are not in the file: upload them in the GPT's Knowledge section.",
+                           where=where))
+    return flags
 
 
 def _list(value: Any, where: str, column: str, *, lines: bool) -> list[str]:
