@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from types import UnionType
-from typing import Annotated, Union, get_args, get_origin
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 import httpx
 import pytest
@@ -134,6 +134,11 @@ def test_every_id_and_text_parameter_of_every_route_is_checked():
     assert unchecked == []
 
 
+def _harmless(annotation) -> str:
+    literal = next((arm for arm, _ in _arms(annotation) if get_origin(arm) is Literal), None)
+    return str(get_args(literal)[0]) if literal is not None else "1"
+
+
 def _sample_path(path: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "1"), path)
 
@@ -147,8 +152,9 @@ def _calls_with(kind: type, value: str):
             for field in route.dependant.path_params + route.dependant.query_params:
                 if kind not in [arm for arm, _ in _arms(field.field_info.annotation)] or (route.path, field.name) in SEARCH_BOXES:
                     continue
-                # Every other parameter gets a harmless "1", so the one under test is the only problem.
-                query = {other.name: "1" for other in route.dependant.query_params}
+                # Every other parameter gets a harmless value ("1", or the first a Literal allows), so the one
+                # under test is the only problem.
+                query = {other.name: _harmless(other.field_info.annotation) for other in route.dependant.query_params}
                 in_path = field in route.dependant.path_params
                 url = _sample_path(route.path, {field.name: value} if in_path else {})
                 url += "?" + "&".join(f"{key}={value if key == field.name else one}" for key, one in query.items()) if query else ""

@@ -3,6 +3,8 @@ owed to builders) and running a month from the page, as `agora payouts run` does
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
@@ -61,7 +63,7 @@ def payouts_page(request: Request, db: Db, user: CurrentUser, preview: Text = ""
 
 
 @router.post("/payouts/run")
-def run(request: Request, db: Db, user: CurrentUser, month: Text = Form("")) -> Response:
+def run(request: Request, db: Db, user: CurrentUser, month: Annotated[Text, Form()] = "") -> Response:
     """Allocate a month that is over; a month already run changes nothing (the page says so)."""
     _admin_only(user)
     try:
