@@ -88,6 +88,9 @@ NAME_ALPHABET = st.characters(
 ).filter(lambda c: unicodedata.name(c, "").split(" ")[0] in {"LATIN", "GREEK", "CYRILLIC", "DIGIT", "LOW",
                                                               "HYPHEN", "SPACE", "HIRAGANA", "KATAKANA", "APOSTROPHE",
                                                               "FULL", "COMMA", "QUESTION", "EXCLAMATION", "BLACK"})
+# Only characters Unicode 3.2 already had (so SQLite's Unicode 6.1 tables know them too): see the
+# strict xfail below for a symbol SQLite's tables do not know.
+NAME_ALPHABET = NAME_ALPHABET.filter(lambda c: unicodedata.ucd_3_2_0.category(c) != "Cn")
 NAMES = st.text(NAME_ALPHABET, min_size=1, max_size=40).filter(lambda name: WORD.search(name.strip()) is not None)
 
 
@@ -101,6 +104,18 @@ def test_fuzzed_names_are_found_by_themselves(database, name):
         listing_id = session.scalar(select(Listing.id).where(Listing.gpt_id == gpt_id))
         found = _ids(store_search.search(session, name, limit=100).listings)
         assert listing_id in found and len(set(found)) == len(found)
+
+
+def test_a_symbol_unicode_6_1_did_not_have_does_not_hide_a_name(database, request):
+    if database.dialect == "sqlite":  # PostgreSQL's parser splits at it, as the search does
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="SQLite's tokenizer (Unicode 6.1 tables) takes a symbol added later, U+2BA8, for a letter: '0\u2ba8' is "
+                                "indexed as one token, while a search splits it at the symbol and looks for '0'. Index and query "
+                                "would need the same tokenizer (issue 20, search)."))
+    gpt_id = publish(database, "0\u2ba8")
+    with database.session() as session:
+        listing_id = session.scalar(select(Listing.id).where(Listing.gpt_id == gpt_id))
+        assert listing_id in _ids(store_search.search(session, "0\u2ba8", limit=100).listings)
 
 
 ANYTHING = st.one_of(
