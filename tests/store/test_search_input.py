@@ -106,6 +106,15 @@ def test_fuzzed_names_are_found_by_themselves(database, name):
         assert listing_id in found and len(set(found)) == len(found)
 
 
+def test_a_name_is_found_however_its_accents_are_encoded(database):
+    """'ά' as U+1F71 (GREEK SMALL LETTER ALPHA WITH OXIA) is U+03AC once NFC, as searches are read."""
+    gpt_id = publish(database, "\u1f71")
+    with database.session() as session:
+        listing_id = session.scalar(select(Listing.id).where(Listing.gpt_id == gpt_id))
+        for typed in ("\u1f71", "\u03ac", "\u03b1\u0301"):
+            assert listing_id in _ids(store_search.search(session, typed, limit=100).listings), ascii(typed)
+
+
 def test_a_symbol_unicode_6_1_did_not_have_does_not_hide_a_name(database, request):
     if database.dialect == "sqlite":  # PostgreSQL's parser splits at it, as the search does
         request.applymarker(pytest.mark.xfail(

@@ -8,6 +8,8 @@ never ahead of or behind the data.
 
 from __future__ import annotations
 
+import unicodedata
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -70,22 +72,28 @@ def _count(session: Session, category_id: int | None, change: int) -> None:
 
 
 def _copy_texts(session: Session, listing: Listing, gpt: Gpt, content: GptContent) -> None:
+    # The listing's texts are stored NFC, as searches are read (store.query): 'ά' typed as U+1F71 and
+    # found as U+03AC is the same name, and both indexes compare code points.
     builder = session.get(User, gpt.owner_id)
     listing.builder_id = gpt.owner_id
-    listing.builder_name = builder.display_name if builder else ""
+    listing.builder_name = _nfc(builder.display_name) if builder else ""
     listing.category_id = session.scalar(select(Category.id).where(Category.slug == content.category))
-    listing.name = str(content.text("name", "en"))
-    listing.description = str(content.text("description", "en"))
-    french_name, french_description = content.text("name", "fr"), content.text("description", "fr")
-    listing.name_fr = str(french_name) if french_name != listing.name else ""
-    listing.description_fr = str(french_description) if french_description != listing.description else ""
+    listing.name = _nfc(str(content.text("name", "en")))
+    listing.description = _nfc(str(content.text("description", "en")))
+    french_name, french_description = _nfc(str(content.text("name", "fr"))), _nfc(str(content.text("description", "fr")))
+    listing.name_fr = french_name if french_name != listing.name else ""
+    listing.description_fr = french_description if french_description != listing.description else ""
     listing.has_en = content.written_in("en")
     listing.has_fr = content.written_in("fr")
     listing.avatar = content.avatar
-    listing.tags = " ".join(content.tags)
+    listing.tags = _nfc(" ".join(content.tags))
     assert gpt.published_at is not None  # only a listed GPT (is_listed) gets here, and listing needs publishing
     listing.published_at = gpt.published_at
     listing.rating_score = ranking.bayesian_rating(listing.rating_sum or 0, listing.rating_count or 0)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def reindex_builder(session: Session, builder_id: int) -> None:
