@@ -46,9 +46,13 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(20, ge=1, description="Failed logins per IP address per window.")
     login_window_minutes: int = Field(15, ge=1, description="Window of the login rate limits, in minutes.")
     default_language: Literal["en", "fr"] = Field("en", description="Language when the browser asks for none we have.")
-    builder_verification_allow_private: bool = Field(
-        False, description="Let builder domain checks reach private addresses and host:port (tests only)."
-    )
+    outbound_allow_hosts: str = Field(
+        "", description="Hosts (`api.internal`, `*.corp.example`), addresses or CIDR networks the outbound guard lets through although private.")
+    outbound_deny_hosts: str = Field(
+        "", description="Hosts, `*.domain`s, addresses or CIDR networks the outbound guard always refuses, even public ones.")
+    outbound_ports: str = Field(
+        "80,443", description="Ports requests through the outbound guard may use (comma-separated), or `*` for any.")
+    outbound_https_only: bool = Field(False, description="Refuse plain http:// for every outbound request the guard judges.")
     builder_verification_ca_bundle: str | None = Field(
         None, description="CA bundle file trusted when fetching builders' verification tokens."
     )

@@ -2,20 +2,20 @@
 https://DOMAIN/.well-known/NAME, and Agora fetches it for real.
 
 Builders prove their website this way (a badge on their cards), workspaces their email
-domains (single sign-on, "SSO only"). By default a domain that resolves to a private,
-loopback or link-local address is refused, so the check cannot probe the network Agora runs in.
+domains (single sign-on, "SSO only"). The fetch goes through the outbound guard
+(agora.outbound), so the check cannot probe the network Agora runs in; a host the operator
+allowlisted (AGORA_OUTBOUND_ALLOW_HOSTS) may also be named with its port, host:port.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import secrets
-import socket
 import ssl
 
 import httpx
 
+from agora import outbound
 from agora.config import Settings
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
@@ -31,8 +31,9 @@ def new_token() -> str:
 def clean_domain(domain: str, settings: Settings) -> str:
     """The domain as stored: lower-cased, without scheme or slash; InvalidInput naming `domain` otherwise."""
     domain = domain.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
-    if settings.builder_verification_allow_private and HOST_PORT.match(domain):
-        return domain  # host:port, allowed only where private addresses are (tests)
+    match = HOST_PORT.match(domain)
+    if match and outbound.policy(settings).allow.has_name(match.group(1)):
+        return domain  # host:port, only for a host the operator allowlisted (an on-premises site, tests)
     if not DOMAIN.match(domain):
         raise InvalidInput(_("Enter a domain name like example.com, without a path."), field="domain")
     return domain
@@ -40,29 +41,17 @@ def clean_domain(domain: str, settings: Settings) -> str:
 
 def fetch_token(domain: str, settings: Settings, well_known: str) -> str:
     """What https://DOMAIN{well_known} serves (its first 1,000 characters); InvalidInput saying why not."""
-    match = HOST_PORT.match(domain)
-    host = match.group(1) if match else domain
-    if not settings.builder_verification_allow_private:
-        _refuse_private(host)
     url = f"https://{domain}{well_known}"
     ca_bundle = settings.builder_verification_ca_bundle
     verify_tls: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else True
     try:
         # No redirects: the token must be served by the domain itself.
-        response = httpx.get(url, timeout=10, follow_redirects=False, verify=verify_tls)
+        with outbound.client(settings, verify=verify_tls, timeout=10, follow_redirects=False) as http:
+            response = http.get(url)
+    except outbound.Refused as refused:
+        raise InvalidInput(str(refused), field="domain") from refused
     except httpx.HTTPError as exc:
         raise InvalidInput(_("Could not fetch %(url)s: %(reason)s", url=url, reason=str(exc) or type(exc).__name__), field="domain") from exc
     if response.status_code != 200:
         raise InvalidInput(_("%(url)s answered HTTP %(status)d; it must answer 200 with your token.", url=url, status=response.status_code), field="domain")
     return response.text[:1000]
-
-
-def _refuse_private(host: str) -> None:
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
-    except socket.gaierror as exc:
-        raise InvalidInput(_("The domain %(domain)s does not resolve.", domain=host), field="domain") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global:
-            raise InvalidInput(_("The domain %(domain)s points to a private address; Agora only verifies public websites.", domain=host), field="domain")

@@ -103,7 +103,7 @@ def token_server(tmp_path, server):
     token_server = TokenServer(tmp_path)
     token_server.path = "/.well-known/agora-workspace.txt"
     server.app.state.settings = server.settings.model_copy(
-        update={"builder_verification_allow_private": True, "builder_verification_ca_bundle": str(token_server.ca_file)})
+        update={"outbound_allow_hosts": "localhost", "builder_verification_ca_bundle": str(token_server.ca_file)})
     yield token_server
     server.app.state.settings = server.settings
     token_server.httpd.shutdown()

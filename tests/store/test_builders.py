@@ -47,7 +47,7 @@ class TokenServer:
 def token_server(tmp_path, server):
     token_server = TokenServer(tmp_path)
     server.app.state.settings = server.settings.model_copy(
-        update={"builder_verification_allow_private": True, "builder_verification_ca_bundle": str(token_server.ca_file)}
+        update={"outbound_allow_hosts": "localhost", "builder_verification_ca_bundle": str(token_server.ca_file)}
     )
     yield token_server
     server.app.state.settings = server.settings
@@ -87,7 +87,7 @@ def test_refuse_private_resolves_the_name():
     from agora.errors import InvalidInput
     from agora.domain_proof import fetch_token
 
-    with pytest.raises(InvalidInput, match="private address"):
+    with pytest.raises(InvalidInput, match="loopback address"):
         fetch_token("localhost", Settings(_env_file=None), "/.well-known/agora-builder.txt")
 
 
