@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -191,6 +191,9 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 def personal_workspace_id(session: Session, user: User) -> int:
     # Every account gets its personal workspace when it is made (create_user), so there is one.
-    return session.scalars(
-        select(Workspace.id).where(Workspace.owner_id == user.id, Workspace.kind == "personal").order_by(Workspace.id).limit(1)
-    ).one()
+    return session.scalars(_PERSONAL_WORKSPACE, {"owner_id": user.id}).one()
+
+
+# Built once: every chat message and /v1 GPT call of a personal plan reads it (building a statement costs more than running it).
+_PERSONAL_WORKSPACE = (select(Workspace.id).where(Workspace.owner_id == bindparam("owner_id"), Workspace.kind == "personal")
+                       .order_by(Workspace.id).limit(1))

@@ -212,10 +212,12 @@ def _published_view_statement(signed_in: bool) -> Select:
 def published_content(session: Session, gpt: Gpt) -> GptContent | None:
     if gpt.published_version is None:
         return None
-    content = session.scalar(
-        select(GptVersion.content).where(GptVersion.gpt_id == gpt.id, GptVersion.number == gpt.published_version)
-    )
+    content = session.scalar(_VERSION_CONTENT, {"gpt_id": gpt.id, "number": gpt.published_version})
     return GptContent.model_validate(content)
+
+
+# Built once: every chat message and /v1 GPT call reads its version's content (see access._usable_by_id).
+_VERSION_CONTENT = select(GptVersion.content).where(GptVersion.gpt_id == bindparam("gpt_id"), GptVersion.number == bindparam("number"))
 
 
 def search_text(content: GptContent) -> str:
