@@ -10,8 +10,21 @@ from fastapi import APIRouter, Request, Response
 from agora.chat import access, service, sse, turns
 from agora.chat.deps import Replies, Replying, Stops
 from agora.chat.runtime import ReplyRun
-from agora.chat.schemas import ConversationDetail, ConversationIn, ConversationOut, EditIn, MentionOut, MessageIn, MessageOut, RenameIn, ShareOut
+from agora.chat.schemas import (
+    ConfirmIn,
+    ConversationDetail,
+    ConversationIn,
+    ConversationOut,
+    EditIn,
+    MentionOut,
+    MessageIn,
+    MessageOut,
+    RenameIn,
+    ShareOut,
+    ToolCallAskedOut,
+)
 from agora.inputs import Text
+from agora.replies.waiting import Waiting
 from agora.web.deps import CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
 
@@ -40,8 +53,15 @@ def list_conversations(user: CurrentUser, db: Db, q: Text = ""):
 def get_conversation(conversation_id: Text, user: CurrentUser, db: Db):
     with db.session() as session:
         conversation = service.owned(session, user, conversation_id)
-        messages = [MessageOut.model_validate(m) for m in service.messages(session, conversation)]
+        messages = [_message_out(m) for m in service.messages(session, conversation)]
         return ConversationDetail(**_out(conversation).model_dump(), messages=messages)
+
+
+def _message_out(message) -> MessageOut:
+    out = MessageOut.model_validate(message)
+    if message.waiting:
+        out.confirm = [ToolCallAskedOut(**call) for call in Waiting.from_stored(message.waiting).shown()]
+    return out
 
 
 @router.patch("/conversations/{conversation_id}", response_model=ConversationOut)
@@ -112,6 +132,21 @@ async def edit_last(conversation_id: Text, body: EditIn, user: CurrentUser, db: 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
         return turns.begin_edit(session, asker, conversation=conversation, content=body.content)
+
+    return await _reply(begin, db, replying)
+
+
+@router.post("/conversations/{conversation_id}/messages/{message_id}/confirm", response_class=Response, responses=sse.STREAMED)
+async def confirm_calls(conversation_id: Text, message_id: int, body: ConfirmIn, user: CurrentUser, db: Db, replying: Replies):
+    """Allow or deny the consequential tool calls a reply waits for (its `done` said `"status": "waiting"`); the reply carries on,
+    streamed like a message's: a `tool` event for each call (run, or declined), then the rest of the reply.
+
+    409 `not_waiting` when the reply no longer waits (already decided, or a newer message was sent).
+    """
+
+    def begin(session):
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=body.allow)
 
     return await _reply(begin, db, replying)
 

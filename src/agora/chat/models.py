@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from agora.db import Base, UTCDateTime, utcnow
 
 # streaming: being written now; complete; stopped: cut short by the user or a disconnect,
-# partial text kept; failed: the model server failed, `error` says why.
-STATUSES = ("streaming", "complete", "stopped", "failed")
+# partial text kept; failed: the model server failed, `error` says why; waiting: written so far,
+# waiting for the person to allow or deny consequential tool calls (agora.replies.waiting).
+STATUSES = ("streaming", "complete", "stopped", "failed", "waiting")
 
 
 class Conversation(Base):
@@ -66,4 +67,6 @@ class Message(Base):
     tool_uses: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # The numbered sources the reply cites: file name, page and the quoted passage (agora.knowledge.citations).
     citations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # While `waiting`: the calls to decide on and what the reply continues from (agora.replies.waiting.Waiting.stored).
+    waiting: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -48,7 +48,8 @@ def prepare_preview(session: Session, *, gpt_id: str, user: User, body: PreviewI
 
 
 class PreviewRun:
-    """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage", "citations"}."""
+    """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage", "citations",
+    "confirm"}: a consequential call of the draft ends the preview's reply `waiting`, the call shown and not made."""
 
     def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter) -> None:
         self.reply = Reply(provider=provider, prepared=prepared, writer=writer, usage_key=f"preview:{uuid.uuid4().hex}")
@@ -60,4 +61,6 @@ class PreviewRun:
         outcome = await self.reply.run(emit)
         usage = {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens}
         cited = [labelled(citation.shown()) for citation in outcome.citations]
-        return {"status": outcome.status, "error": outcome.reason, "usage": usage, "citations": cited}
+        waiting = outcome.waiting.shown() if outcome.waiting is not None else []  # consequential calls: shown, never made here
+        return {"status": "waiting" if waiting else outcome.status, "error": outcome.reason, "usage": usage, "citations": cited,
+                "confirm": waiting}

@@ -6,7 +6,7 @@ page reloads). chat.js streams replies through the JSON API instead.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
 
 import anyio
@@ -128,6 +128,17 @@ async def regenerate_from_page(request: Request, conversation_id: Text, user: Cu
     return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying)
 
 
+@router.post("/c/{conversation_id}/confirm/{message_id}")
+async def confirm_from_page(request: Request, conversation_id: Text, message_id: int, user: CurrentUser, db: Db, replying: Replies,
+                            decision: Annotated[Literal["allow", "deny"], Form()]) -> Response:
+    """Allow or deny the consequential calls a reply waits for, without JavaScript: the reply carries on, then the page again."""
+
+    def begin(session, conversation):
+        return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=decision == "allow")
+
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying)
+
+
 @router.post("/c/{conversation_id}/rename")
 def rename_from_page(conversation_id: Text, user: CurrentUser, db: Db, title: Annotated[Text, Form()] = "") -> Response:
     with db.session() as session:
@@ -176,4 +187,4 @@ def shared_conversation(request: Request, token: Text, db: Db) -> Response:
     with db.session() as session:
         conversation, messages = service.shared(session, token)
         view = conversation_view(session, conversation, request.state.language, messages=messages)
-    return render(request, "chat/shared.html", view=view)
+    return render(request, "chat/shared.html", view=view, shared_view=True)

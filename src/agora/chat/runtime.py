@@ -4,6 +4,8 @@ The engine's task hands each piece to the browser's stream itself (`emit`, chat.
 reaches it through the stop board (from this worker at once, from another through the
 database); a closed connection through `client_gone()`; either way the reply is stored as
 `stopped` with what it had written, and the browser (if still there) gets its `done`.
+A reply that waits for the person's word on consequential tool calls ends with `done`
+{"status": "waiting", "confirm": [...]}; their decision carries it on (turns.begin_confirm).
 `done` waits until the reply is written (in the usage writer's next batch, milliseconds
 away), so a reload or the next message always finds it; if the database is away it is
 sent anyway after STORE_WAIT_SECONDS, saying the reply is not stored yet.
@@ -36,8 +38,9 @@ class ReplyRun:
 
     def __init__(self, *, provider: Provider, board: StopBoard, pending: PendingReply, writer: UsageWriter) -> None:
         self.board, self.pending = board, pending
-        self.reply = Reply(provider=provider, prepared=pending.prepared, writer=writer, usage_key=f"web:message:{pending.reply_id}",
-                           message_id=pending.reply_id, keep=lambda outcome: (turns.store_replies, turns.stored(pending, outcome)), urgent=True)
+        self.reply = Reply(provider=provider, prepared=pending.prepared, writer=writer, usage_key=pending.usage_key,
+                           message_id=pending.reply_id, keep=lambda outcome: (turns.store_replies, turns.stored(pending, outcome)), urgent=True,
+                           resume=pending.resume)
 
     def client_gone(self) -> None:
         """The client disconnected: stop generating; the partial reply is stored as stopped, saying why."""
@@ -54,7 +57,9 @@ class ReplyRun:
         assert self.reply.stored is not None
         return {
             "id": self.pending.reply_id,
-            "status": outcome.status,
+            "status": "waiting" if outcome.waiting is not None else outcome.status,
+            # While waiting: the consequential calls the person is asked to allow or deny (agora.replies.waiting).
+            "confirm": outcome.waiting.shown() if outcome.waiting is not None else [],
             "error": outcome.reason,
             "usage": {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens},
             "html": html,

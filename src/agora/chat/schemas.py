@@ -26,6 +26,17 @@ class EditIn(BaseModel):
     timezone: Timezone = "UTC"
 
 
+class ConfirmIn(BaseModel):
+    allow: bool  # true: make the calls the reply waits for; false: the model is told they were declined
+
+
+class ToolCallAskedOut(BaseModel):
+    name: str
+    title: str
+    server: str
+    arguments: str  # as shown to the person (indented JSON, cut at 2,000 characters)
+
+
 class ToolUseOut(BaseModel):
     name: str
     summary: str
@@ -51,6 +62,7 @@ class MessageOut(BaseModel):
     latency_ms: int
     omitted_messages: int
     tool_uses: list[ToolUseOut] | None = None  # the GPT's tools the reply used
+    confirm: list[ToolCallAskedOut] = Field(default_factory=list)  # while `waiting`: the calls to allow or deny
     created_at: datetime
 
 

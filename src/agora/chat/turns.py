@@ -26,6 +26,7 @@ from agora.providers.base import Provider
 from agora.replies.outcome import Outcome
 from agora.replies.prepare import Prepared, prepare
 from agora.replies.request import ReplyRequest, checked_message
+from agora.replies.waiting import Resume, Waiting
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,20 @@ class PendingReply:
     reply_id: int
     conversation_id: str
     prepared: Prepared
+    resume: Resume | None = None  # a reply that waited, carried on with the person's decision
+    earlier_tools: tuple[dict[str, Any], ...] = ()  # the tools it used before it waited, as stored
+
+    @property
+    def usage_key(self) -> str:
+        # A resumed reply is one more usage event of the same message: each resume follows at least one more tool use.
+        return f"web:message:{self.reply_id}" + (f":after:{len(self.earlier_tools)}" if self.resume is not None else "")
 
 
 def begin_send(session: Session, asker: Asker, *, conversation: Conversation, content: str, mention: str | None) -> PendingReply:
     content = checked_message(content, asker.settings)
     rows = service.messages(session, conversation)  # one read for both: is a reply running, and the history
     _no_reply_running(session, conversation, rows)
+    _settle_waiting(rows)
     history = [*_history(rows), {"role": "user", "content": content}]
     prepared = _prepare(session, asker, conversation, history, mention or conversation.gpt_id, "mention" if mention else "gpt_id")
     session.add(Message(conversation_id=conversation.id, role="user", content=content))
@@ -87,30 +96,55 @@ def begin_edit(session: Session, asker: Asker, *, conversation: Conversation, co
     return _add_reply(session, conversation, prepared)
 
 
+def begin_confirm(session: Session, asker: Asker, *, conversation: Conversation, reply_id: int, allow: bool) -> PendingReply:
+    """The person allowed (or denied) the consequential calls the reply `reply_id` waits for: carry it on.
+
+    Only the conversation's last reply can wait; a second decision (a double click, another
+    tab) finds it no longer waiting and is refused, so a call never runs twice. The message
+    was counted against the quota when it was sent: carrying its reply on is not another.
+    """
+    rows = service.messages(session, conversation)
+    _no_reply_running(session, conversation, rows)
+    reply = rows[-1] if rows else None
+    if reply is None or reply.id != reply_id or reply.status != "waiting" or not reply.waiting:
+        raise Conflict(_("This reply is not waiting for a decision any more."), code="not_waiting")
+    history = _history(rows[:-1])
+    prepared = _prepare(session, asker, conversation, history, reply.gpt_id or conversation.gpt_id, "gpt_id", count_message=False)
+    waiting = Waiting.from_stored(reply.waiting)
+    reply.status, reply.waiting, reply.error = "streaming", None, ""
+    reply.owner, reply.lease_until, reply.stop_requested = owners.me(), owners.lease_until(), False
+    service.touch(conversation)
+    session.flush()
+    return PendingReply(reply.id, conversation.id, prepared, Resume(waiting, allow, reply.content), tuple(reply.tool_uses or ()))
+
+
 def stored(pending: PendingReply, outcome: Outcome) -> dict[str, Any]:
     """The finished reply as `store_replies` writes it."""
     # Keys unlike any column's name: an UPDATE would otherwise also SET the columns they match.
     # PostgreSQL refuses NUL characters in text, and a model may write one.
+    tools = [*pending.earlier_tools, *(use.shown() for use in outcome.tool_uses)]
     return {"reply": pending.reply_id, "conversation": pending.conversation_id, "text": outcome.text.replace("\x00", ""),
-            "outcome": outcome.status, "reason": outcome.reason.replace("\x00", "")[:500], "prompt": outcome.usage.prompt_tokens,
-            "completion": outcome.usage.completion_tokens, "latency": outcome.latency_ms,
-            "tools": json.dumps([use.shown() for use in outcome.tool_uses]) if outcome.tool_uses else None,
-            "cites": json.dumps([citation.shown() for citation in outcome.citations]) if outcome.citations else None}
+            "outcome": "waiting" if outcome.waiting is not None else outcome.status, "reason": outcome.reason.replace("\x00", "")[:500],
+            "prompt": outcome.usage.prompt_tokens, "completion": outcome.usage.completion_tokens, "latency": outcome.latency_ms,
+            "tools": json.dumps(tools) if tools else None,
+            "cites": json.dumps([citation.shown() for citation in outcome.citations]) if outcome.citations else None,
+            "wait": json.dumps(outcome.waiting.stored()) if outcome.waiting is not None else None}
 
 
-_STORE_COLUMNS = ("reply", "text", "outcome", "reason", "prompt", "completion", "latency", "tools", "cites")
+_STORE_COLUMNS = ("reply", "text", "outcome", "reason", "prompt", "completion", "latency", "tools", "cites", "wait")
 # SQLite: one statement run for each reply (executemany, a loop in C).
 _STORE_REPLY = text("""
     UPDATE messages SET content = :text, status = :outcome, error = :reason, prompt_tokens = :prompt, completion_tokens = :completion,
-           latency_ms = :latency, tool_uses = :tools, citations = :cites, owner = NULL, lease_until = NULL
+           latency_ms = :latency, tool_uses = :tools, citations = :cites, waiting = :wait, owner = NULL, lease_until = NULL
     WHERE id = :reply""")
 # PostgreSQL: one statement for them all; a thousand statements cost a round trip and a plan each.
 _STORE_REPLIES = text("""
     UPDATE messages AS m SET content = v.text, status = v.outcome, error = v.reason, prompt_tokens = v.prompt, completion_tokens = v.completion,
-           latency_ms = v.latency, tool_uses = CAST(v.tools AS json), citations = CAST(v.cites AS json), owner = NULL, lease_until = NULL
+           latency_ms = v.latency, tool_uses = CAST(v.tools AS json), citations = CAST(v.cites AS json), waiting = CAST(v.wait AS json),
+           owner = NULL, lease_until = NULL
     FROM unnest(CAST(:reply AS int[]), CAST(:text AS text[]), CAST(:outcome AS text[]), CAST(:reason AS text[]), CAST(:prompt AS int[]),
-                CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]), CAST(:cites AS text[]))
-         AS v (id, text, outcome, reason, prompt, completion, latency, tools, cites)
+                CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]), CAST(:cites AS text[]), CAST(:wait AS text[]))
+         AS v (id, text, outcome, reason, prompt, completion, latency, tools, cites, wait)
     WHERE m.id = v.id""")
 
 
@@ -145,9 +179,10 @@ def stop_requested(session: Session, reply_ids: list[int]) -> list[int]:
     return list(session.scalars(select(Message.id).where(Message.id.in_(reply_ids), Message.stop_requested.is_(True))))
 
 
-def _prepare(session: Session, asker: Asker, conversation: Conversation, history: list[dict[str, Any]], gpt_id: str, field: str) -> Prepared:
+def _prepare(session: Session, asker: Asker, conversation: Conversation, history: list[dict[str, Any]], gpt_id: str, field: str, *,
+             count_message: bool = True) -> Prepared:
     request = ReplyRequest(user=asker.user, source="web", messages=history, gpt_id=gpt_id, gpt_field=field, language=asker.language,
-                           timezone=asker.timezone, conversation_id=conversation.id)
+                           timezone=asker.timezone, conversation_id=conversation.id, count_message=count_message)
     return prepare(session, request, provider=asker.provider, settings=asker.settings)
 
 
@@ -166,6 +201,13 @@ def _add_reply(session: Session, conversation: Conversation, prepared: Prepared)
 def _history(rows: list[Message]) -> list[dict[str, Any]]:
     """What the model sees of the past: failed and empty replies are left out."""
     return [{"role": m.role, "content": m.content} for m in rows if m.content and m.status in ("complete", "stopped")]
+
+
+def _settle_waiting(rows: list[Message]) -> None:
+    """A new message instead of a decision: the waiting reply ends as it is, its calls not made (the model saw none of them)."""
+    for row in rows:
+        if row.status == "waiting":
+            row.status, row.waiting = "complete", None
 
 
 def _running(session: Session, conversation: Conversation) -> Message | None:

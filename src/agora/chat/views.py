@@ -15,6 +15,7 @@ from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.knowledge.citations import labelled
+from agora.replies.waiting import Waiting
 from agora.tools import registry
 
 
@@ -26,6 +27,7 @@ class MessageView:
     tool_lines: list[str]
     interrupted: bool  # still `streaming`, but the worker writing it is gone
     citations: list[dict] = field(default_factory=list)  # numbered sources, each with its `label` in the reader's language
+    confirm: list[dict] = field(default_factory=list)  # while `waiting`: the consequential calls to allow or deny
 
 
 def tool_line(shown: dict) -> str:
@@ -93,4 +95,5 @@ def _view(message: Message, names: dict[str, str]) -> MessageView:
     reply = message.role == "assistant"
     return MessageView(message, markdown.render(message.content) if reply else "", names.get(message.gpt_id or "", ""),
                        [tool_line(use) for use in message.tool_uses or ()],
-                       message.status == "streaming" and owners.orphaned(message), [labelled(c) for c in message.citations or ()])
+                       message.status == "streaming" and owners.orphaned(message), [labelled(c) for c in message.citations or ()],
+                       Waiting.from_stored(message.waiting).shown() if message.waiting else [])

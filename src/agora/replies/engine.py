@@ -13,6 +13,13 @@ words. Calls to tools the caller supplied (/v1) end the reply: they are the call
 OpenAI-style. A turn mixing both hands back only the caller's (the model may ask for the
 GPT's again next time). A call to a tool nobody has ends the reply with a note saying so.
 
+Consequential calls (a tool that changes something outside Agora: `Tool.consequential`) are
+never run without the person's word. In the chat and the preview the reply *waits*: the
+turn's other calls run, then the reply ends with `Outcome.waiting` (the calls to confirm and
+what the conversation continues from), and a later `Reply(resume=Resume(...))` runs or
+refuses them as the person decided and carries on the loop where it stopped. /v1 has nobody
+to ask: the consequential calls are handed back to the caller as tool calls, OpenAI-style.
+
 However the reply ends, it is metered once: one usage event (every model call's tokens)
 handed to the usage writer, with what the caller keeps alongside it (the chat's reply row),
 in the same transaction.
@@ -30,13 +37,14 @@ from typing import Any
 from agora.i18n import gettext as _
 from agora.knowledge import citations
 from agora.metering.writer import AlongWrite, UsageWriter, Written
-from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, Usage, completer
+from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, ToolCallDelta, Usage, completer
 from agora.replies import model_call
 from agora.replies.meter import usage_event
 from agora.replies.model_call import CallRouter, Emit, Event, Turn
 from agora.replies.outcome import COMPLETE, FAILED, STOPPED, Outcome, estimated_tokens
 from agora.replies.prepare import Prepared
-from agora.tools.runner import ToolUse, run_call
+from agora.replies.waiting import Resume, Waiting, asked_call
+from agora.tools.runner import ToolUse, declined, run_call
 
 log = logging.getLogger("agora.replies")
 
@@ -59,14 +67,16 @@ class Reply:
     """One reply being generated. `run()` generates and meters it; `stop()` cuts it short from any task."""
 
     def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter, usage_key: str, message_id: int | None = None,
-                 keep: Keep | None = None, urgent: bool = False) -> None:
-        """`keep` gives what is written with the usage event; `urgent`: the caller waits for it to be written (`stored`)."""
-        self.provider, self.prepared, self.writer = provider, prepared, writer
+                 keep: Keep | None = None, urgent: bool = False, resume: Resume | None = None) -> None:
+        """`keep` gives what is written with the usage event; `urgent`: the caller waits for it to be written (`stored`);
+        `resume`: continue a reply that waited for the person's decision on consequential calls."""
+        self.provider, self.prepared, self.writer, self.resume = provider, prepared, writer, resume
         self.usage_key, self.message_id, self.keep, self.urgent = usage_key, message_id, keep, urgent
         self.turns: list[Turn] = []
         self.tool_uses: list[ToolUse] = []
         self.returned: list[dict[str, Any]] = []  # calls to the caller's tools, handed back
         self.notes: list[str] = []
+        self.waiting: Waiting | None = None
         self.outcome: Outcome | None = None
         self.stored: Written | None = None  # with `urgent`: done once the usage (and what is kept with it) is written
         self._task: asyncio.Task | None = None
@@ -129,11 +139,15 @@ class Reply:
     async def _turns(self, emit: Emit, whole: bool) -> None:
         prepared = self.prepared
         complete = completer(self.provider, prepared.request.model) if whole else None
-        request = prepared.request
-        for round_number in range(MAX_TOOL_ROUNDS + 1):
+        request, first_round = prepared.request, 0
+        if self.resume is not None:
+            request, first_round = await self._resumed(emit)
+            if self._too_long(request):
+                return
+        for round_number in range(first_round, MAX_TOOL_ROUNDS + 1):
             turn = Turn(request)
             self.turns.append(turn)
-            prefix = BETWEEN_TURNS if any(t.pieces for t in self.turns[:-1]) else ""
+            prefix = BETWEEN_TURNS if any(t.pieces for t in self.turns[:-1]) or (self.resume and self.resume.text) else ""
             if complete is not None:
                 await model_call.whole(complete, turn, prefix=prefix)
             else:
@@ -144,19 +158,69 @@ class Reply:
             if len(own) < len(turn.calls) or round_number == MAX_TOOL_ROUNDS:  # calls for the caller, or for nobody: the reply ends
                 await self._hand_back([call for call in turn.calls if call not in own], emit)
                 return
-            uses = [await run_call(prepared.tools[call["function"]["name"]], call_id=call["id"], arguments=call["function"]["arguments"],
-                                   context=prepared.context) for call in own]
-            for use in uses:
-                self.tool_uses.append(use)
-                await emit(use)
-            messages = [*request.messages, {"role": "assistant", "content": turn.text or None, "tool_calls": own},
-                        *({"role": "tool", "tool_call_id": use.call_id, "content": use.content} for use in uses)]
-            last = round_number + 1 == MAX_TOOL_ROUNDS
-            choice = "none" if last else ("auto" if request.tool_choice is not None else None)  # a "required" choice was met
-            request = replace(request, messages=messages, tool_choice=choice)
-            if self._prompt_tokens(request) + request.max_tokens > self.provider.context_window(request.model):
-                self._trouble = _("The results of the tools the GPT used do not fit in what the model can read.")
+            following = await self._own_calls(turn, own, request, round_number, emit)
+            if following is None or self._too_long(following):
                 return
+            request = following
+
+    async def _own_calls(self, turn: Turn, own: list[dict[str, Any]], request: CompletionRequest, round_number: int,
+                         emit: Emit) -> CompletionRequest | None:
+        """Run the turn's calls to the GPT's tools: the next request, or None when the reply ends (or waits) here."""
+        prepared = self.prepared
+        consequential = [call for call in own if prepared.tools[call["function"]["name"]].consequential]
+        if consequential and prepared.metering.source == "api":  # nobody here to ask: the caller decides
+            await self._return_to_caller(consequential, emit)
+            return None
+        uses = [await self._run(call) for call in own if call not in consequential]
+        for use in uses:
+            self.tool_uses.append(use)
+            await emit(use)
+        assistant = {"role": "assistant", "content": turn.text or None, "tool_calls": own}
+        results = [{"role": "tool", "tool_call_id": use.call_id, "content": use.content} for use in uses]
+        if consequential:  # the reply waits for the person's word before these
+            added = request.messages[len(prepared.request.messages):]
+            self.waiting = Waiting(messages=[*added, assistant, *results], round=round_number + 1,
+                                   calls=[asked_call(prepared.tools[call["function"]["name"]], call) for call in consequential])
+            return None
+        return self._next_request(request, [*request.messages, assistant, *results], round_number + 1)
+
+    async def _run(self, call: dict[str, Any]) -> ToolUse:
+        return await run_call(self.prepared.tools[call["function"]["name"]], call_id=call["id"], arguments=call["function"]["arguments"],
+                              context=self.prepared.context)
+
+    def _next_request(self, request: CompletionRequest, messages: list[dict[str, Any]], round_number: int) -> CompletionRequest:
+        last = round_number == MAX_TOOL_ROUNDS
+        choice = "none" if last else ("auto" if request.tool_choice is not None else None)  # a "required" choice was met
+        return replace(request, messages=messages, tool_choice=choice)
+
+    def _too_long(self, request: CompletionRequest) -> bool:
+        if self._prompt_tokens(request) + request.max_tokens > self.provider.context_window(request.model):
+            self._trouble = _("The results of the tools the GPT used do not fit in what the model can read.")
+            return True
+        return False
+
+    async def _resumed(self, emit: Emit) -> tuple[CompletionRequest, int]:
+        """Run (or refuse) the calls the person decided on; the request the loop carries on with, and its round."""
+        assert self.resume is not None
+        waiting, uses = self.resume.waiting, []
+        for asked in waiting.calls:
+            tool = self.prepared.tools.get(asked["name"])
+            if tool is None or not self.resume.allowed:
+                use = declined(asked["call_id"], asked["name"], asked["arguments"], allowed=self.resume.allowed)
+            else:
+                use = await run_call(tool, call_id=asked["call_id"], arguments=asked["arguments"], context=self.prepared.context)
+            uses.append(use)
+            self.tool_uses.append(use)
+            await emit(use)
+        results = [{"role": "tool", "tool_call_id": use.call_id, "content": use.content} for use in uses]
+        request = self.prepared.request
+        return self._next_request(request, [*request.messages, *waiting.messages, *results], waiting.round), waiting.round
+
+    async def _return_to_caller(self, calls: list[dict[str, Any]], emit: Emit) -> None:
+        """/v1: consequential calls go back to the caller as tool calls (its to run, or to ask its user about)."""
+        self.returned = calls
+        for index, call in enumerate(calls):  # held while streamed (the GPT's own): the caller sees them whole, now
+            await emit(ToolCallDelta(index=index, id=call["id"], name=call["function"]["name"], arguments=call["function"]["arguments"]))
 
     async def _hand_back(self, calls: list[dict[str, Any]], emit: Emit) -> None:
         """End the reply on calls the engine does not run: the caller's are theirs; otherwise a note says why it ends."""
@@ -178,7 +242,8 @@ class Reply:
         return outcome
 
     def _outcome(self, latency_ms: int) -> Outcome:
-        text = "".join([turn.text for turn in self.turns] + self.notes)  # str.join of each turn's list: a generator over every piece cost 15 us
+        prior = self.resume.text if self.resume is not None else ""  # what the reply said before it waited
+        text = "".join([prior] + [turn.text for turn in self.turns] + self.notes)  # str.join of each turn's list: a generator over every piece cost 15 us
         last = self.turns[-1] if self.turns else None
         if self._stopped_by:
             status, reason = STOPPED, _("The connection closed before the reply finished.") if self._stopped_by == "client" else ""
@@ -191,10 +256,11 @@ class Reply:
         else:
             status, reason = COMPLETE, ""
         finish = last.finished.finish_reason if status == COMPLETE and last and last.finished else None
-        if finish == "tool_calls" and not self.returned:
+        if finish == "tool_calls" and not self.returned and self.waiting is None:
             finish = "stop"  # the GPT's tools ran, or a note replaced calls nobody can answer
         cited = tuple(citations.used(text, list(self.prepared.citations))) if self.prepared.citations and text else ()
-        return Outcome(status, reason, text, self.returned, self.tool_uses, finish, self._usage(), latency_ms, self._failure, cited)
+        waiting = self.waiting if status == COMPLETE else None
+        return Outcome(status, reason, text, self.returned, self.tool_uses, finish, self._usage(), latency_ms, self._failure, cited, waiting)
 
     def _usage(self) -> Usage:
         """Every turn's tokens: the provider's count where it gave one, else an estimate of what was sent and written."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from agora.knowledge.citations import Citation
 from agora.providers.base import Provider, ProviderError, Usage
+from agora.replies.waiting import Waiting
 from agora.tools.runner import ToolUse
 
 COMPLETE, STOPPED, FAILED = "complete", "stopped", "failed"
@@ -24,6 +25,7 @@ class Outcome:
     latency_ms: int
     failure: ProviderError | None = None  # what the model server did, for outputs that answer by its kind (/v1)
     citations: tuple[Citation, ...] = ()  # the knowledge passages the reply cites (agora.knowledge.citations)
+    waiting: Waiting | None = None  # complete, but waiting for the person's word on consequential calls (agora.replies.waiting)
 
 
 def estimated_tokens(provider: Provider, model: str, text: str) -> int:

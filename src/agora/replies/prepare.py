@@ -89,7 +89,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
     )
     return Prepared(
         request=completion, prompt_tokens=prompt.prompt_tokens, omitted=prompt.omitted, tools=own, caller_tools=caller, tool_tokens=tool_tokens,
-        context=ToolContext(request.user.id, gpt.id if gpt else None, request.conversation_id, request.language, request.timezone),
+        context=ToolContext(request.user.id, gpt.id if gpt else None, request.conversation_id, request.language, request.timezone, settings),
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
         citations=tuple(found.citations),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from agora.config import Settings
 from agora.gpts.content import GptContent
 
 
@@ -17,6 +18,7 @@ class ToolContext:
     conversation_id: str | None
     language: str
     timezone: str  # an IANA name ("Europe/Paris"): the browser's when the chat sent it, else "UTC"
+    settings: Settings | None = None  # the application's, for tools that read their secrets or services' addresses
 
 
 @dataclass(frozen=True)

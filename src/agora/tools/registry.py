@@ -9,8 +9,10 @@ saying who asks and where.
 A tool (agora.tools.base.Tool) has a `name` the model calls it by, a `description` and
 JSON-Schema `parameters` the model reads, a `title()` for people, how long a call may take,
 how much of its result the model may read, whether it is *consequential* (it changes
-something outside Agora: issue 18 will ask the person first; nothing pauses for it yet),
-and `run(arguments, context)`.
+something outside Agora: the reply waits for the person's Allow before such a call,
+agora.replies.waiting; /v1 hands it back to the caller), and `run(arguments, context)`.
+A tool may also say where its calls go (`server`: an API's host, an MCP server's name),
+which the confirmation shows.
 """
 
 from __future__ import annotations

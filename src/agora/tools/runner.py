@@ -54,6 +54,14 @@ async def run_call(tool: Tool, *, call_id: str, arguments: str, context: ToolCon
     return ToolUse(call_id, tool.name, arguments, _cut(result.content, tool.max_result_chars), result.summary, True)
 
 
+def declined(call_id: str, name: str, arguments: str, *, allowed: bool) -> ToolUse:
+    """A consequential call that did not run: the person declined it, or (allowed) the tool is gone since it was asked."""
+    reason = _("It is no longer available.") if allowed else _("You declined it.")
+    # Said to the model in English, like the rest of what it reads from Agora.
+    told = "Error: the tool is no longer available." if allowed else "The user declined this call; it was not made."
+    return ToolUse(call_id, name, arguments, told, reason, False)
+
+
 def _failed(tool: Tool, call_id: str, arguments: str, reason: str) -> ToolUse:
     return ToolUse(call_id, tool.name, arguments, f"Error: {reason}", reason, False)
 

@@ -131,6 +131,11 @@ if (previewForm) {
       if (name === "tool") reply.before(Object.assign(document.createElement("li"), { className: "tool-use", textContent: data.line }));
       if (name === "done") {
         reply.dataset.status = data.status;
+        // A consequential call the draft wanted to make: shown, not made (the preview keeps nothing to carry on from).
+        for (const call of data.confirm || []) {
+          const line = previewForm.dataset.labelWaiting.replace("{title}", call.title).replace("{server}", call.server).replace("{arguments}", call.arguments);
+          reply.after(Object.assign(document.createElement("li"), { className: "tool-use tool-waiting", textContent: line }));
+        }
         if (data.citations?.length) reply.append(citationList(data.citations, previewForm.dataset.labelSources || "Sources"));
         if (data.error) {
           errorBox.textContent = data.error;

@@ -60,10 +60,53 @@ function setStreaming(on) {
   document.querySelector(".chat-empty")?.remove();
 }
 
-async function streamReply(path, body, author) {
+// A reply waiting for the person's word on consequential tool calls: what would be done, Allow / Deny.
+function confirmCard(reply, calls) {
+  const card = document.createElement("div");
+  card.className = "tool-confirm";
+  card.setAttribute("role", "group");
+  card.setAttribute("aria-label", chat.dataset.labelConfirm);
+  card.append(Object.assign(document.createElement("p"), { className: "tool-confirm-intro", textContent: chat.dataset.labelConfirmIntro }));
+  for (const call of calls) {
+    const list = Object.assign(document.createElement("dl"), { className: "tool-confirm-call" });
+    const row = (label, value, className, tag = "dd") => {
+      const definition = document.createElement("dd");
+      const holder = tag === "pre" ? Object.assign(document.createElement("pre"), { className }) : definition;
+      if (tag !== "pre") definition.className = className;
+      holder.textContent = value;
+      if (tag === "pre") definition.append(holder);
+      list.append(Object.assign(document.createElement("dt"), { textContent: label }), definition);
+    };
+    row(chat.dataset.labelOperation, call.title, "tool-confirm-operation");
+    if (call.server) row(chat.dataset.labelServer, call.server, "tool-confirm-server");
+    row(chat.dataset.labelArguments, call.arguments, "tool-confirm-arguments", "pre");
+    card.append(list);
+  }
+  const buttons = Object.assign(document.createElement("form"), { className: "tool-confirm-buttons" });
+  const allow = Object.assign(document.createElement("button"), { type: "submit", className: "button primary tool-allow", textContent: chat.dataset.labelAllow });
+  const deny = Object.assign(document.createElement("button"), { type: "submit", className: "button tool-deny", textContent: chat.dataset.labelDeny });
+  allow.value = "allow";
+  deny.value = "deny";
+  buttons.append(allow, deny);
+  card.append(buttons);
+  reply.querySelector(".message-body").after(card);
+  enableConfirm(reply, card);
+}
+
+function enableConfirm(reply, card) {
+  card.querySelector("form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (streaming) return;
+    const allow = event.submitter?.value === "allow";
+    card.remove();
+    streamReply(`${api}/messages/${reply.dataset.id}/confirm`, { allow }, null, reply);
+  });
+}
+
+async function streamReply(path, body, author, existing = null) {
   setStreaming(true);
   say("");
-  const reply = messageItem("assistant", author);
+  const reply = existing || messageItem("assistant", author);
   reply.dataset.status = "streaming";
   const text = reply.querySelector(".message-body");
   let response;
@@ -74,13 +117,13 @@ async function streamReply(path, body, author) {
       body: JSON.stringify(body),
     });
   } catch {
-    reply.remove();
+    if (!existing) reply.remove();
     setStreaming(false);
     say(chat.dataset.labelNetwork, true);
     return false;
   }
   if (!response.ok) {
-    reply.remove();
+    if (!existing) reply.remove();
     setStreaming(false);
     const problem = await response.json().catch(() => null);
     say(problem?.error?.message || response.statusText, true);
@@ -109,6 +152,7 @@ async function streamReply(path, body, author) {
         if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
         if (data.stored === false) say(chat.dataset.labelUnsaved, true);
         if (data.citations?.length) text.after(citationList(data.citations, chat.dataset.labelSources));
+        if (data.status === "waiting") confirmCard(reply, data.confirm);
         addCopyButton(reply);
       }
     }
@@ -220,6 +264,7 @@ textarea.addEventListener("input", async () => {
 });
 
 for (const item of list.querySelectorAll(".message.assistant")) addCopyButton(item);
+for (const card of list.querySelectorAll(".message.assistant .tool-confirm")) enableConfirm(card.closest(".message"), card);
 editButton.hidden = !list.querySelector(".message.user");
 if (textarea.dataset.autosend && textarea.value.trim()) {
   history.replaceState(null, "", location.pathname); // a reload must not send it twice
