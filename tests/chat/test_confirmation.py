@@ -165,3 +165,19 @@ def test_v1_hands_a_consequential_call_back_to_the_caller(server, upstream, data
             assert (call.id, call.function.name, call.function.arguments) == ("call_standin0", "send_mail", MAIL)
     assert SendMail.sent == [] and len(upstream.requests) == 1
     assert [r.status for r in usage_records(database)] == ["complete"]
+
+
+def test_the_preview_shows_a_consequential_call_without_making_it(browser, upstream, database):
+    browser.signup(email="maker@example.com")
+    asking_gpt = make_gpt(database, owner_email="maker@example.com")  # the signed-up builder's own GPT
+    ASKING.add(asking_gpt)
+    SendMail.sent.clear()
+    upstream.tool_calls = [("send_mail", MAIL)]
+    upstream.next("tool_calls")
+    with browser.stream("POST", f"/api/gpts/{asking_gpt}/preview", json={"messages": [{"role": "user", "content": "Mail Ana"}]},
+                        headers=browser.api_headers()) as response:
+        assert response.status_code == 200
+        done = sse_events(response)[-1][1]
+    ASKING.discard(asking_gpt)
+    assert done["status"] == "waiting" and done["confirm"][0]["server"] == "mail.example.com"
+    assert SendMail.sent == []
