@@ -204,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _add_template_globals() -> None:
     add_globals(
         bucket=store_ranking.conversation_bucket, store_card=store_cards.store_card, store_shelf=store_cards.store_shelf,
+        store_ranked=store_cards.store_ranked, store_hero=store_cards.store_hero,
         # File fields check a chosen file's size in the browser against these (static/agora.js).
         MAX_FILE_BYTES={"avatar": avatars.MAX_BYTES, "gpt_document": importing.MAX_DOCUMENT_BYTES},
     )

@@ -8,7 +8,8 @@ from tests.store.helpers import publish
 
 
 def names(html: str) -> list[str]:
-    return re.findall(r'<strong class="card-name">([^<]+)</strong>', html)
+    """The GPTs shown, in order: the hero's name, then the cards'."""
+    return re.findall(r'<strong class="(?:card|hero)-name">([^<]+)</strong>', html)
 
 
 def make_admin(database, make_browser):
@@ -30,9 +31,12 @@ def test_front_shows_featured_trending_and_shelves(database, make_browser):
     page = make_browser().get("/").text
     featured_part = page.split('id="featured"')[1].split("</section>")[0]
     trending_part = page.split('id="trending"')[1].split("</section>")[0]
-    assert names(featured_part) == ["Quiet Helper"]
+    assert names(featured_part) == ["Quiet Helper"] and 'class="hero-card"' in featured_part  # the first pick is the hero
     assert names(trending_part) == ["Busy Helper"]  # no activity, no trending
-    assert 'id="cat-writing"' in page
+    writing = page.split('id="cat-writing"')[1].split("</section>")[0]
+    assert ">Top in Writing</h2>" in writing and names(writing) == ["Busy Helper", "Quiet Helper"]  # by trending
+    assert re.findall(r'<span class="rank">(\d+)</span>', writing) == ["1", "2"]
+    assert re.search(r'<a href="/store/writing"\s*>Writing</a>', page.split('class="category-tabs"')[1].split("</nav>")[0])
     assert names(make_browser().get(f"/store/featured/{week}").text) == ["Quiet Helper"]
     assert make_browser().get("/store/featured/2026-W99").status_code == 404
 

@@ -44,12 +44,19 @@ def category_page(
     column = SORT_COLUMNS[sort]
     statement = select(Listing).where(Listing.category_id == category.id)
     statement = _language_filter(statement, language)
+    shown = 0
     if cursor:
-        value, last_id = _decode(cursor, sort)
+        value, last_id, shown = _decode(cursor, sort)
         statement = statement.where(tuple_(column, Listing.id) < tuple_(value, last_id))
     rows = list(session.scalars(statement.order_by(column.desc(), Listing.id.desc()).limit(limit + 1)))
     page, more = rows[:limit], len(rows) > limit
-    return Results(page, _encode(page[-1], sort) if more else None)
+    return Results(page, _encode(page[-1], sort, shown + len(page)) if more else None)
+
+
+def first_rank(cursor: str | None, sort: str) -> int:
+    """The place in its ranking of a category page's first GPT: 1, or one after what the
+    pages before showed (the cursor counts them; keyset pages have no offset to read it from)."""
+    return _decode(cursor, sort)[2] + 1 if cursor else 1
 
 
 def top(session: Session, *, sort: str = "trending", category: Category | None = None, limit: int = SHELF_SIZE) -> list[Listing]:
@@ -75,11 +82,12 @@ def _language_filter(statement, language: str | None):
     return statement
 
 
-def _encode(listing: Listing, sort: str) -> str:
+def _encode(listing: Listing, sort: str, shown: int) -> str:
+    """Where the next page starts: after this listing; `shown` GPTs came before it (its ranks)."""
     value = getattr(listing, SORT_COLUMNS[sort].key)
     if isinstance(value, datetime):
         value = value.isoformat()
-    return cursors.encode({"s": sort, "v": value, "i": listing.id})
+    return cursors.encode({"s": sort, "v": value, "i": listing.id, "n": shown})
 
 
 def _decode(cursor: str, sort: str):
@@ -88,7 +96,10 @@ def _decode(cursor: str, sort: str):
         if data["s"] != sort:
             raise ValueError("cursor from another sort")
         value = datetime.fromisoformat(data["v"]) if sort == "newest" else float(data["v"])
-        return value, int(data["i"])
+        shown = data.get("n", 0)  # cursors given before ranks were numbered have none
+        if not isinstance(shown, int) or isinstance(shown, bool) or shown < 0:
+            raise ValueError("not a count")
+        return value, int(data["i"]), shown
     except (KeyError, TypeError, ValueError):
         raise cursors.refused() from None
 

@@ -18,11 +18,38 @@ from agora import i18n
 from agora.store.ranking import conversation_bucket
 
 
-def store_card(listing, lang: str, verified: Container[int]) -> Markup:
-    """One listing's card, in the request's language (its English text when it has no French)."""
+def store_card(listing, lang: str, verified: Container[int], rank: int | None = None) -> Markup:
+    """One listing's card, in the request's language (its English text when it has no French);
+    `rank`: its place in a ranked list, shown before the avatar."""
     # Plain f-strings over escaped values: Markup.format is pure Python and as slow as Jinja.
-    t = i18n.translations(i18n.current_language.get())
     e = escape
+    place = f'<span class="rank">{rank}</span>\n    ' if rank is not None else ""
+    return Markup(
+        f'<li class="card">\n  <a href="/g/{e(listing.gpt_id)}">\n'
+        f'    {place}<span class="avatar" aria-hidden="true">{e(listing.avatar)}</span>\n    <span class="card-body">\n'
+        f'      <strong class="card-name">{e(listing.text("name", lang))}</strong>\n'
+        f'      <span class="card-description">{e(listing.text("description", lang))}</span>\n'
+        f"{_meta(listing, verified)}\n    </span>\n  </a>\n</li>"
+    )
+
+
+def store_hero(listing, lang: str, verified: Container[int]) -> Markup:
+    """The store front's hero: the week's first featured pick, large, with a call to chat."""
+    e = escape
+    t = i18n.translations(i18n.current_language.get())
+    return Markup(
+        f'<a class="hero-card" href="/g/{e(listing.gpt_id)}">\n'
+        f'  <span class="avatar large" aria-hidden="true">{e(listing.avatar)}</span>\n  <span class="card-body">\n'
+        f'    <strong class="hero-name">{e(listing.text("name", lang))}</strong>\n'
+        f'    <span class="hero-description">{e(listing.text("description", lang))}</span>\n'
+        f'{_meta(listing, verified)}\n'
+        f'    <span class="button primary hero-cta">{t.gettext("Start chat")}</span>\n  </span>\n</a>'
+    )
+
+
+def _meta(listing, verified: Container[int]) -> str:
+    """Who built it, its rating and how much it is used: the line under a card's description."""
+    t = i18n.translations(i18n.current_language.get())
     mark = ""
     if listing.builder_id in verified:
         label = t.gettext("Verified builder")
@@ -33,16 +60,16 @@ def store_card(listing, lang: str, verified: Container[int]) -> Markup:
         rating = f'<span class="rating" title="{title}">★ {listing.rating_sum / count:.1f} <span class="muted">({count})</span></span>'
     bucket = conversation_bucket(listing.conversations)
     chats = f'<span class="muted">{t.gettext("%(bucket)s chats") % {"bucket": bucket}}</span>' if bucket else ""
-    builder = t.gettext("By %(name)s") % {"name": e(listing.builder_name)}
-    return Markup(
-        f'<li class="card">\n  <a href="/g/{e(listing.gpt_id)}">\n'
-        f'    <span class="avatar" aria-hidden="true">{e(listing.avatar)}</span>\n    <span class="card-body">\n'
-        f'      <strong class="card-name">{e(listing.text("name", lang))}</strong>\n'
-        f'      <span class="card-description">{e(listing.text("description", lang))}</span>\n'
-        f'      <span class="card-meta">\n        <span class="card-builder">{builder}{mark}</span>\n'
-        f"        {rating}\n        {chats}\n      </span>\n    </span>\n  </a>\n</li>"
-    )
+    builder = t.gettext("By %(name)s") % {"name": escape(listing.builder_name)}
+    return (f'      <span class="card-meta">\n        <span class="card-builder">{builder}{mark}</span>\n'
+            f"        {rating}\n        {chats}\n      </span>")
 
 
 def store_shelf(listings: Iterable, lang: str, verified: Container[int]) -> Markup:
     return Markup('<ul class="cards">' + "".join(store_card(listing, lang, verified) for listing in listings) + "</ul>")
+
+
+def store_ranked(listings: Iterable, lang: str, verified: Container[int], start: int = 1) -> Markup:
+    """A numbered Top list: an ordered list (screen readers say each place) whose cards show it."""
+    cards = "".join(store_card(listing, lang, verified, rank) for rank, listing in enumerate(listings, start))
+    return Markup(f'<ol class="cards ranked" start="{int(start)}">{cards}</ol>')

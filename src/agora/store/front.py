@@ -1,4 +1,5 @@
-"""The store front: this week's picks, what is trending, and the top of each category.
+"""The store front: this week's picks (the first as the hero), what is trending, and each
+category's Top list (its most trending GPTs, numbered), with the categories as tabs.
 
 Computed at most once a minute per worker (a TTL cache, store.caches), so a busy front page
 costs a handful of indexed queries a minute; never staler than 60 s, and a GPT that is
@@ -24,12 +25,26 @@ class Shelf:
     count: int
 
 
+# Each category's Top list on the front: two rows of three on a desktop, short on a phone.
+TOP_SIZE = 6
+
+
 @dataclass(frozen=True)
 class Front:
     featured: list[Listing]
     trending: list[Listing]
     shelves: list[Shelf]
     total: int
+
+    @property
+    def hero(self) -> Listing | None:
+        """The first featured pick, shown large at the top."""
+        return self.featured[0] if self.featured else None
+
+    @property
+    def categories(self) -> list[Category]:
+        """The tabs: every visible category that has GPTs, in the admin's order."""
+        return [shelf.category for shelf in self.shelves]
 
 
 def front(session: Session, cache: TtlCache | None) -> Front:
@@ -43,7 +58,7 @@ def _compute(session: Session) -> Front:
     counts = browse.counts_by_category(session)
     year, week = featured.current_week()
     shelves = [
-        Shelf(category, browse.top(session, sort="most_used", category=category), counts[category.id])
+        Shelf(category, browse.top(session, sort="trending", category=category, limit=TOP_SIZE), counts[category.id])
         for category in visible_categories(session)
         if counts.get(category.id)
     ]

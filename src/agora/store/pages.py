@@ -61,13 +61,17 @@ def featured_week(request: Request, week: Text, db: Db, viewer: Viewer) -> Respo
 
 @router.get("/store/{slug}")
 def category_page(
-    request: Request, slug: Text, db: Db, viewer: Viewer, sort: Text = "trending", lang: Text = "", cursor: Text | None = None
+    request: Request, slug: Text, db: Db, viewer: Viewer, caches: Caches, sort: Text = "trending", lang: Text = "",
+    cursor: Text | None = None,
 ) -> Response:
     with db.session() as session:
         category = service.category_by_slug(session, slug)
         if category is None or category.hidden:
             return render(request, "error.html", 404, title_key="not_found")
         language = lang if lang in ("en", "fr") else None
+        # The tabs are the front's categories, cached (no query most of the time); read first, as
+        # computing the front detaches the listings it read from this session.
+        tabs = front.front(session, caches.front).categories
         try:
             results = browse.category_page(session, category, sort=sort, language=language, cursor=cursor)
         except AgoraError as error:
@@ -76,7 +80,7 @@ def category_page(
         verified = _verified(session, results.listings)
     return render(
         request, "store/browse.html", category=category, results=results, count=count, sort=sort,
-        filter_lang=language, verified=verified,
+        filter_lang=language, verified=verified, tabs=tabs, first_rank=browse.first_rank(cursor, sort),
     )
 
 
