@@ -21,7 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agora import __version__, housekeeping, redis_outage
 from agora.accounts import api as accounts_api
-from agora.accounts import api_key_pages
+from agora.accounts import api_key_pages, recovery_pages
 from agora.accounts import routes as accounts_pages
 from agora.api.openai.app import V1First, create_v1_app
 from agora.api.openai.callers import CallerCache
@@ -85,6 +85,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 # Every router of the application, and whether it belongs in the OpenAPI schema (pages do not).
 ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_pages.router, False),
+    (recovery_pages.router, False),
     (accounts_api.router, True),
     (api_key_pages.router, False),
     (store_pages.router, False),
@@ -165,6 +166,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.database.dispose()
         if (limiter := getattr(app.state, "api_limiter", None)) is not None:
             await limiter.aclose()  # the /v1 rate limiter's Redis connections
+        if (limiter := getattr(app.state, "mail_limiter", None)) is not None:
+            await limiter.aclose()  # the reset links' limiter (accounts.recovery_pages)
         log.info("agora stopped")
 
     app = FastAPI(

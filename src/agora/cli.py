@@ -197,7 +197,7 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
 @click.option("--email", required=True, help="The account's login email.")
 @click.option("--password", required=True, help="The new password: at least 10 characters. Tell it to its owner privately.")
 def set_password(email: str, password: str) -> None:
-    """Give an account a new password (for someone who forgot theirs: there is no reset by email yet)."""
+    """Give an account a new password (for someone who forgot theirs where no mail server is configured for reset links)."""
     from agora.accounts import service
 
     database = _database(get_settings())

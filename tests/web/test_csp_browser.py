@@ -81,6 +81,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/invites/{token}": invite.removeprefix(server.url), "/uploads/avatars/{name}": avatar, "error": "/no/such/page",
             "/auth/sso": "/auth/sso", "/auth/oidc/{provider}/login": "/auth/oidc/nobody/login",
             "/auth/oidc/{provider}/callback": "/auth/oidc/nobody/callback?error=access_denied",
+            "/password/forgot": "/password/forgot", "/password/reset": "/password/reset?token=not-a-link",
         },
         "builder": {
             "/account": "/account", "/account/api-keys": "/account/api-keys", "/account/builder": "/account/builder",
@@ -158,7 +159,8 @@ def test_the_list_below_covers_every_page():
                "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm",
                "/builders/me/earnings", "/admin/payouts",
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
-               "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store"}
+               "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
+               "/password/forgot", "/password/reset"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 
@@ -193,6 +195,6 @@ def test_every_page_keeps_to_the_policy(viewport, chromium, server, database, up
         for watched in (visitor, builder, admin):
             watched.close()
     # Error pages report their status in the console; these are visited for their markup.
-    expected = {"/no/such/page": "404", "/auth/oidc/nobody/login": "404", "/auth/oidc/nobody/callback": "401"}
+    expected = {"/no/such/page": "404", "/auth/oidc/nobody/login": "404", "/auth/oidc/nobody/callback": "401", "/password/reset": "422"}
     remaining = [p for p in problems if not any(path in p and status in p for path, status in expected.items())]
     assert not remaining, "\n".join(remaining)

@@ -4,40 +4,10 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import Iterator
-from email import message_from_bytes
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from agora.workspaces.models import TeamSettings
-from tests.conftest import free_port
+from tests.mailbox import smtp  # noqa: F401 (a fixture)
 from tests.workspaces.conftest import put_on_plan, signed_up
-
-
-class Inbox:
-    """aiosmtpd handler: keeps every message the server accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(server) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    before = server.app.state.settings
-    server.app.state.settings = before.model_copy(update={
-        "smtp_url": f"smtp://127.0.0.1:{controller.port}", "mail_from": "Agora <team@agora.test>", "trial_days": 0,
-    })
-    yield inbox
-    server.app.state.settings = before
-    controller.stop()
 
 
 def _team(owner, name: str = "Walrus Inc") -> int:

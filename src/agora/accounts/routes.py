@@ -82,7 +82,8 @@ def login(
             cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
     except AgoraError as error:
         response: Response = render(
-            request, "accounts/login.html", error.status, errors={error.field: error.message}, values={"email": email}, next=next
+            request, "accounts/login.html", error.status, errors={error.field: error.message}, values={"email": email}, next=next,
+            locked_out=error.code == "rate_limited" and error.field == "email",  # the message points to the reset link
         )
         if retry_after := getattr(error, "retry_after", None):
             response.headers["Retry-After"] = str(retry_after)

@@ -165,7 +165,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
 
 
 def set_password(session: Session, email: str, new: str) -> User:
-    """An administrator sets a new password for someone who forgot theirs (there is no reset by email yet).
+    """An administrator sets a new password for someone who forgot theirs (without a mail server there are no reset links).
 
     The email's failed logins are forgotten, so the owner is not left locked out by them.
     """

@@ -127,7 +127,7 @@ def _refusal(field: str | None, *, wait: int) -> TooManyRequests:
         message = _(
             "Too many failed logins for this email. Try again in %(minutes)d minutes. "
             "If this is your account, you can still log in from a network where you have logged in before. "
-            "Forgot your password? Ask your Agora administrator to set a new one.",
+            "Forgot your password? Reset it by email with the link below.",
             minutes=minutes,
         )
     else:
