@@ -100,7 +100,8 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Largest /v1 request body accepted, in bytes; larger ones get 413 unread.")
     smtp_url: str | None = Field(
         None,
-        description="Mail server for invitations and password reset links: `smtp://user:password@host:587` (STARTTLS when offered) or `smtps://host:465`; unset: no email is sent.")
+        description="Mail server for invitations and password reset links: `smtp://user:password@host:587` (STARTTLS when offered) "
+                    "or `smtps://host:465`; unset: no email is sent.")
     mail_from: str = Field("Agora <agora@localhost>", description="From address of the email Agora sends.")
     usage_backlog: int = Field(
         50_000, ge=100,

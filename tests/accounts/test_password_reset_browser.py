@@ -15,7 +15,6 @@ from agora.accounts import recovery
 from agora.accounts import service as accounts
 from agora.errors import InvalidInput
 from tests.browser.layout import assert_fits_the_screen
-from tests.mailbox import smtp  # noqa: F401 (a fixture)
 
 WIDTHS = pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
 LINK = re.compile(r"https?://\S+/password/reset\?token=\S+")

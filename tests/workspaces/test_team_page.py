@@ -6,7 +6,6 @@ import re
 import socket
 
 from agora.workspaces.models import TeamSettings
-from tests.mailbox import smtp  # noqa: F401 (a fixture)
 from tests.workspaces.conftest import put_on_plan, signed_up
 
 
