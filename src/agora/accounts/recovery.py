@@ -56,7 +56,7 @@ def user_for(session: Session, secret_key: str, token: str) -> User:
     except (SignatureExpired, BadSignature):
         raise _expired() from None
     user = session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
-    if not may_reset(user) or _fingerprint(user.password_hash) != data.get("p"):
+    if user is None or not may_reset(user) or _fingerprint(user.password_hash) != data.get("p"):
         raise _expired()
     return user
 
