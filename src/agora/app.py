@@ -39,6 +39,9 @@ from agora.chat import api as chat_api
 from agora.chat import preview_api as chat_preview_api
 from agora.chat import routes as chat_pages
 from agora.config import Settings, get_settings
+from agora.credits import pricing as credit_pricing
+from agora.credits import routes as credits_routes
+from agora.credits.errors import money as credit_money
 from agora.db import Database
 from agora.errors import ERROR_RESPONSES, AgoraError, Unauthorized, Unavailable
 from agora.gpts import api as gpts_api
@@ -118,6 +121,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (payouts_pages.router, False),
     (payouts_pages.api, True),
     (payouts_admin_pages.router, False),
+    (credits_routes.router, False),
+    (credits_routes.api, True),
 ]
 
 
@@ -210,6 +215,7 @@ def _add_template_globals() -> None:
         store_ranked=store_cards.store_ranked, store_hero=store_cards.store_hero,
         # File fields check a chosen file's size in the browser against these (static/agora.js).
         MAX_FILE_BYTES={"avatar": avatars.MAX_BYTES, "gpt_document": importing.MAX_DOCUMENT_BYTES},
+        message_price=credit_pricing.label, money_millis=credit_money,  # a GPT's price per message, shown before the first message
     )
 
 

@@ -14,6 +14,7 @@ from agora.audit.cli import audit as audit_commands
 from agora.billing.cli import subscription as subscription_commands
 from agora.billing.cli import usage as usage_commands
 from agora.config import Settings, get_settings
+from agora.credits.cli import credits as credits_commands
 from agora.db import Database
 from agora.errors import AgoraError
 from agora.gpts.cli import gpts as gpts_commands
@@ -214,6 +215,7 @@ main.add_command(subscription_commands)  # agora subscription set
 main.add_command(usage_commands)  # agora usage export
 main.add_command(ledger_commands)  # agora ledger verify
 main.add_command(payouts_commands)  # agora payouts run
+main.add_command(credits_commands)  # agora credits add
 
 main.add_command(api_key_commands)  # agora api-key create
 main.add_command(audit_commands)  # agora audit verify/prune

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret_key"
@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     pool_user_days_cap: int = Field(10, ge=1, le=31, description="Days one user can count for one GPT in a month's engagement units.")
     pool_verified_builders_only: bool = Field(
         True, description="Only builders with a verified website domain share the revenue pool (the demo catalogue's builders never are).")
+    credits_currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="Currency of users' credit and of per-message prices (ISO 4217).")
+    credit_packs: str = Field("500,1000,2500", pattern=r"^\s*\d+(\s*,\s*\d+)*\s*$",
+                              description="Credit amounts a user can buy, in minor units (cents), comma-separated.")
+    message_price_min: int = Field(1, ge=1, description="Lowest per-message price a builder may set on a GPT, in minor units (cents).")
+    message_price_max: int = Field(100, ge=1, le=100_000, description="Highest per-message price a builder may set on a GPT, in minor units (cents).")
+    commission_percent: int = Field(30, ge=0, le=100, description="Platform commission on per-message charges, in percent.")
+    commission_small_builder_percent: int = Field(
+        15, ge=0, le=100, description="Commission on per-message charges for builders whose message earnings this calendar year are under the threshold.")
+    commission_small_builder_threshold: int = Field(
+        100_000_000, ge=0, description="A builder's message earnings in a calendar year (minor units) under which the smaller commission applies.")
+    credit_hold_minutes: int = Field(
+        60, ge=1, le=1440, description="Minutes a priced message's credit stays reserved for a reply that never reports its outcome.")
     stripe_api_key: str | None = Field(None, description="Stripe secret API key (sk_...) for the `stripe` gateway.")
     stripe_webhook_secret: str | None = Field(None, description="Signing secret (whsec_...) of the Stripe webhook endpoint.")
     stripe_api_base: str | None = Field(None, description="Base URL of the Stripe API; default Stripe's. Tests point it at a local stand-in.")
@@ -137,6 +149,12 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ValueError("AGORA_PUBLIC_URL must look like https://agora.example.com, optionally with a path, without ? or #")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _price_bounds_in_order(self) -> Settings:
+        if self.message_price_min > self.message_price_max:
+            raise ValueError(f"AGORA_MESSAGE_PRICE_MIN ({self.message_price_min}) is above AGORA_MESSAGE_PRICE_MAX ({self.message_price_max})")
+        return self
 
     def resolved_public_url(self) -> str:
         """Where absolute links point: AGORA_PUBLIC_URL, else the address `agora serve` listens on.

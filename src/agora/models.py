@@ -4,6 +4,7 @@ from agora.accounts.models import ApiKey, LoginAttempt, LoginSession, Membership
 from agora.audit.models import AuditChain, AuditEntry
 from agora.billing.models import GatewayEvent, Invoice, InvoiceLine, Plan, Subscription, SubscriptionEvent
 from agora.chat.models import Conversation, Message
+from agora.credits.models import CreditHold
 from agora.db import Base
 from agora.gpts.models import Gpt, GptVersion
 from agora.inventory.models import GptHeir
@@ -28,6 +29,7 @@ __all__ = [
     "BuilderDomain",
     "Category",
     "Conversation",
+    "CreditHold",
     "DailyGptUsage",
     "DailyGptUserUsage",
     "FeaturedPick",

@@ -25,6 +25,9 @@ class Gateway(Protocol):
     def portal_url(self, subscription: Subscription, *, return_url: str) -> str | None:
         """Where the customer manages cards and cancels, or None."""
 
+    def credit_checkout_url(self, *, user_id: int, amount: int, currency: str, success_url: str, cancel_url: str) -> str | None:
+        """Where to pay for `amount` minor units of credit, or None when credit is not sold online (agora.credits)."""
+
 
 class Offline:
     name = "offline"
@@ -34,6 +37,9 @@ class Offline:
         return None
 
     def portal_url(self, subscription: Subscription, *, return_url: str) -> str | None:
+        return None
+
+    def credit_checkout_url(self, **_details) -> str | None:
         return None
 
 

@@ -42,6 +42,8 @@ class Entitlements(BaseModel):
     # Minor units per million tokens, in the plan's currency.
     api_input_price_per_million: int = Field(0, ge=0, le=MAX_AMOUNT)
     api_output_price_per_million: int = Field(0, ge=0, le=MAX_AMOUNT)
+    # Messages to priced GPTs (agora.credits) the plan pays for each calendar month (per user); past them, the user's credit pays.
+    priced_messages_per_month: int = Field(0, ge=0, le=MAX_RATE, description="Messages to priced GPTs included each month.")
 
 
 class Price(BaseModel):
@@ -62,13 +64,16 @@ DEFAULT_PLANS: list[dict[str, Any]] = [
     {"code": FREE, "name": "Free", "prices": [{"amount": 0, "currency": "USD", "interval": "month", "per_seat": False}],
      "entitlements": {"use_store_gpts": False, "create_gpts": True, "publish_to_store": False, "messages_per_window": 10, **_api(0, 0)}},
     {"code": PLUS, "name": "Plus", "prices": [{"amount": 2000, "currency": "USD", "interval": "month", "per_seat": False}],
-     "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": 80, **_api(60, 100_000)}},
+     "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": 80, **_api(60, 100_000),
+                      "priced_messages_per_month": 50}},
     {"code": TEAM, "name": "Team", "min_seats": 2,
      "prices": [{"amount": 30000, "currency": "USD", "interval": "year", "per_seat": True},
                 {"amount": 3000, "currency": "USD", "interval": "month", "per_seat": True}],
-     "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": 100, **_api(120, 200_000)}},
+     "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": 100, **_api(120, 200_000),
+                      "priced_messages_per_month": 100}},
     {"code": ENTERPRISE, "name": "Enterprise", "prices": [],
-     "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": None, **_api(600, 1_000_000)}},
+     "entitlements": {"use_store_gpts": True, "create_gpts": True, "publish_to_store": True, "messages_per_window": None, **_api(600, 1_000_000),
+                      "priced_messages_per_month": 300}},
 ]
 PLAN_CODES = tuple(p["code"] for p in DEFAULT_PLANS)  # codes are fixed; prices and entitlements are data
 

@@ -53,6 +53,22 @@ class CheckoutCompleted(_Shape):
     metadata: CheckoutMetadata
 
 
+class CreditMetadata(_Shape):
+    """Set by Agora's Checkout Session for credit (agora.credits)."""
+
+    credits_user_id: Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class CreditCheckout(_Shape):
+    """A paid Checkout Session for credit: what Stripe collected is what is credited (not what the metadata asked)."""
+
+    id: StripeId
+    payment_status: str | None = None
+    amount_total: Annotated[int, Field(ge=0, le=MAX_AMOUNT, strict=True)]
+    currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
+    metadata: CreditMetadata
+
+
 class _SubscriptionDetails(_Shape):
     subscription: StripeId | None = None
 

@@ -50,6 +50,21 @@ class StripeGateway:
             raise AgoraError(_("Stripe did not return a payment page. Try again in a moment."), code="stripe_no_page", status=502)
         return session.url
 
+    def credit_checkout_url(self, *, user_id: int, amount: int, currency: str, success_url: str, cancel_url: str) -> str:
+        """A one-off payment for credit; its webhook (`checkout.session.completed`, paid) credits what Stripe collected."""
+        session = self.client.v1.checkout.sessions.create(params={
+            "mode": "payment",
+            "line_items": [{"price_data": {"currency": currency.lower(), "unit_amount": amount, "product_data": {"name": "Agora credit"}},
+                            "quantity": 1}],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": str(user_id),
+            "metadata": {"credits_user_id": str(user_id)},
+        })
+        if session.url is None:
+            raise AgoraError(_("Stripe did not return a payment page. Try again in a moment."), code="stripe_no_page", status=502)
+        return session.url
+
     def portal_url(self, subscription: Subscription, *, return_url: str) -> str | None:
         if not subscription.customer_id:
             return None

@@ -18,12 +18,13 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from agora.accounts.models import Workspace
+from agora.accounts.models import User, Workspace
 from agora.billing import invoices, lifecycle, serial, stripe_events
 from agora.billing.models import GatewayEvent, Invoice, Subscription
 from agora.billing.stripe_gateway import price_ids
 from agora.billing.subscriptions import record
 from agora.config import Settings
+from agora.credits import purchases
 from agora.db import insert_for
 from agora.errors import AgoraError, InvalidInput
 from agora.i18n import gettext as _
@@ -75,6 +76,8 @@ def _object(shape, obj: dict):
 
 
 def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    if isinstance(obj.get("metadata"), dict) and "credits_user_id" in obj["metadata"]:
+        return _credit_paid(session, obj, when=when, key=key, settings=settings)
     if not isinstance(obj.get("metadata"), dict) or not {"workspace_id", "plan"} & obj["metadata"].keys():
         return "ignored"  # a Checkout not made by Agora (a one-off payment on the same Stripe account)
     checkout = _object(stripe_events.CheckoutCompleted, obj)
@@ -89,6 +92,19 @@ def _checkout_completed(session: Session, obj: dict, *, when: datetime, key: str
     if invoice is not None and checkout.payment_status == "paid":
         lifecycle.invoice_paid(session, invoice, now=when, external_id=checkout.invoice)
     return "processed"
+
+
+def _credit_paid(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
+    """Credit bought through Checkout: recorded once per Checkout Session (a replayed or second event for it changes nothing);
+    an asynchronous payment method is credited on `checkout.session.async_payment_succeeded`."""
+    checkout = _object(stripe_events.CreditCheckout, obj)
+    if checkout.payment_status != "paid" or checkout.amount_total <= 0:
+        return "ignored"
+    if session.get(User, checkout.metadata.credits_user_id) is None:
+        return "ignored"  # the account was deleted before it paid: Stripe's dashboard refunds it
+    posted = purchases.record(session, user_id=checkout.metadata.credits_user_id, amount=checkout.amount_total,
+                              currency=checkout.currency.upper(), gateway="stripe", reference=checkout.id, when=when)
+    return "processed" if posted.created else "duplicate"
 
 
 def _invoice_paid(session: Session, obj: dict, *, when: datetime, key: str, settings: Settings) -> str:
@@ -149,6 +165,7 @@ def _subscription_deleted(session: Session, obj: dict, *, when: datetime, key: s
 
 HANDLERS = {
     "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _credit_paid,
     "invoice.paid": _invoice_paid,
     "invoice.payment_failed": _payment_failed,
     "customer.subscription.updated": _subscription_updated,

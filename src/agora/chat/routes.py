@@ -18,6 +18,7 @@ from agora.chat import service, turns
 from agora.chat.deps import Replies, Replying
 from agora.chat.runtime import run_reply
 from agora.chat.views import conversation_view, new_chat_view
+from agora.credits import holds
 from agora.errors import InvalidInput
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
@@ -85,7 +86,8 @@ def conversation_page(request: Request, conversation_id: Text, user: CurrentUser
     with db.session() as session:
         view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
         recent = service.recent(session, user, limit=30)
-    return render(request, "chat/conversation.html", view=view, recent=recent, draft=draft)
+        price = None if view.gpt.deleted_at else holds.terms(session, user, view.gpt, request.app.state.settings)
+    return render(request, "chat/conversation.html", view=view, recent=recent, draft=draft, price=price)
 
 
 async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, replying: Replying, content: str = "") -> Response:

@@ -174,4 +174,5 @@ def gpt_out(session, gpt: Gpt, viewer: User | None) -> GptOut:
         can_edit=is_editor,
         content=live.model_dump(mode="json") if live else None,
         draft=gpt.draft if is_editor else None,
+        price_per_message=gpt.price_per_message,
     )

@@ -38,6 +38,8 @@ class Gpt(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What each message costs those who pay for it, in minor units (cents) of AGORA_CREDITS_CURRENCY; None: free (agora.credits).
+    price_per_message: Mapped[int | None]
 
 
 class GptVersion(Base):

@@ -72,6 +72,8 @@ class GptOut(BaseModel):
     can_edit: bool
     content: dict[str, Any] | None = Field(description="The live version; instructions blank when hidden from you")
     draft: dict[str, Any] | None = Field(description="The draft, for editors only")
+    price_per_message: int | None = Field(description="What each message costs, in minor units (cents) of the store's credit currency; "
+                                                      "null for a free GPT (set with PUT /api/gpts/{id}/price)")
 
 
 class VersionOut(BaseModel):

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from agora.credits import holds
 from agora.i18n import gettext as _
 from agora.knowledge import citations
 from agora.metering.writer import AlongWrite, UsageWriter, Written
@@ -237,6 +238,8 @@ class Reply:
     def _finish(self, started: float) -> Outcome:
         outcome = self.outcome = self._outcome(int((time.monotonic() - started) * 1000))
         along = self.keep(outcome) if self.keep is not None else None
+        if self.prepared.charge is not None:  # a priced message: charged with its usage if it completed, else released
+            along = holds.settlement(self.prepared.charge, complete=outcome.status == COMPLETE, along=along)
         self.stored = self.writer.submit(usage_event(self.prepared, outcome, key=self.usage_key, message_id=self.message_id),
                                          along=along, urgent=self.urgent)
         return outcome

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from agora.billing import guard
 from agora.config import Settings
+from agora.credits import holds
 from agora.db import utcnow
 from agora.knowledge import retrieval
 from agora.knowledge.citations import Citation
@@ -52,6 +53,8 @@ class Prepared:
     context: ToolContext
     metering: Metering
     citations: tuple[Citation, ...] = ()  # the knowledge passages in the prompt, numbered as the model sees them
+    # A priced GPT's message this user pays for (agora.credits): held where the message is counted, settled with the outcome.
+    charge: holds.Charge | None = None
 
 
 def choose_model(provider: Provider, settings: Settings, wanted: str | None) -> str:
@@ -66,6 +69,10 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
     """Check and compose `request`. `session` may be None for a base model (nothing to read)."""
     admitted = admission.admit(session, request, settings)
     gpt, content = admitted.gpt, admitted.content
+    charge = None
+    if gpt is not None:  # a priced GPT: refused now (before anything is composed or called) when nobody can pay
+        assert session is not None
+        charge = holds.quote(session, user=request.user, gpt=gpt, in_force=admitted.in_force, settings=settings, draft=request.draft)
     model = choose_model(provider, settings, content.model) if content is not None else str(request.model)
     reply_tokens = min(request.reply_limit or settings.chat_max_reply_tokens, settings.chat_max_reply_tokens)
     can_call = supports_tools(provider, model)
@@ -81,6 +88,8 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         assert session is not None
         guard.count_message(session, user_id=request.user.id, gpt_id=gpt.id, limit=admitted.in_force.entitlements.messages_per_window,
                             plan_name=admitted.in_force.plan.name, settings=settings)
+        if charge is not None:
+            holds.reserve(session, charge, admitted.in_force)
     completion = CompletionRequest(
         messages=prompt.messages, model=model, max_tokens=reply_tokens, stop=list(request.stop),
         temperature=_chosen(request.temperature, content.temperature if content else 1.0),
@@ -92,7 +101,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         context=ToolContext(request.user.id, gpt.id if gpt else None, request.conversation_id, request.language, request.timezone, settings),
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
-        citations=tuple(found.citations),
+        citations=tuple(found.citations), charge=charge,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from agora.credits import holds
 from agora.inputs import Text
 from agora.store import gpt_page as page
 from agora.store.deps import Caches
@@ -23,6 +24,7 @@ def gpt_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer, caches: Cac
     language = request.state.language
     with db.session() as session:  # 404 for anyone it is not shared with
         shown = page.read(session, gpt_id, viewer, language=language, reviews_cursor=reviews_cursor, caches=caches)
+        price = holds.terms(session, viewer, shown.gpt, request.app.state.settings)  # shown before the first message
     if shown.content is None:  # only its editors can see an unpublished GPT: send them to the draft
         return RedirectResponse(f"/gpts/{shown.gpt.id}/edit", status_code=303)
     content = shown.content
@@ -48,4 +50,5 @@ def gpt_page(request: Request, gpt_id: Text, db: Db, viewer: Viewer, caches: Cac
         my_review=shown.my_review,
         may_rate=shown.may_rate,
         verified=shown.verified,
+        price=price,
     )

@@ -18,6 +18,7 @@ from agora.api.openai import routes
 from agora.api.openai.errors import OpenAIError, with_upgrade_url
 from agora.api.openai.state import v1_state
 from agora.billing.errors import UPGRADE_URL, PlanRequired, QuotaExceeded
+from agora.credits.errors import BUY_URL, CreditsRequired
 from agora.db import is_outage
 from agora.errors import AgoraError
 
@@ -75,6 +76,8 @@ def _agora_error(request: Request, error: AgoraError) -> Response:
         # The plans' refusals name the upgrade page by its path; an API caller needs the full address.
         upgrade = request.app.state.settings.resolved_public_url() + UPGRADE_URL  # never the Host header
         message = with_upgrade_url(message, UPGRADE_URL, upgrade, suggest=isinstance(error, QuotaExceeded) and error.plan is not None)
+    if isinstance(error, CreditsRequired):  # the page to buy credit, as a full address
+        message = message.replace(BUY_URL, request.app.state.settings.resolved_public_url() + BUY_URL)
     return OpenAIError(status, message, code=error.code, param=error.field, headers=headers).response()
 
 

@@ -16,6 +16,7 @@ from agora.providers.base import ProviderError
 TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
+    402: "insufficient_quota",  # a priced GPT the caller has no credit for (agora.credits)
     403: "permission_error",
     404: "not_found_error",
     405: "invalid_request_error",

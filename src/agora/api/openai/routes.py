@@ -22,6 +22,7 @@ from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State
 from agora.api.openai.streaming import CompletionStream
 from agora.billing import guard
+from agora.credits import holds
 from agora.i18n import negotiate
 from agora.inputs import parse_json
 from agora.replies.engine import Reply
@@ -85,8 +86,8 @@ async def chat_completions(request: Request, state: V1State) -> Response:
                           f"{limits.tokens_per_minute} tokens per minute. Try again in {decision.retry_after_seconds} s.",
                           code="rate_limit_exceeded", headers=headers)
     if prepared.metering.gpt_id is not None:
-        # After the limiter, so that a call it refuses uses none of the plan's message quota.
-        await anyio.to_thread.run_sync(_count_message, state, caller, prepared.metering.gpt_id)
+        # After the limiter, so that a call it refuses uses none of the plan's message quota (nor holds a priced message's credit).
+        await anyio.to_thread.run_sync(_count_message, state, caller, prepared)
     reply_id = replies.completion_id()
     # Keyed by the completion id: metering this reply twice (a retried batch) records it once. The key's last use goes with it.
     reply = Reply(provider=state.provider, prepared=prepared, writer=state.usage, usage_key=f"api:{reply_id}",
@@ -118,10 +119,13 @@ def _prepare(state: V1State, caller: Caller, body: ChatCompletionIn, language: s
                                     provider=state.provider, settings=state.settings, language=language)
 
 
-def _count_message(state: V1State, caller: Caller, gpt_id: str) -> None:
+def _count_message(state: V1State, caller: Caller, prepared: Prepared) -> None:
+    assert prepared.metering.gpt_id is not None
     with state.database.session() as session:
-        guard.count_message(session, user_id=caller.holder.user.id, gpt_id=gpt_id, limit=caller.plan.entitlements.messages_per_window,
-                            plan_name=caller.plan.name, settings=state.settings)
+        guard.count_message(session, user_id=caller.holder.user.id, gpt_id=prepared.metering.gpt_id,
+                            limit=caller.plan.entitlements.messages_per_window, plan_name=caller.plan.name, settings=state.settings)
+        if prepared.charge is not None:
+            holds.reserve(session, prepared.charge, caller.plan.in_force)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

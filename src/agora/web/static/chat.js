@@ -132,6 +132,11 @@ async function streamReply(path, body, author, existing = null) {
       const link = Object.assign(document.createElement("a"), { href: problem.error.upgrade_url, textContent: chat.dataset.labelPlans });
       statusLine.append(" ", link);
     }
+    if (problem?.error?.buy_url) {
+      // A priced GPT the person has no credit for: a link to buy credit.
+      const link = Object.assign(document.createElement("a"), { href: problem.error.buy_url, textContent: chat.dataset.labelBuyCredit });
+      statusLine.append(" ", link);
+    }
     return false;
   }
   try {
