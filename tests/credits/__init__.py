@@ -1,0 +1,1 @@
+"""Per-message prices and users' credit (agora.credits)."""

@@ -17,7 +17,7 @@ def sdk(server, key: str) -> openai.OpenAI:
     return openai.OpenAI(base_url=f"{server.url}/v1", api_key=key, max_retries=0, timeout=20)
 
 
-def test_v1_gpt_calls_are_charged_like_the_chat(upstream, server, database):
+def test_v1_gpt_calls_are_charged_like_the_chat(upstream, server, database):  # noqa: F811 (the fixture)
     gpt_id = priced_gpt(database, 3)
     key = make_key(database, "dev@example.com", plan="plus")
     allowance(database, "plus", 0)

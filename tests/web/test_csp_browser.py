@@ -56,6 +56,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
     assert ada.post(f"/api/gpts/{gpt}/publish", json={"note": "first"}, headers=headers).status_code == 200
     assert ada.patch(f"/api/gpts/{gpt}", json={"description": "Everything about walruses"}, headers=headers).status_code == 200
     assert ada.post(f"/api/gpts/{gpt}/publish", json={"note": "second"}, headers=headers).status_code == 200
+    assert ada.put(f"/api/gpts/{gpt}/price", json={"price_per_message": 5}, headers=headers).status_code == 200  # the price notes show
 
     conversation = ada.post("/api/conversations", json={"gpt_id": gpt}, headers=headers).json()["id"]
     with ada.stream("POST", f"/api/conversations/{conversation}/messages", json={"content": "Tell me"}, headers=headers) as reply:
@@ -93,7 +94,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/workspaces/{workspace_id}/scim": f"/workspaces/{team}/scim",
             "/chat/new": f"/chat/new?gpt_id={gpt}&starter=Hello", "/c/{conversation_id}/delete": f"/c/{conversation}/delete",
             "/gpts/{gpt_id}/rollback": f"/gpts/{gpt}/rollback?version=1", "/pricing/confirm": "/pricing/confirm?action=choose&plan=plus&interval=month",
-            "/builders/me/earnings": "/builders/me/earnings",
+            "/builders/me/earnings": "/builders/me/earnings", "/credits": "/credits", "/gpts/{gpt_id}/price": f"/gpts/{gpt}/price",
             "/workspaces/{workspace_id}/audit": f"/workspaces/{team}/audit", "/workspaces/{workspace_id}/gpts": f"/workspaces/{team}/gpts",
             "/workspaces/{workspace_id}/retention": f"/workspaces/{team}/retention", "/workspaces/{workspace_id}/store": f"/workspaces/{team}/store",
             "/workspaces/{workspace_id}/audit/export.jsonl": f"/workspaces/{team}/audit/export.jsonl",
@@ -157,7 +158,7 @@ def test_the_list_below_covers_every_page():
                "/admin/providers/new", "/admin/providers/{provider_id}", "/admin/invoices", "/auth/sso", "/auth/oidc/{provider}/login",
                "/auth/oidc/{provider}/callback", "/workspaces/{workspace_id}/sso", "/admin/sso",
                "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm",
-               "/builders/me/earnings", "/admin/payouts",
+               "/builders/me/earnings", "/admin/payouts", "/credits", "/gpts/{gpt_id}/price",
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
                "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
                "/password/forgot", "/password/reset"}

@@ -129,7 +129,7 @@ def available_credit(session: Session, user_id: int, currency: str, now: datetim
     held = session.scalar(select(func.coalesce(func.sum(CreditHold.price), 0)).where(
         CreditHold.user_id == user_id, CreditHold.status == HELD, CreditHold.funding == CREDIT, CreditHold.currency == currency,
         CreditHold.expires_at > now)) or 0
-    return balance - held
+    return balance - int(held)  # PostgreSQL sums a bigint as numeric (a Decimal)
 
 
 def allowance_used(session: Session, user_id: int, now: datetime | None = None) -> int:

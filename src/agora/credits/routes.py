@@ -46,7 +46,8 @@ class CheckoutOut(BaseModel):
 class PriceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Checked by agora.credits.pricing (422 naming the field and the operator's bounds), not here, so every path says the same.
-    price_per_message: StrictInt | StrictFloat | StrictStr | StrictBool | None = Field(description="Minor units (cents) per message within the operator's bounds; null: free")
+    price_per_message: StrictInt | StrictFloat | StrictStr | StrictBool | None = Field(
+        description="Minor units (cents) per message within the operator's bounds; null: free")
 
 
 class PriceOut(BaseModel):
