@@ -109,7 +109,8 @@ def begin_confirm(session: Session, asker: Asker, *, conversation: Conversation,
     if reply is None or reply.id != reply_id or reply.status != "waiting" or not reply.waiting:
         raise Conflict(_("This reply is not waiting for a decision any more."), code="not_waiting")
     history = _history(rows[:-1])
-    prepared = _prepare(session, asker, conversation, history, reply.gpt_id or conversation.gpt_id, "gpt_id", count_message=False)
+    # Neither counted nor charged again: the message was, when it was sent (a waiting reply is a complete one).
+    prepared = _prepare(session, asker, conversation, history, reply.gpt_id or conversation.gpt_id, "gpt_id", count_message=False, priced=False)
     waiting = Waiting.from_stored(reply.waiting)
     reply.status, reply.waiting, reply.error = "streaming", None, ""
     reply.owner, reply.lease_until, reply.stop_requested = owners.me(), owners.lease_until(), False
@@ -180,9 +181,9 @@ def stop_requested(session: Session, reply_ids: list[int]) -> list[int]:
 
 
 def _prepare(session: Session, asker: Asker, conversation: Conversation, history: list[dict[str, Any]], gpt_id: str, field: str, *,
-             count_message: bool = True) -> Prepared:
+             count_message: bool = True, priced: bool = True) -> Prepared:
     request = ReplyRequest(user=asker.user, source="web", messages=history, gpt_id=gpt_id, gpt_field=field, language=asker.language,
-                           timezone=asker.timezone, conversation_id=conversation.id, count_message=count_message)
+                           timezone=asker.timezone, conversation_id=conversation.id, count_message=count_message, priced=priced)
     return prepare(session, request, provider=asker.provider, settings=asker.settings)
 
 

@@ -70,7 +70,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
     admitted = admission.admit(session, request, settings)
     gpt, content = admitted.gpt, admitted.content
     charge = None
-    if gpt is not None:  # a priced GPT: refused now (before anything is composed or called) when nobody can pay
+    if gpt is not None and request.priced:  # a priced GPT: refused now (before anything is composed or called) when nobody can pay
         assert session is not None
         charge = holds.quote(session, user=request.user, gpt=gpt, in_force=admitted.in_force, settings=settings, draft=request.draft)
     model = choose_model(provider, settings, content.model) if content is not None else str(request.model)

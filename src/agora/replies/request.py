@@ -54,6 +54,7 @@ class ReplyRequest:
     in_force: PlanInForce | None = None
     workspace_id: int | None = None
     count_message: bool = True  # False: the caller counts the message against the quota itself (/v1, after its rate limiter)
+    priced: bool = True  # False: a reply carried on after a confirmed tool call, whose message was already charged (agora.credits)
     whole_history: bool = False  # refuse a history too long for the model rather than leave its oldest messages out (/v1)
 
 
