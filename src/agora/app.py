@@ -23,6 +23,8 @@ from agora import __version__, housekeeping, redis_outage
 from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages, recovery_pages
 from agora.accounts import routes as accounts_pages
+from agora.actions import api as actions_api
+from agora.actions import tools as action_tools  # noqa: F401  (registers the GPTs' actions as a tool source)
 from agora.api.openai.app import V1First, create_v1_app
 from agora.api.openai.callers import CallerCache
 from agora.api.openai.key_plans import KeyPlans
@@ -103,6 +105,7 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (gpts_api.router, True),
     (chat_preview_api.router, True),
     (knowledge_api.router, True),
+    (actions_api.router, True),
     (chat_pages.router, False),
     (chat_api.router, True),
     (billing_pages.router, False),

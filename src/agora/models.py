@@ -1,6 +1,7 @@
 """Imports every domain's tables so SQLAlchemy and Alembic see one complete schema."""
 
 from agora.accounts.models import ApiKey, LoginAttempt, LoginSession, Membership, User, Workspace
+from agora.actions.models import GptAction
 from agora.audit.models import AuditChain, AuditEntry
 from agora.billing.models import GatewayEvent, Invoice, InvoiceLine, Plan, Subscription, SubscriptionEvent
 from agora.chat.models import Conversation, Message
@@ -35,6 +36,7 @@ __all__ = [
     "FeaturedPick",
     "GatewayEvent",
     "Gpt",
+    "GptAction",
     "GptHeir",
     "GptVersion",
     "Invite",

@@ -1,0 +1,149 @@
+// The editor's Actions section: add an OpenAPI action (pasted, uploaded or by URL), choose its enabled operations,
+// test a call, remove it. Talks to the JSON API (/api/gpts/{id}/actions).
+const section = document.querySelector("[data-actions]");
+
+if (section) {
+  const gpt = section.dataset.actions;
+  const labels = section.dataset;
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const list = section.querySelector("[data-actions-list]");
+  const form = section.querySelector("[data-action-add]");
+  const errorBox = section.querySelector("[data-action-error]");
+  const keyBox = section.querySelector("[data-action-key]");
+  const api = `/api/gpts/${gpt}/actions`;
+
+  const el = (tag, props = {}, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  };
+
+  const send = (path, method, body) =>
+    fetch(path, {
+      method,
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": csrf },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  const problem = async (response) => {
+    const error = (await response.json().catch(() => ({}))).error || {};
+    return [error.message || response.statusText, error.field].filter(Boolean).join(" — ");
+  };
+
+  const showError = (box, message) => {
+    box.textContent = message;
+    box.hidden = !message;
+  };
+
+  function operationRow(action, operation, index) {
+    const id = `op-${action.id}-${index}`;
+    const check = el("input", { type: "checkbox", id, checked: operation.enabled, value: operation.operation_id });
+    const mark = operation.consequential
+      ? el("span", { className: "badge consequential", title: labels.labelAsksHint, textContent: labels.labelAsks })
+      : el("span", { className: "badge", textContent: labels.labelRuns });
+    const label = el("label", { htmlFor: id, className: "check" }, check, " ", el("code", { textContent: operation.operation_id }));
+    const route = el("span", { className: "muted", textContent: ` ${operation.method} ${operation.path} ` });
+    const testButton = el("button", { type: "button", textContent: labels.labelTest });
+    testButton.setAttribute("aria-label", `${labels.labelTest} ${operation.operation_id}`);
+    const row = el("li", { className: "action-operation" }, label, route, mark);
+    if (operation.description) row.append(el("p", { className: "hint", textContent: operation.description }));
+    row.append(testButton);
+    testButton.addEventListener("click", () => {
+      if (row.querySelector(".action-test")) return;
+      const argumentsId = `${id}-arguments`;
+      const argumentsBox = el("textarea", { id: argumentsId, rows: 3, spellcheck: false, value: "{}" });
+      const run = el("button", { type: "submit", textContent: labels.labelTest });
+      const output = el("pre", { className: "action-test-result" });
+      output.setAttribute("aria-live", "polite");
+      const tester = el("form", { className: "action-test" }, el("label", { htmlFor: argumentsId, textContent: labels.labelArguments }), argumentsBox, run, output);
+      tester.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        let parsed;
+        try {
+          parsed = JSON.parse(argumentsBox.value || "{}");
+        } catch (error) {
+          output.textContent = error.message;
+          return;
+        }
+        output.textContent = "…";
+        const response = await send(`${api}/${action.id}/test`, "POST", { operation_id: operation.operation_id, arguments: parsed });
+        if (!response.ok) {
+          output.textContent = await problem(response);
+          return;
+        }
+        const answer = await response.json();
+        const body = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body, null, 2);
+        output.textContent = `${labels.labelStatus.replace("{status}", answer.status)}${answer.cut ? ` ${labels.labelCut}` : ""}\n${body}`;
+      });
+      row.append(tester);
+      argumentsBox.focus();
+    });
+    return row;
+  }
+
+  function actionCard(action) {
+    const card = el("article", { className: "action-card" });
+    card.dataset.action = action.id;
+    const server = action.operations[0]?.server || "";
+    card.append(el("h3", { textContent: action.title || server }));
+    card.append(el("p", { className: "muted", textContent: `${labels.labelServer}: ${server} · ${action.auth.type === "api_key" ? labels.labelKeySet : labels.labelNoAuth}` }));
+    const operations = el("ul", { className: "action-operations" }, ...action.operations.map((operation, index) => operationRow(action, operation, index)));
+    const privacyId = `privacy-${action.id}`;
+    const privacy = el("input", { type: "url", id: privacyId, value: action.privacy_url });
+    const save = el("button", { type: "submit", className: "primary", textContent: labels.labelSave });
+    const remove = el("button", { type: "button", className: "danger", textContent: labels.labelRemove });
+    const status = el("p", { className: "hint" });
+    status.setAttribute("role", "status");
+    const choose = el("form", { className: "action-choose" }, operations, el("label", { htmlFor: privacyId, textContent: labels.labelPrivacy }), privacy, save, remove, status);
+    choose.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const enabled = [...operations.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+      const response = await send(`${api}/${action.id}`, "PATCH", { enabled, privacy_url: privacy.value });
+      status.textContent = response.ok ? labels.labelSaved : await problem(response);
+    });
+    remove.addEventListener("click", async () => {
+      if (!window.confirm(labels.labelConfirmRemove)) return;
+      const response = await send(`${api}/${action.id}`, "DELETE");
+      if (response.ok) card.remove();
+      else status.textContent = await problem(response);
+    });
+    card.append(choose);
+    return card;
+  }
+
+  async function refresh() {
+    const response = await fetch(api, { headers: { Accept: "application/json" } });
+    if (response.ok) list.replaceChildren(...(await response.json()).map(actionCard));
+  }
+
+  form.elements.auth_type.addEventListener("change", () => {
+    keyBox.hidden = form.elements.auth_type.value !== "api_key";
+  });
+
+  form.elements.file.addEventListener("change", async () => {
+    const file = form.elements.file.files[0];
+    if (file) form.elements.schema.value = await file.text();
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError(errorBox, "");
+    const fields = form.elements;
+    const body = fields.url.value.trim() && !fields.schema.value.trim() ? { url: fields.url.value.trim() } : { schema: fields.schema.value };
+    if (fields.auth_type.value === "api_key") {
+      const place = fields.place.value;
+      body.auth = { type: "api_key", key: fields.key.value, in: place === "query" ? "query" : "header", scheme: place === "query" ? "custom" : place, name: fields.name.value.trim() };
+    }
+    if (fields.privacy_url.value.trim()) body.privacy_url = fields.privacy_url.value.trim();
+    const response = await send(api, "POST", body);
+    if (!response.ok) {
+      showError(errorBox, await problem(response));
+      return;
+    }
+    form.reset();
+    keyBox.hidden = true;
+    await refresh();
+  });
+
+  refresh();
+}

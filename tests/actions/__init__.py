@@ -1,0 +1,1 @@
+"""Tests of OpenAPI actions (agora.actions)."""
