@@ -23,7 +23,6 @@ from agora.billing import entitlements
 from agora.config import Settings
 from agora.gpts.models import Gpt
 
-
 # Raise (an AgoraError naming the field) when the GPT may not be listed in the store as it is.
 ListingCheck = Callable[[Session, Gpt], None]
 _listing_checks: list[ListingCheck] = []
