@@ -131,6 +131,15 @@ class Settings(BaseSettings):
     knowledge_chunk_overlap: int = Field(400, ge=0, le=3999, description="Tokens two neighbouring knowledge chunks share.")
     knowledge_workers: int = Field(
         1, ge=0, le=32, description="Ingestion threads in each `agora serve` worker process; 0 leaves ingestion to `agora worker`.")
+    knowledge_s3_bucket: str | None = Field(
+        None, description="S3-compatible bucket for knowledge files instead of `AGORA_HOME/knowledge/`; unset: files stay on this machine.")
+    knowledge_s3_prefix: str = Field("knowledge/", description="Prefix of the knowledge files' object keys in the bucket (the key is prefix + SHA-256).")
+    knowledge_s3_endpoint_url: str | None = Field(
+        None, description="Address of an S3-compatible server (MinIO, Garage, Ceph, R2...); unset: AWS S3.")
+    knowledge_s3_region: str | None = Field(None, description="Region of the knowledge bucket (AWS S3; most other servers ignore it).")
+    knowledge_s3_access_key_id: str | None = Field(
+        None, description="Access key id for the knowledge bucket; unset: boto3's usual sources (environment, instance role).")
+    knowledge_s3_secret_access_key: str | None = Field(None, description="Secret access key for the knowledge bucket.")
     knowledge_context_tokens: int = Field(
         2000, ge=0, description="Most tokens of retrieved passages put in a prompt (never more than half the room the model has left).")
     knowledge_passages: int = Field(8, ge=1, le=20, description="Most retrieved passages put in a prompt.")

@@ -66,7 +66,8 @@ def receive(source: BinaryIO, *, name: str, settings: Settings) -> Received:
     except InvalidInput:
         temporary.unlink()
         raise
-    storage.keep(temporary, home=settings.home, sha256=sha256)
+    # Stored before any row is written: when the store is down the upload fails (503) with nothing half-written.
+    storage.store_for(settings).keep(temporary, sha256)
     return Received(name, sha256, size, kind)
 
 

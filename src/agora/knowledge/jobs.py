@@ -81,7 +81,8 @@ def run(database: Database, document_id: int, settings: Settings, worker: str = 
         kind, sha256 = document.kind, document.sha256
         size, overlap = document.chunk_tokens, document.chunk_overlap
     try:
-        pages = parsing.parse(storage.path_of(settings.home, sha256), kind)
+        with storage.store_for(settings).local_copy(sha256) as path:  # a temporary copy when the store is a bucket
+            pages = parsing.parse(path, kind)
         pieces = list(chunking.chunks(pages, size=size, overlap=overlap))
         tokens = sum(chunking.count_tokens(page.text) for page in pages)
         if tokens > settings.knowledge_max_file_tokens:
@@ -91,6 +92,10 @@ def run(database: Database, document_id: int, settings: Settings, worker: str = 
         _end(database, document_id, worker, status="failed", error=str(failure))
     except EmbedderUnavailable as trouble:
         _wait(database, document_id, worker, str(trouble))
+    except storage.StorageUnavailable:  # the bucket is down: the file waits and is tried again, as for the embedder
+        _wait(database, document_id, worker, "The knowledge file storage (the S3 bucket) cannot be reached.")
+    except FileNotFoundError:
+        _end(database, document_id, worker, status="failed", error="The stored copy of this file is missing; upload it again.")
     except _Lost:
         log.warning("knowledge document %s: lease lost to another worker", document_id)
     except Exception as error:

@@ -1,17 +1,44 @@
-"""Where uploaded knowledge files live: AGORA_HOME/knowledge/<first two hex digits>/<sha256>, written once by content."""
+"""Where uploaded knowledge files live, written once by content: AGORA_HOME/knowledge/<2 hex>/<sha256>, or an S3-compatible bucket by setting."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from agora.errors import InvalidInput
+from agora.config import Settings
+from agora.errors import InvalidInput, Unavailable
 from agora.i18n import gettext as _
 
+log = logging.getLogger(__name__)
 COPY_BYTES = 1024 * 1024
+
+
+class StorageUnavailable(Unavailable):
+    """The file store (the S3 bucket) cannot be reached or refused: nothing was stored; the same request later may work."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The knowledge file storage cannot be reached right now, so the file was not added. Try again in a minute."),
+                         retry_after=30, code="storage_unavailable")
+
+
+class Store(Protocol):
+    """A place for files named by their SHA-256. A file missing from it is FileNotFoundError; a store that cannot answer, StorageUnavailable."""
+
+    def keep(self, temporary: Path, sha256: str) -> None:
+        """Store a received file under its SHA-256 unless the same bytes are there already; the temporary file is gone afterwards."""
+
+    def local_copy(self, sha256: str) -> Any:
+        """A context manager giving a path on this machine to read the file from (a copy removed on leaving it, when the store is remote)."""
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The file's bytes, a block at a time (for downloads)."""
 
 
 def folder(home: Path) -> Path:
@@ -23,7 +50,7 @@ def path_of(home: Path, sha256: str) -> Path:
 
 
 def receive(source: BinaryIO, *, home: Path, max_bytes: int) -> tuple[Path, str, int]:
-    """Copy an upload to a temporary file beside the store, hashing it: (temporary path, SHA-256, size).
+    """Copy an upload to a temporary file under AGORA_HOME/knowledge, hashing it: (temporary path, SHA-256, size).
 
     Stops reading one megabyte past the limit: a file over it is refused without keeping it."""
     target = folder(home)
@@ -44,12 +71,134 @@ def receive(source: BinaryIO, *, home: Path, max_bytes: int) -> tuple[Path, str,
     return Path(name), digest.hexdigest(), size
 
 
-def keep(temporary: Path, *, home: Path, sha256: str) -> Path:
-    """Move a received file to its place by content (a file already there is the same bytes: the copy is dropped)."""
-    final = path_of(home, sha256)
-    if final.exists():
-        temporary.unlink()
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(temporary, final)  # atomic: a reader sees the whole file or none
-    return final
+class LocalStore:
+    """Files under AGORA_HOME/knowledge/<first two hex digits>/<sha256>."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def keep(self, temporary: Path, sha256: str) -> None:
+        final = path_of(self.home, sha256)
+        if final.exists():  # the same bytes: the copy is dropped
+            temporary.unlink()
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, final)  # atomic: a reader sees the whole file or none
+
+    @contextmanager
+    def local_copy(self, sha256: str) -> Iterator[Path]:
+        path = path_of(self.home, sha256)
+        if not path.exists():
+            raise FileNotFoundError(path)
+        yield path
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        with path_of(self.home, sha256).open("rb") as source:
+            while block := source.read(COPY_BYTES):
+                yield block
+
+
+class S3Store:
+    """Objects `<prefix><sha256>` in an S3-compatible bucket (AWS S3, MinIO, Ceph, Garage, R2...), written once: HEAD before PUT."""
+
+    def __init__(self, settings: Settings) -> None:
+        # Imported here: only deployments that configure a bucket pay boto3's import time.
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = settings.knowledge_s3_bucket or ""
+        self.prefix = settings.knowledge_s3_prefix
+        self.home = settings.home
+        config = Config(
+            connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
+            # Self-hosted servers (MinIO, Garage) rarely have a DNS name per bucket: path-style addresses work on all of them.
+            s3={"addressing_style": "path"} if settings.knowledge_s3_endpoint_url else {},
+        )
+        self.client = boto3.session.Session().client(
+            "s3", endpoint_url=settings.knowledge_s3_endpoint_url or None, region_name=settings.knowledge_s3_region or None,
+            aws_access_key_id=settings.knowledge_s3_access_key_id or None,
+            aws_secret_access_key=settings.knowledge_s3_secret_access_key or None, config=config)
+
+    def key(self, sha256: str) -> str:
+        return self.prefix + sha256
+
+    def keep(self, temporary: Path, sha256: str) -> None:
+        try:
+            if not self._exists(sha256):
+                # upload_file sends large files in parts; the object appears only once whole.
+                self.client.upload_file(str(temporary), self.bucket, self.key(sha256), ExtraArgs={"ContentType": "application/octet-stream"})
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def _exists(self, sha256: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            log.error("knowledge storage: HEAD %s in bucket %s refused: %s", self.key(sha256), self.bucket, error)
+            raise StorageUnavailable() from error
+        except BotoCoreError as error:
+            log.error("knowledge storage: bucket %s unreachable: %s", self.bucket, error)
+            raise StorageUnavailable() from error
+        return True
+
+    @contextmanager
+    def local_copy(self, sha256: str) -> Iterator[Path]:
+        target = folder(self.home)
+        target.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=target, prefix=".download-")
+        os.close(fd)
+        try:
+            self._download(sha256, name)
+            yield Path(name)
+        finally:
+            os.unlink(name)
+
+    def _download(self, sha256: str, name: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.download_file(self.bucket, self.key(sha256), name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(f"s3://{self.bucket}/{self.key(sha256)}") from error
+            log.error("knowledge storage: GET %s in bucket %s refused: %s", self.key(sha256), self.bucket, error)
+            raise StorageUnavailable() from error
+        except BotoCoreError as error:
+            log.error("knowledge storage: bucket %s unreachable: %s", self.bucket, error)
+            raise StorageUnavailable() from error
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(f"s3://{self.bucket}/{self.key(sha256)}") from error
+            raise StorageUnavailable() from error
+        except BotoCoreError as error:
+            raise StorageUnavailable() from error
+        try:
+            yield from body.iter_chunks(COPY_BYTES)
+        finally:
+            body.close()
+
+
+_stores: dict[tuple, Store] = {}
+_lock = threading.Lock()
+
+
+def store_for(settings: Settings) -> Store:
+    """The store the settings name; one per configuration and process (a boto3 client is thread-safe and slow to build)."""
+    if not settings.knowledge_s3_bucket:
+        return LocalStore(settings.home)
+    identity = (settings.home, settings.knowledge_s3_bucket, settings.knowledge_s3_prefix, settings.knowledge_s3_endpoint_url,
+                settings.knowledge_s3_region, settings.knowledge_s3_access_key_id, settings.knowledge_s3_secret_access_key)
+    with _lock:
+        if identity not in _stores:
+            _stores[identity] = S3Store(settings)
+        return _stores[identity]
