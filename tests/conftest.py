@@ -53,8 +53,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Tests about something else publish GPTs and expect them in the store at once: they run with the store's review
+# off (docs/moderation.md, "Tests"); the automated checks still run, and tests/moderation sets the modes it tests.
+REVIEW_OFF = {"moderation_review": "never"}
+os.environ.setdefault("AGORA_MODERATION_REVIEW", "never")  # for the tests' own Database objects (no app settings in their sessions)
+
+
 def make_settings(home: Path, database_url: str, **overrides) -> Settings:
-    return Settings(home=home, database_url=database_url, secret_key=SECRET, _env_file=None, **overrides)
+    return Settings(home=home, database_url=database_url, secret_key=SECRET, _env_file=None, **{**REVIEW_OFF, **overrides})
 
 
 def backend_url(backend: str, home: Path) -> str:
@@ -115,7 +121,7 @@ def start_agora(home: Path, *, database_url: str, workers: int = 2, **settings) 
     """
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
-    env.update(AGORA_HOME=str(home), AGORA_DATABASE_URL=database_url, AGORA_LOG_FORMAT="json")
+    env.update(AGORA_HOME=str(home), AGORA_DATABASE_URL=database_url, AGORA_LOG_FORMAT="json", AGORA_MODERATION_REVIEW="never")
     env.update({f"AGORA_{name.upper()}": str(value) for name, value in settings.items()})
     log = home / "server.log"
     process = subprocess.Popen([AGORA, "serve", "--workers", str(workers), "--port", str(port)],

@@ -53,6 +53,8 @@ from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
+from agora.moderation import api as moderation_api
+from agora.moderation import pages as moderation_pages
 from agora.payouts import admin_pages as payouts_admin_pages
 from agora.payouts import pages as payouts_pages
 from agora.providers import admin_pages as provider_admin_pages
@@ -126,6 +128,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (payouts_admin_pages.router, False),
     (credits_routes.router, False),
     (credits_routes.api, True),
+    (moderation_pages.router, False),
+    (moderation_api.router, True),
 ]
 
 
@@ -182,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Agora", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
     )
     app.state.settings = settings
-    app.state.database = Database(settings.resolved_database_url())
+    app.state.database = Database(settings.resolved_database_url(), info={"settings": settings})  # moderation reads them in its listener
     app.state.secret_key = settings.resolved_secret_key()
     _add_template_globals()
     # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).

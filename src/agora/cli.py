@@ -19,12 +19,13 @@ from agora.db import Database
 from agora.errors import AgoraError
 from agora.gpts.cli import gpts as gpts_commands
 from agora.ledger.cli import ledger as ledger_commands
+from agora.moderation import review as _review  # noqa: F401 - loaded: the review hears the builder's store submissions
 from agora.payouts.cli import payouts as payouts_commands
 from agora.retention.cli import retention as retention_commands
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.resolved_database_url())
+    return Database(settings.resolved_database_url(), info={"settings": settings})
 
 
 # Service errors name form fields; on the command line, name the option instead.

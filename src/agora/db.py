@@ -120,10 +120,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 class Database:
     """One engine and its session factory; the app and the CLI each hold one."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, info: dict[str, Any] | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # `info` is copied into every session's Session.info: the app puts its settings there, for the in-transaction
+        # listeners of events (agora.events) that need the operator's choices and only get the session.
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=dict(info or {}))
 
     @property
     def dialect(self) -> str:

@@ -105,6 +105,18 @@ class VersionPublished(Event):
 
 
 @dataclass(frozen=True)
+class StoreSubmitted(Event):
+    """A GPT's live version is up for the store (published while shared with everyone, or made public), in `session`'s
+    open transaction, before its listing is synced: the review (agora.moderation) decides in it whether it is listed."""
+
+    name: ClassVar[str] = "gpt.store_submitted"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    gpt_id: str
+    version: int
+
+
+@dataclass(frozen=True)
 class UserRenamed(Event):
     """A person's display name changed (their organisation's provisioning renamed them), in `session`'s open
     transaction: where it is shown (their store listings' builder name and search text) is rewritten in it too."""

@@ -21,12 +21,15 @@ EVERY_SECONDS = 3600
 def run(database: Database, settings: Settings, *, now: datetime) -> dict[str, int]:
     """Every retention job once; what each deleted."""
     from agora.audit import retention as audit_retention
+    from agora.moderation import review as moderation_review
     from agora.retention import service as conversation_retention
 
     conversations = conversation_retention.run(database, now=now)
     with database.session() as session:
         audit_pruned = audit_retention.prune(session, days=settings.audit_retention_days, now=now)
-    return {"conversations": conversations, "audit_entries": audit_pruned}
+    with database.session() as session:
+        delisted = moderation_review.apply_due(session, now=now)  # delistings whose notice period has passed
+    return {"conversations": conversations, "audit_entries": audit_pruned, "delisted": delisted}
 
 
 class Housekeeper:

@@ -12,6 +12,7 @@ from agora.inventory.models import GptHeir
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
 from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
+from agora.moderation.models import Fingerprint, FingerprintBand, Moderator, Report, ReviewCase
 from agora.payouts.models import PoolMonth, PoolShare
 from agora.providers.models import ProviderCatalog, ProviderConfig
 from agora.retention.models import RetentionPolicy
@@ -34,6 +35,8 @@ __all__ = [
     "DailyGptUsage",
     "DailyGptUserUsage",
     "FeaturedPick",
+    "Fingerprint",
+    "FingerprintBand",
     "GatewayEvent",
     "Gpt",
     "GptAction",
@@ -55,14 +58,17 @@ __all__ = [
     "Membership",
     "Message",
     "MessageSend",
+    "Moderator",
     "Plan",
     "PoolMonth",
     "PoolShare",
     "ProviderCatalog",
     "ProviderConfig",
     "QuotaLock",
+    "Report",
     "RetentionPolicy",
     "Review",
+    "ReviewCase",
     "ScimGroup",
     "ScimGroupMember",
     "ScimToken",

@@ -20,6 +20,7 @@ from agora.db import Database
 from agora.demo.catalogue import Entry, entries
 from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
+from agora.moderation import review
 from agora.store import featured
 from agora.store.models import Category, FeaturedPick, Listing
 from agora.text import slugify
@@ -124,6 +125,7 @@ def _seed_batch(database: Database, batch: list[Entry], report: SeedReport) -> N
             )
             gpts.publish(session, gpt, author=builder, note="Imported from the LobeHub agent index")
             gpt.published_at = entry.created_at  # keeps "newest" meaningful for the demo
+            review.list_seeded(session, gpt)  # the operator's own catalogue: listed by this command, whatever the review mode
             report.gpts_created += 1
 
 

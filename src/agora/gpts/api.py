@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from agora.accounts.models import User
-from agora.gpts import access, avatars, importing, service, usecases
+from agora.gpts import access, avatars, importing, review, service, usecases
 from agora.gpts.models import Gpt
 from agora.gpts.offered import offered_models
 from agora.gpts.schemas import (
@@ -175,4 +175,5 @@ def gpt_out(session, gpt: Gpt, viewer: User | None) -> GptOut:
         content=live.model_dump(mode="json") if live else None,
         draft=gpt.draft if is_editor else None,
         price_per_message=gpt.price_per_message,
+        review=review.of(session, gpt) if is_editor else None,
     )

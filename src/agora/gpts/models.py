@@ -35,6 +35,9 @@ class Gpt(Base):
     # Accent-folded, lower-cased names, descriptions and tags in every language.
     search_text: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the GPT stands with the store's review (agora.moderation decides, through gpts.service.set_review_state):
+    # draft (never submitted), pending, listed, rejected or delisted. Only a listed one is in the store.
+    review_state: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -60,6 +60,20 @@ class PersonOut(BaseModel):
     display_name: str
 
 
+class CheckOut(BaseModel):
+    kind: Literal["policy", "impersonation", "clone"]
+    result: Literal["pass", "flag"]
+    detail: Any = Field(description="What the check found: flagged categories, the name claimed, the original GPT")
+
+
+class ReviewOut(BaseModel):
+    state: Literal["draft", "pending", "listed", "rejected", "delisted"]
+    checks: list[CheckOut] = Field(description="The automated checks of the last submission to the store")
+    reason: str | None = Field(description="Why a moderator rejected or delisted it (or will delist it), for its builder")
+    delist_at: datetime | None = Field(None, description="When a delisting announced to the builder takes effect")
+    appealable: bool = Field(False, description="Whether the builder may still appeal the last decision")
+
+
 class GptOut(BaseModel):
     id: str
     owner: PersonOut
@@ -74,6 +88,7 @@ class GptOut(BaseModel):
     draft: dict[str, Any] | None = Field(description="The draft, for editors only")
     price_per_message: int | None = Field(description="What each message costs, in minor units (cents) of the store's credit currency; "
                                                       "null for a free GPT (set with PUT /api/gpts/{id}/price)")
+    review: ReviewOut | None = Field(None, description="Where it stands with the store's review, for editors only")
 
 
 class VersionOut(BaseModel):

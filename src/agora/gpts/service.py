@@ -98,6 +98,8 @@ def update_draft(
         audit.record(session, "gpt.shared", actor=by, actor_label="" if by else "system", workspace_id=gpt.workspace_id, target_type="gpt",
                      target_id=gpt.id, details={"name": gpt.name, "from": gpt.visibility, "to": visibility})
         gpt.visibility = visibility
+        if visibility == "public" and gpt.published_version is not None:
+            events.publish(events.StoreSubmitted(session, gpt.id, gpt.published_version))  # the review decides, before the sync
         listings.sync(session, gpt)
     if allow_forks is not None:
         gpt.allow_forks = allow_forks
@@ -121,6 +123,8 @@ def publish(session: Session, gpt: Gpt, *, author: User, note: str = "", source:
     session.flush()
     # Domains above this one that keep something per version (knowledge freezes the files) listen, in this transaction.
     events.publish(events.VersionPublished(session, gpt.id, version.id, source.id if source is not None else None))
+    if gpt.visibility == "public":  # up for the store: the review (agora.moderation) sets review_state before the sync
+        events.publish(events.StoreSubmitted(session, gpt.id, number))
     refresh_listing(session, gpt)
     audit.record(session, "gpt.published", actor=author, workspace_id=gpt.workspace_id, target_type="gpt", target_id=gpt.id,
                  details={"name": gpt.name, "version": number, "visibility": gpt.visibility})
@@ -136,6 +140,19 @@ def refresh_listing(session: Session, gpt: Gpt) -> None:
         gpt.search_text = search_text(content)
         session.flush()
     listings.sync(session, gpt)  # the store's listing and search index, in this transaction
+
+
+REVIEW_STATES = ("draft", "pending", "listed", "rejected", "delisted")
+
+
+def set_review_state(session: Session, gpt: Gpt, state: str) -> None:
+    """Where the GPT stands with the store's review; its listing follows (only a listed GPT is in the store)."""
+    if state not in REVIEW_STATES:
+        raise ValueError(f"unknown review state {state!r}")
+    if gpt.review_state != state:
+        gpt.review_state = state
+        session.flush()
+        listings.sync(session, gpt)
 
 
 def _last_number(session: Session, gpt: Gpt) -> int:

@@ -19,4 +19,5 @@ def run_command() -> None:
     from agora.db import utcnow
 
     done = housekeeping.run(_database(), get_settings(), now=utcnow())
-    click.echo(f"{done['conversations']} expired conversations deleted; {done['audit_entries']} audit entries pruned.")
+    click.echo(f"{done['conversations']} expired conversations deleted; {done['audit_entries']} audit entries pruned;"
+               f" {done['delisted']} announced delistings carried out.")

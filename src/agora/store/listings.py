@@ -23,8 +23,8 @@ from agora.store.search_index import index_for
 
 
 def is_listed(gpt: Gpt) -> bool:
-    """The one rule for appearing in the store: public, published and not deleted."""
-    return gpt.visibility == "public" and gpt.published_version is not None and gpt.deleted_at is None
+    """The one rule for appearing in the store: public, published, not deleted, and listed by the review (agora.moderation)."""
+    return gpt.visibility == "public" and gpt.published_version is not None and gpt.deleted_at is None and gpt.review_state == "listed"
 
 
 def sync(session: Session, gpt: Gpt) -> Listing | None:
@@ -140,7 +140,7 @@ def backfill(session: Session, *, batch: int = 5000) -> int:
             select(Gpt)
             .outerjoin(Listing, Listing.gpt_id == Gpt.id)
             .where(Gpt.id.in_(ids), Listing.id.is_(None), Gpt.visibility == "public",
-                   Gpt.published_version.is_not(None), Gpt.deleted_at.is_(None))
+                   Gpt.published_version.is_not(None), Gpt.deleted_at.is_(None), Gpt.review_state == "listed")
             .order_by(Gpt.id)
         ).all()
         for gpt in missing:
