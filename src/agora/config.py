@@ -151,18 +151,24 @@ class Settings(BaseSettings):
 
     moderation_review: Literal["everyone", "new_builders", "never"] = Field(
         "new_builders",
-        description="Which GPTs shared with everyone wait for a moderator before the store lists them: `everyone`, `new_builders` (fewer than 3 listed GPTs or no verified domain) or `never`; a GPT the automated checks flag always waits.")
-    moderation_provider: str = Field("builtin", description="Policy screen of GPTs sent to the store: `builtin` (offline wordlists and classifier), `openai` (a /v1/moderations endpoint) or one a plugin registers.")
+        description="Which public GPTs wait for a moderator before the store lists them: `everyone`, `new_builders` (fewer than 3 listed"
+                    " GPTs or no verified domain) or `never`; a GPT the automated checks flag always waits.")
+    moderation_provider: str = Field(
+        "builtin", description="Policy screen of GPTs sent to the store: `builtin` (offline wordlists and classifier), `openai` (a /v1/moderations"
+                               " endpoint) or one a plugin registers.")
     moderation_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible moderation server (`openai` provider).")
     moderation_api_key: str | None = Field(None, description="API key sent to the moderation server.")
     moderation_model: str = Field("omni-moderation-latest", description="Model the moderation server is asked for.")
-    moderation_timeout_seconds: float = Field(15.0, gt=0, description="How long to wait for the moderation server; no answer flags the GPT for a person.")
+    moderation_timeout_seconds: float = Field(
+        15.0, gt=0, description="How long to wait for the moderation server; no answer flags the GPT for a person.")
     moderation_profanity_threshold: float = Field(
         0.9, gt=0, le=1, description="Built-in provider: probability of offensive language from the classifier above which a text is flagged.")
     moderation_protected_names: str = Field(
-        "OpenAI,ChatGPT,Agora", description="Comma-separated brand names only their owners may use in a GPT's name or description (verified builders' names are protected too).")
+        "OpenAI,ChatGPT,Agora",
+        description="Comma-separated brand names only their owners may use in a GPT's name or description (verified builders' names are protected too).")
     moderation_clone_threshold: float = Field(
-        0.8, gt=0, le=1, description="Estimated Jaccard similarity of instructions (word 5-grams) from which a GPT is flagged as a clone of another builder's listed GPT.")
+        0.8, gt=0, le=1,
+        description="Estimated Jaccard similarity of instructions (word 5-grams) from which a GPT is flagged as a clone of another builder's listed GPT.")
     moderation_notice_hours: int = Field(72, ge=0, description="Hours between a delisting's notice to its builder and its effect (severe categories: none).")
     moderation_sla_hours: int = Field(24, ge=1, description="Hours within which a pending GPT should be reviewed; the queue shows the ones past it.")
     moderation_reports_to_hide: int = Field(3, ge=1, description="Distinct users whose open reports hide a GPT from the store until a moderator reviews it.")

@@ -99,11 +99,14 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/workspaces/{workspace_id}/retention": f"/workspaces/{team}/retention", "/workspaces/{workspace_id}/store": f"/workspaces/{team}/store",
             "/workspaces/{workspace_id}/audit/export.jsonl": f"/workspaces/{team}/audit/export.jsonl",
             "/workspaces/{workspace_id}/gpts.csv": f"/workspaces/{team}/gpts.csv",
+            "/me/reviews": "/me/reviews", "/report": f"/report?target=gpt&id={gpt}",
         },
         "admin": {
             "/admin/categories": "/admin/categories", "/admin/featured": "/admin/featured", "/admin/providers": "/admin/providers",
             "/admin/providers/new": "/admin/providers/new", "/admin/providers/{provider_id}": f"/admin/providers/{provider}",
             "/admin/invoices": "/admin/invoices", "/admin/sso": "/admin/sso", "/admin/payouts": "/admin/payouts?preview=2026-11",
+            "/admin/moderators": "/admin/moderators", "/moderation": "/moderation", "/moderation/audit": "/moderation/audit",
+            "/moderation/audit.csv": "/moderation/audit.csv",
         },
     }
 
@@ -161,7 +164,8 @@ def test_the_list_below_covers_every_page():
                "/builders/me/earnings", "/admin/payouts", "/credits", "/gpts/{gpt_id}/price",
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
                "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
-               "/password/forgot", "/password/reset"}
+               "/password/forgot", "/password/reset",
+               "/me/reviews", "/report", "/admin/moderators", "/moderation", "/moderation/audit", "/moderation/audit.csv"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 

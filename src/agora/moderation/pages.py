@@ -170,14 +170,14 @@ def _report_form(request: Request, status: int = 200, **context) -> Response:
 
 
 @router.get("/report")
-def report_form(request: Request, user: CurrentUser, target: Text = "gpt", id: Text = "") -> Response:  # noqa: A002 - the API's field name
+def report_form(request: Request, user: CurrentUser, target: Text = "gpt", id: Text = "") -> Response:
     if target not in TARGETS:
         target = "gpt"
     return _report_form(request, values={"target": target, "id": id})
 
 
 @router.post("/report")
-def send_report(request: Request, db: Db, user: CurrentUser, target: Annotated[Text, Form()] = "", id: Annotated[Text, Form()] = "",  # noqa: A002
+def send_report(request: Request, db: Db, user: CurrentUser, target: Annotated[Text, Form()] = "", id: Annotated[Text, Form()] = "",
                 reason: Annotated[Text, Form()] = "", note: Annotated[Text, Form()] = "") -> Response:
     values = {"target": target, "id": id, "reason": reason, "note": note}
     try:

@@ -4,8 +4,8 @@ age against the SLA), appeals waiting, open reports, the moderation audit trail;
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,11 +52,11 @@ def _changes(session: Session, gpt: Gpt, before: int | None, after: int) -> list
 
 
 def _queued(session: Session, case: ReviewCase, since: datetime, *, sla_hours: int) -> QueuedCase:
-    gpt = session.get(Gpt, case.gpt_id)
+    gpt = session.get_one(Gpt, case.gpt_id)
     waited = (utcnow() - since).total_seconds() / 3600
     before = _listed_version(session, case)
     reports = list(session.scalars(select(Report).where(Report.gpt_id == case.gpt_id, Report.resolved_at.is_(None)).order_by(Report.id)))
-    return QueuedCase(case, gpt, session.get(User, gpt.owner_id), round(waited, 1), waited > sla_hours, before,
+    return QueuedCase(case, gpt, session.get_one(User, gpt.owner_id), round(waited, 1), waited > sla_hours, before,
                       _changes(session, gpt, before, case.version), reports)
 
 

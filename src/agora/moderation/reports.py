@@ -48,10 +48,7 @@ def _target_gpt(session: Session, reporter: User, target: str, target_id: str) -
     shared = session.scalar(select(Conversation).where(Conversation.share_token == target_id))
     if shared is None:
         raise NotFound(_("There is no shared conversation %(id)s.", id=target_id))
-    gpt = session.get(Gpt, shared.gpt_id)
-    if gpt is None:
-        raise NotFound(_("There is no shared conversation %(id)s.", id=target_id))
-    return gpt
+    return session.get_one(Gpt, shared.gpt_id)
 
 
 def file(session: Session, reporter: User, *, target: str, target_id: str, reason: str, note: str = "") -> Filed:

@@ -103,7 +103,7 @@ def submit(session: Session, gpt: Gpt, version: int) -> ReviewCase:
 
 
 def _submitted(event: events.StoreSubmitted) -> None:
-    gpt = event.session.get(Gpt, event.gpt_id)
+    gpt = event.session.get_one(Gpt, event.gpt_id)
     submit(event.session, gpt, event.version)
 
 
@@ -127,7 +127,7 @@ class Notice:
 
 
 def _notice(session: Session, gpt: Gpt, subject: str, text: str) -> Notice:
-    builder = session.get(User, gpt.owner_id)
+    builder = session.get_one(User, gpt.owner_id)
     return Notice(builder.email, subject, text)
 
 
@@ -136,7 +136,7 @@ def _case(session: Session, case_id: int, *, for_update: bool = True) -> tuple[R
     case = session.scalar(statement.with_for_update() if for_update else statement)
     if case is None:
         raise NotFound(_("There is no review case %(id)s.", id=case_id))
-    return case, session.get(Gpt, case.gpt_id)
+    return case, session.get_one(Gpt, case.gpt_id)
 
 
 def _clean_note(note: str) -> str:
@@ -233,7 +233,7 @@ def apply_due(session: Session, *, now: datetime) -> int:
     """Carry out the delistings whose notice period has passed (run by the hourly housekeeping); how many."""
     due = session.scalars(select(ReviewCase).where(ReviewCase.state == "listed", ReviewCase.delist_at <= now).with_for_update()).all()
     for case in due:
-        gpt = session.get(Gpt, case.gpt_id)
+        gpt = session.get_one(Gpt, case.gpt_id)
         case.state = "delisted"
         gpts_service.set_review_state(session, gpt, "delisted")
         _record(session, "delisted", gpt, None, case=case.id, reason=case.reason_code, why=case.reason, announced=True)
@@ -247,7 +247,7 @@ def appealable(case: ReviewCase) -> bool:
 def appeal(session: Session, builder: User, case_id: int, *, text: str) -> ReviewCase:
     """The builder's one appeal of a rejection or delisting: it goes back to the moderators' queue."""
     case, gpt = _case(session, case_id)
-    if gpt is None or gpt.owner_id != builder.id:
+    if gpt.owner_id != builder.id:
         raise NotFound(_("There is no review case %(id)s.", id=case_id))
     if case.appealed_at is not None:
         raise Conflict(_("You already appealed this decision: each decision can be appealed once."))

@@ -59,7 +59,7 @@ class BuiltinModeration:
             scores = [float(p) for p in predict_prob(list(texts))]
         results = []
         for text, score in zip(texts, scores, strict=True):
-            categories = {category: 1.0 for category in wordlist_categories(text)}
+            categories = dict.fromkeys(wordlist_categories(text), 1.0)
             if score >= self.threshold:
                 # Offensive language is what the classifier was trained on: OpenAI's nearest category is harassment.
                 categories["harassment"] = max(categories.get("harassment", 0.0), round(score, 3))
