@@ -124,6 +124,17 @@ async def regenerate(conversation_id: Text, user: CurrentUser, db: Db, replying:
     return await _reply(begin, db, replying)
 
 
+@router.post("/conversations/{conversation_id}/continue", response_class=Response, responses=sse.STREAMED)
+async def continue_reply(conversation_id: Text, user: CurrentUser, db: Db, replying: Replies):
+    """Go on with a reply the token limit cut (its `done` said `"cut": true`), streamed; `done`'s html is the whole reply."""
+
+    def begin(session):
+        conversation = service.owned(session, user, conversation_id, for_update=True)
+        return turns.begin_continue(session, replying.asker, conversation=conversation)
+
+    return await _reply(begin, db, replying)
+
+
 @router.post("/conversations/{conversation_id}/edit", response_class=Response, responses=sse.STREAMED)
 async def edit_last(conversation_id: Text, body: EditIn, user: CurrentUser, db: Db, replying: Replies):
     """Change your last message and get a new reply to it, streamed."""

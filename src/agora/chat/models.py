@@ -56,6 +56,8 @@ class Message(Base):
     prompt_tokens: Mapped[int] = mapped_column(default=0)
     completion_tokens: Mapped[int] = mapped_column(default=0)
     latency_ms: Mapped[int] = mapped_column(default=0)
+    # The model's reason for ending a complete reply: "length" means the token limit cut it (the chat offers "Continue").
+    finish_reason: Mapped[str | None] = mapped_column(String(20))
     # Earlier messages left out of the prompt because they did not fit the context window.
     omitted_messages: Mapped[int] = mapped_column(default=0)
     # Set by a stop request: the worker streaming the reply may be another process.

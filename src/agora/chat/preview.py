@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
+from agora.chat import markdown
 from agora.config import Settings
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
@@ -49,7 +50,8 @@ def prepare_preview(session: Session, *, gpt_id: str, user: User, body: PreviewI
 
 class PreviewRun:
     """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage", "citations",
-    "confirm"}: a consequential call of the draft ends the preview's reply `waiting`, the call shown and not made."""
+    "confirm", "html"}: a consequential call of the draft ends the preview's reply `waiting`, the call shown and not made; `html` is
+    the reply as the chat renders it."""
 
     def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter) -> None:
         self.reply = Reply(provider=provider, prepared=prepared, writer=writer, usage_key=f"preview:{uuid.uuid4().hex}")
@@ -62,5 +64,6 @@ class PreviewRun:
         usage = {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens}
         cited = [labelled(citation.shown()) for citation in outcome.citations]
         waiting = outcome.waiting.shown() if outcome.waiting is not None else []  # consequential calls: shown, never made here
+        # `html`: the same Markdown renderer and sanitizer as the chat's.
         return {"status": "waiting" if waiting else outcome.status, "error": outcome.reason, "usage": usage, "citations": cited,
-                "confirm": waiting}
+                "confirm": waiting, "html": markdown.render(outcome.text)}

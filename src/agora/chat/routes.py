@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agora.billing import entitlements
-from agora.chat import service, turns
+from agora.chat import service, sidebar, turns
 from agora.chat.deps import Replies, Replying
 from agora.chat.runtime import run_reply
 from agora.chat.views import conversation_view, new_chat_view
@@ -24,7 +24,7 @@ from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.inputs import Text
 from agora.web.confirm import Confirmation, confirmation_page
-from agora.web.deps import AppSettings, CurrentUser, Db, Viewer
+from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
 
 router = APIRouter()
@@ -32,6 +32,19 @@ router = APIRouter()
 
 def _back(conversation_id: str) -> RedirectResponse:
     return RedirectResponse(f"/c/{conversation_id}", status_code=303)
+
+
+def _sidebar(session, request: Request, user, query: str = "") -> sidebar.Sidebar:
+    return sidebar.sidebar(session, user, language=request.state.language, zone_name=request.cookies.get(sidebar.TIMEZONE_COOKIE), query=query)
+
+
+def _conversation_page(request: Request, session, user, conversation_id: str, status: int = 200, **context) -> Response:
+    view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
+    token = view.conversation.share_token
+    share_url = public_link(request, "shared_conversation", token=token) if token else ""
+    price = None if view.gpt.deleted_at else holds.terms(session, user, view.gpt, request.app.state.settings)  # what a message costs, before sending
+    return render(request, "chat/conversation.html", status, view=view, side=_sidebar(session, request, user), share_url=share_url, price=price,
+                  **context)
 
 
 def _new_chat_address(gpt_id: str, starter: str) -> str:
@@ -49,8 +62,8 @@ def new_chat_page(request: Request, user: CurrentUser, db: Db, settings: AppSett
     with db.session() as session:
         face = new_chat_view(session, user, gpt_id, request.state.language)
         entitlements.check_use(session, user, face.gpt, settings)  # refused here, not after the first message
-        recent = service.recent(session, user, limit=30)
-    return render(request, "chat/new.html", face=face, starter=starter, recent=recent)
+        side = _sidebar(session, request, user)
+    return render(request, "chat/new.html", face=face, starter=starter, side=side)
 
 
 @router.post("/chat/new")
@@ -77,17 +90,14 @@ def new_chat(viewer: Viewer, db: Db, settings: AppSettings, gpt_id: Annotated[Te
 @router.get("/c")
 def conversations_page(request: Request, user: CurrentUser, db: Db, q: Text = "") -> Response:
     with db.session() as session:
-        recent = service.recent(session, user, query=q)
-    return render(request, "chat/list.html", recent=recent, chat_q=q)
+        side = _sidebar(session, request, user, q)
+    return render(request, "chat/list.html", side=side, chat_q=q)
 
 
 @router.get("/c/{conversation_id}")
 def conversation_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, draft: Text = "") -> Response:
     with db.session() as session:
-        view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
-        recent = service.recent(session, user, limit=30)
-        price = None if view.gpt.deleted_at else holds.terms(session, user, view.gpt, request.app.state.settings)
-    return render(request, "chat/conversation.html", view=view, recent=recent, draft=draft, price=price)
+        return _conversation_page(request, session, user, conversation_id, draft=draft)
 
 
 async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, replying: Replying, content: str = "") -> Response:
@@ -104,9 +114,7 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
 
         def page():
             with db.session() as session:
-                view = conversation_view(session, service.owned(session, user, conversation_id), request.state.language)
-                recent = service.recent(session, user, limit=30)
-            return render(request, "chat/conversation.html", 422, view=view, recent=recent, draft=content, errors={"content": problem})
+                return _conversation_page(request, session, user, conversation_id, 422, draft=content, errors={"content": problem})
 
         return await anyio.to_thread.run_sync(page)
     await run_reply(provider=replying.asker.provider, board=replying.stops, pending=pending, writer=replying.writer)
@@ -137,6 +145,14 @@ async def confirm_from_page(request: Request, conversation_id: Text, message_id:
 
     def begin(session, conversation):
         return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=decision == "allow")
+
+    return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying)
+
+
+@router.post("/c/{conversation_id}/continue")
+async def continue_from_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, replying: Replies) -> Response:
+    def begin(session, conversation):
+        return turns.begin_continue(session, replying.asker, conversation=conversation)
 
     return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying)
 

@@ -53,7 +53,7 @@ class ReplyRun:
             outcome = await self.reply.run(emit)
         finally:
             self.board.unregister(self.pending.reply_id)
-        html = markdown.render(outcome.text)  # while the usage writer writes the reply
+        html = markdown.render(self.pending.prefix + outcome.text)  # while the usage writer writes the reply; a continuation with what it continues
         assert self.reply.stored is not None
         return {
             "id": self.pending.reply_id,
@@ -63,6 +63,8 @@ class ReplyRun:
             "error": outcome.reason,
             "usage": {"prompt_tokens": outcome.usage.prompt_tokens, "completion_tokens": outcome.usage.completion_tokens},
             "html": html,
+            "cut": outcome.status == "complete" and outcome.finish_reason == "length",  # the token limit ended it: "Continue" may go on
+            "title": self.pending.title,
             "citations": [labelled(citation.shown()) for citation in outcome.citations],
             # False when the database is away: the reply is kept in memory and written once it is back.
             "stored": await written(self.reply.stored, STORE_WAIT_SECONDS),

@@ -60,6 +60,7 @@ class MessageOut(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     latency_ms: int
+    finish_reason: str | None = None  # the model's, for a complete reply: "length" when the token limit cut it (POST .../continue goes on)
     omitted_messages: int
     tool_uses: list[ToolUseOut] | None = None  # the GPT's tools the reply used
     confirm: list[ToolCallAskedOut] = Field(default_factory=list)  # while `waiting`: the calls to allow or deny

@@ -47,6 +47,8 @@ class PendingReply:
     prepared: Prepared
     resume: Resume | None = None  # a reply that waited, carried on with the person's decision
     earlier_tools: tuple[dict[str, Any], ...] = ()  # the tools it used before it waited, as stored
+    title: str = ""  # the conversation's, once the first message named it: the sidebar shows it without a reload
+    prefix: str = ""  # a continuation's: the text of the reply it continues, shown with it as one reply
 
     @property
     def usage_key(self) -> str:
@@ -68,16 +70,31 @@ def begin_send(session: Session, asker: Asker, *, conversation: Conversation, co
 
 
 def begin_regenerate(session: Session, asker: Asker, *, conversation: Conversation) -> PendingReply:
-    """Replace the last reply (complete, stopped or failed) with a new one from the same GPT."""
+    """Replace the last reply (complete, stopped or failed, with its continuations) with a new one from the same GPT."""
     rows = service.messages(session, conversation)
     _no_reply_running(session, conversation, rows)
-    last = rows[-1] if rows else None
-    if last is None or last.role != "assistant":
+    chain = _last_reply(rows)
+    if not chain:
         raise Conflict(_("There is no reply to regenerate."))
-    session.delete(last)
+    for message in chain:
+        session.delete(message)
     session.flush()
-    prepared = _prepare(session, asker, conversation, _history(rows[:-1]), last.gpt_id or conversation.gpt_id, "gpt_id")
+    prepared = _prepare(session, asker, conversation, _history(rows[: -len(chain)]), chain[0].gpt_id or conversation.gpt_id, "gpt_id")
     return _add_reply(session, conversation, prepared)
+
+
+def begin_continue(session: Session, asker: Asker, *, conversation: Conversation) -> PendingReply:
+    """Go on with a reply the token limit cut: a new reply row (its own usage), shown joined to the one it continues."""
+    rows = service.messages(session, conversation)
+    _no_reply_running(session, conversation, rows)
+    chain = _last_reply(rows)
+    if not chain or chain[-1].status != "complete" or chain[-1].finish_reason != "length":
+        raise Conflict(_("Only a reply cut short by the length limit can be continued."), code="nothing_to_continue")
+    # The model is asked in words: an OpenAI-compatible server closes a trailing assistant
+    # message and starts a new turn, so sending the cut text last would not continue it.
+    history = [*_history(rows), {"role": "user", "content": _("Continue your last reply exactly where it stopped, without repeating any of it.")}]
+    prepared = _prepare(session, asker, conversation, history, chain[0].gpt_id or conversation.gpt_id, "gpt_id")
+    return _add_reply(session, conversation, prepared, prefix="".join(message.content for message in chain))
 
 
 def begin_edit(session: Session, asker: Asker, *, conversation: Conversation, content: str) -> PendingReply:
@@ -125,27 +142,31 @@ def stored(pending: PendingReply, outcome: Outcome) -> dict[str, Any]:
     # PostgreSQL refuses NUL characters in text, and a model may write one.
     tools = [*pending.earlier_tools, *(use.shown() for use in outcome.tool_uses)]
     return {"reply": pending.reply_id, "conversation": pending.conversation_id, "text": outcome.text.replace("\x00", ""),
-            "outcome": "waiting" if outcome.waiting is not None else outcome.status, "reason": outcome.reason.replace("\x00", "")[:500],
+            "outcome": "waiting" if outcome.waiting is not None else outcome.status,
+            "finish": outcome.finish_reason if outcome.status == "complete" and outcome.waiting is None else None,
+            "reason": outcome.reason.replace("\x00", "")[:500],
             "prompt": outcome.usage.prompt_tokens, "completion": outcome.usage.completion_tokens, "latency": outcome.latency_ms,
             "tools": json.dumps(tools) if tools else None,
             "cites": json.dumps([citation.shown() for citation in outcome.citations]) if outcome.citations else None,
             "wait": json.dumps(outcome.waiting.stored()) if outcome.waiting is not None else None}
 
 
-_STORE_COLUMNS = ("reply", "text", "outcome", "reason", "prompt", "completion", "latency", "tools", "cites", "wait")
+_STORE_COLUMNS = ("reply", "text", "outcome", "finish", "reason", "prompt", "completion", "latency", "tools", "cites", "wait")
 # SQLite: one statement run for each reply (executemany, a loop in C).
 _STORE_REPLY = text("""
-    UPDATE messages SET content = :text, status = :outcome, error = :reason, prompt_tokens = :prompt, completion_tokens = :completion,
-           latency_ms = :latency, tool_uses = :tools, citations = :cites, waiting = :wait, owner = NULL, lease_until = NULL
+    UPDATE messages SET content = :text, status = :outcome, finish_reason = :finish, error = :reason, prompt_tokens = :prompt,
+           completion_tokens = :completion, latency_ms = :latency, tool_uses = :tools, citations = :cites, waiting = :wait, owner = NULL,
+           lease_until = NULL
     WHERE id = :reply""")
 # PostgreSQL: one statement for them all; a thousand statements cost a round trip and a plan each.
 _STORE_REPLIES = text("""
-    UPDATE messages AS m SET content = v.text, status = v.outcome, error = v.reason, prompt_tokens = v.prompt, completion_tokens = v.completion,
-           latency_ms = v.latency, tool_uses = CAST(v.tools AS json), citations = CAST(v.cites AS json), waiting = CAST(v.wait AS json),
-           owner = NULL, lease_until = NULL
-    FROM unnest(CAST(:reply AS int[]), CAST(:text AS text[]), CAST(:outcome AS text[]), CAST(:reason AS text[]), CAST(:prompt AS int[]),
-                CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]), CAST(:cites AS text[]), CAST(:wait AS text[]))
-         AS v (id, text, outcome, reason, prompt, completion, latency, tools, cites, wait)
+    UPDATE messages AS m SET content = v.text, status = v.outcome, finish_reason = v.finish, error = v.reason, prompt_tokens = v.prompt,
+           completion_tokens = v.completion, latency_ms = v.latency, tool_uses = CAST(v.tools AS json), citations = CAST(v.cites AS json),
+           waiting = CAST(v.wait AS json), owner = NULL, lease_until = NULL
+    FROM unnest(CAST(:reply AS int[]), CAST(:text AS text[]), CAST(:outcome AS text[]), CAST(:finish AS text[]), CAST(:reason AS text[]),
+                CAST(:prompt AS int[]), CAST(:completion AS int[]), CAST(:latency AS int[]), CAST(:tools AS text[]), CAST(:cites AS text[]),
+                CAST(:wait AS text[]))
+         AS v (id, text, outcome, finish, reason, prompt, completion, latency, tools, cites, wait)
     WHERE m.id = v.id""")
 
 
@@ -187,7 +208,7 @@ def _prepare(session: Session, asker: Asker, conversation: Conversation, history
     return prepare(session, request, provider=asker.provider, settings=asker.settings)
 
 
-def _add_reply(session: Session, conversation: Conversation, prepared: Prepared) -> PendingReply:
+def _add_reply(session: Session, conversation: Conversation, prepared: Prepared, *, prefix: str = "") -> PendingReply:
     reply = Message(
         conversation_id=conversation.id, role="assistant", status="streaming", gpt_id=prepared.metering.gpt_id,
         gpt_version=prepared.metering.gpt_version, model=prepared.request.model, prompt_tokens=prepared.prompt_tokens,
@@ -196,12 +217,30 @@ def _add_reply(session: Session, conversation: Conversation, prepared: Prepared)
     session.add(reply)
     service.touch(conversation)
     session.flush()
-    return PendingReply(reply.id, conversation.id, prepared)
+    return PendingReply(reply.id, conversation.id, prepared, title=conversation.title, prefix=prefix)
 
 
 def _history(rows: list[Message]) -> list[dict[str, Any]]:
-    """What the model sees of the past: failed and empty replies are left out."""
-    return [{"role": m.role, "content": m.content} for m in rows if m.content and m.status in ("complete", "stopped")]
+    """What the model sees of the past: failed and empty replies are left out; a reply and its continuations are one message."""
+    history: list[dict[str, Any]] = []
+    for m in rows:
+        if not m.content or m.status not in ("complete", "stopped"):
+            continue
+        if m.role == "assistant" and history and history[-1]["role"] == "assistant":
+            history[-1]["content"] += m.content  # only a continuation follows a reply directly
+        else:
+            history.append({"role": m.role, "content": m.content})
+    return history
+
+
+def _last_reply(rows: list[Message]) -> list[Message]:
+    """The trailing replies after the last message of the person: a reply and its continuations (empty when none)."""
+    chain: list[Message] = []
+    for m in reversed(rows):
+        if m.role != "assistant":
+            break
+        chain.insert(0, m)
+    return chain
 
 
 def _settle_waiting(rows: list[Message]) -> None:

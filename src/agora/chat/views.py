@@ -28,6 +28,7 @@ class MessageView:
     interrupted: bool  # still `streaming`, but the worker writing it is gone
     citations: list[dict] = field(default_factory=list)  # numbered sources, each with its `label` in the reader's language
     confirm: list[dict] = field(default_factory=list)  # while `waiting`: the consequential calls to allow or deny
+    cut: bool = False  # complete, but the token limit ended it: "Continue" goes on
 
 
 def tool_line(shown: dict) -> str:
@@ -65,7 +66,7 @@ def conversation_view(session: Session, conversation: Conversation, language: st
         avatar=content.avatar if content and len(content.avatar) <= 8 else "",  # emoji only; image avatars come with the builder
         welcome=str(content.text("welcome_message", language)) if content else "",
         starters=list(content.text("starters", language)) if content else [],
-        messages=[_view(m, names) for m in messages],
+        messages=[_view(chain, names) for chain in _replies_joined(messages)],
         running=any(m.status == "streaming" and not owners.orphaned(m) for m in messages),
     )
 
@@ -91,9 +92,24 @@ def new_chat_view(session: Session, user: User, gpt_id: str, language: str) -> N
     )
 
 
-def _view(message: Message, names: dict[str, str]) -> MessageView:
+def _replies_joined(messages: list[Message]) -> list[list[Message]]:
+    """Each message alone, except a reply and its continuations (replies in a row), which read as one."""
+    chains: list[list[Message]] = []
+    for message in messages:
+        if message.role == "assistant" and chains and chains[-1][-1].role == "assistant":
+            chains[-1].append(message)
+        else:
+            chains.append([message])
+    return chains
+
+
+def _view(chain: list[Message], names: dict[str, str]) -> MessageView:
+    """One message; for a reply with continuations, the last one's state with the whole text."""
+    first, message = chain[0], chain[-1]
     reply = message.role == "assistant"
-    return MessageView(message, markdown.render(message.content) if reply else "", names.get(message.gpt_id or "", ""),
-                       [tool_line(use) for use in message.tool_uses or ()],
-                       message.status == "streaming" and owners.orphaned(message), [labelled(c) for c in message.citations or ()],
-                       Waiting.from_stored(message.waiting).shown() if message.waiting else [])
+    return MessageView(message, markdown.render("".join(m.content for m in chain)) if reply else "", names.get(first.gpt_id or "", ""),
+                       [tool_line(use) for m in chain for use in m.tool_uses or ()],
+                       message.status == "streaming" and owners.orphaned(message),
+                       [labelled(c) for m in chain for c in m.citations or ()],
+                       Waiting.from_stored(message.waiting).shown() if message.waiting else [],
+                       cut=reply and message.status == "complete" and message.finish_reason == "length")

@@ -31,3 +31,18 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
     button.textContent = button.dataset.copied;
   });
 }
+
+// Where a composer says so, Enter sends and Shift+Enter starts a new line, as in the chat.
+for (const area of document.querySelectorAll("textarea[data-enter-sends]")) {
+  area.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    event.preventDefault();
+    area.form.requestSubmit();
+  });
+}
+
+// The browser's time zone, for what the server groups by day (the chat's "Today", "Yesterday").
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (zone && /^[\w+\-/]+$/.test(zone) && !document.cookie.split("; ").includes(`tz=${zone}`)) {
+  document.cookie = `tz=${zone}; path=/; max-age=31536000; samesite=lax`;
+}

@@ -1,5 +1,6 @@
 // The GPT builder's enhancements: live preview, unsaved-changes warning, confirmations.
 // Every page works without this file; it only makes the editor quicker to use.
+import { enhanceCodeBlocks } from "/static/codeblocks.js";
 import { citationList, sseEvents } from "/static/sse.js";
 
 const form = document.querySelector("[data-builder-form]");
@@ -99,7 +100,10 @@ if (previewForm) {
   const bubble = (role, text) => {
     const item = document.createElement("li");
     item.className = `message ${role}`;
-    item.textContent = text; // model output is text here, never HTML
+    const body = document.createElement("div");
+    body.className = role === "user" ? "message-body user-text" : "message-body markdown";
+    body.textContent = text; // plain text while it streams; the server's sanitized HTML once done
+    item.append(body);
     log.append(item);
     return item;
   };
@@ -113,6 +117,9 @@ if (previewForm) {
     bubble("user", content);
     input.value = "";
     const reply = bubble("assistant", "");
+    reply.dataset.status = "streaming";
+    const text = reply.querySelector(".message-body");
+    let written = "";
     const response = await fetch(`/api/gpts/${previewForm.dataset.previewChat}/preview`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
@@ -127,10 +134,15 @@ if (previewForm) {
       return;
     }
     for await (const [name, data] of sseEvents(response)) {
-      if (name === "delta") reply.textContent += data.text;
+      if (name === "delta") {
+        written += data.text;
+        text.append(data.text);
+      }
       if (name === "tool") reply.before(Object.assign(document.createElement("li"), { className: "tool-use", textContent: data.line }));
       if (name === "done") {
         reply.dataset.status = data.status;
+        text.innerHTML = data.html; // rendered as the chat renders it (chat/markdown.py), sanitized by the server
+        enhanceCodeBlocks(reply);
         // A consequential call the draft wanted to make: shown, not made (the preview keeps nothing to carry on from).
         for (const call of data.confirm || []) {
           const line = previewForm.dataset.labelWaiting.replace("{title}", call.title).replace("{server}", call.server).replace("{arguments}", call.arguments);
@@ -143,6 +155,6 @@ if (previewForm) {
         }
       }
     }
-    history.push({ role: "assistant", content: reply.firstChild?.nodeType === Node.TEXT_NODE ? reply.firstChild.textContent : reply.textContent });
+    history.push({ role: "assistant", content: written }); // what the model wrote, not its rendering
   });
 }

@@ -1,5 +1,7 @@
 // The conversation page, enhanced: replies stream in over SSE from the JSON API.
 // Without this file the page still works: forms post and the reply appears on reload.
+import { enhanceCodeBlocks } from "/static/codeblocks.js";
+import { named } from "/static/sidebar.js";
 import { citationList, sseEvents } from "/static/sse.js";
 
 const chat = document.getElementById("chat");
@@ -12,6 +14,7 @@ const statusLine = document.getElementById("chat-status");
 const stopButton = document.getElementById("stop");
 const sendButton = document.getElementById("send");
 const editButton = document.getElementById("edit-last");
+const continueForm = document.getElementById("continue-form");
 const conversation = chat.dataset.conversation;
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const api = `/api/conversations/${conversation}`;
@@ -56,6 +59,7 @@ function setStreaming(on) {
   sendButton.disabled = on;
   const lastIsReply = list.lastElementChild?.classList.contains("assistant");
   document.getElementById("regenerate-form").hidden = on || !lastIsReply;
+  if (on) continueForm.hidden = true;
   editButton.hidden = on || !list.querySelector(".message.user");
   document.querySelector(".chat-empty")?.remove();
 }
@@ -103,12 +107,30 @@ function enableConfirm(reply, card) {
   });
 }
 
+// The newest text stays in view while it streams, unless the person scrolled up to read.
+function nearBottom() {
+  return innerHeight + scrollY >= document.documentElement.scrollHeight - 120;
+}
+function followNewest(wasNearBottom) {
+  if (wasNearBottom) window.scrollTo(0, document.documentElement.scrollHeight);
+}
+
+// `existing`: a reply carried on in place, after a decision on its tool calls or by Continue
+// (a reply the token limit cut); its new text streams after what it already shows.
 async function streamReply(path, body, author, existing = null) {
   setStreaming(true);
   say("");
-  const reply = existing || messageItem("assistant", author);
+  const reply = existing ?? messageItem("assistant", author);
+  const previous = { status: reply.dataset.status, cut: Boolean(reply.querySelector(".cut-note")) };
   reply.dataset.status = "streaming";
-  const text = reply.querySelector(".message-body");
+  const body_ = reply.querySelector(".message-body");
+  // Plain text while streaming (nothing is parsed as HTML), after what the reply already shows.
+  const text = existing ? body_.appendChild(Object.assign(document.createElement("span"), { className: "continuation" })) : body_;
+  const undo = () => {
+    if (!existing) return reply.remove();
+    text.remove();
+    reply.dataset.status = previous.status;
+  };
   let response;
   try {
     response = await fetch(path, {
@@ -117,14 +139,16 @@ async function streamReply(path, body, author, existing = null) {
       body: JSON.stringify(body),
     });
   } catch {
-    if (!existing) reply.remove();
+    undo();
     setStreaming(false);
+    continueForm.hidden = !previous.cut;
     say(chat.dataset.labelNetwork, true);
     return false;
   }
   if (!response.ok) {
-    if (!existing) reply.remove();
+    undo();
     setStreaming(false);
+    continueForm.hidden = !previous.cut;
     const problem = await response.json().catch(() => null);
     say(problem?.error?.message || response.statusText, true);
     if (problem?.error?.upgrade_url) {
@@ -142,21 +166,30 @@ async function streamReply(path, body, author, existing = null) {
   try {
     for await (const [name, data] of sseEvents(response)) {
       if (name === "delta") {
-        text.append(data.text); // plain text while streaming: nothing is parsed as HTML
+        const follow = nearBottom();
+        text.append(data.text);
         say("");
+        followNewest(follow);
       } else if (name === "tool") {
         // "Used Calculator: 2+2 = 4": what the GPT did, shown above its answer (as on reload)
-        text.before(Object.assign(document.createElement("p"), { className: "tool-use", textContent: data.line }));
+        body_.before(Object.assign(document.createElement("p"), { className: "tool-use", textContent: data.line }));
       } else if (name === "queued") {
         say(chat.dataset.labelQueued.replace("{n}", data.position));
       } else if (name === "done") {
-        text.innerHTML = data.html; // sanitized by the server
+        body_.innerHTML = data.html; // sanitized by the server; a continuation's is the whole reply
+        enhanceCodeBlocks(reply);
         reply.dataset.id = data.id;
         reply.dataset.status = data.status;
+        reply.querySelector(".cut-note")?.remove();
+        if (data.cut) {
+          body_.after(Object.assign(document.createElement("p"), { className: "message-note cut-note", textContent: chat.dataset.labelCut }));
+        }
+        continueForm.hidden = !data.cut;
+        named(conversation, data.title);
         if (data.status === "stopped") say(chat.dataset.labelStopped);
         if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
         if (data.stored === false) say(chat.dataset.labelUnsaved, true);
-        if (data.citations?.length) text.after(citationList(data.citations, chat.dataset.labelSources));
+        if (data.citations?.length) body_.after(citationList(data.citations, chat.dataset.labelSources));
         if (data.status === "waiting") confirmCard(reply, data.confirm);
         addCopyButton(reply);
       }
@@ -201,7 +234,7 @@ composer.addEventListener("submit", (event) => {
 });
 
 textarea.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && !event.shiftKey && mentionList.hidden) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing && mentionList.hidden) {
     event.preventDefault();
     send(textarea.value);
   }
@@ -222,8 +255,21 @@ document.getElementById("regenerate-form").addEventListener("submit", (event) =>
   streamReply(`${api}/regenerate`, {}, author);
 });
 
+continueForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const last = list.lastElementChild;
+  if (last?.classList.contains("assistant")) streamReply(`${api}/continue`, {}, "", last);
+});
+
 stopButton.addEventListener("click", () => {
   fetch(`${api}/stop`, { method: "POST", headers: { "X-CSRF-Token": csrf } });
+});
+
+// Esc stops the reply being written (unless it closes a dialog or the drawer first).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || !streaming || event.defaultPrevented || document.querySelector("dialog[open]")) return;
+  event.preventDefault();
+  stopButton.click();
 });
 
 editButton.addEventListener("click", () => {
@@ -270,6 +316,7 @@ textarea.addEventListener("input", async () => {
 
 for (const item of list.querySelectorAll(".message.assistant")) addCopyButton(item);
 for (const card of list.querySelectorAll(".message.assistant .tool-confirm")) enableConfirm(card.closest(".message"), card);
+if (list.lastElementChild) window.scrollTo(0, document.documentElement.scrollHeight); // a conversation opens at its newest message
 editButton.hidden = !list.querySelector(".message.user");
 if (textarea.dataset.autosend && textarea.value.trim()) {
   history.replaceState(null, "", location.pathname); // a reload must not send it twice
