@@ -98,7 +98,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("messages") as batch_op:
+    # SQLite rebuilds the table to drop a column: it keeps AUTOINCREMENT, so a deleted reply's id is never reused.
+    with op.batch_alter_table("messages", table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.drop_column("citations")
     if op.get_bind().dialect.name != "postgresql":
         op.execute("DROP TABLE knowledge_fts")

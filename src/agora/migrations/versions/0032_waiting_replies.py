@@ -21,5 +21,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("messages") as batch:
+    # SQLite rebuilds the table to drop a column: it keeps AUTOINCREMENT, so a deleted reply's id is never reused.
+    with op.batch_alter_table("messages", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("waiting")
