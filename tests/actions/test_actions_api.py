@@ -128,3 +128,33 @@ def test_a_gpt_with_actions_is_listed_in_the_store_only_with_their_privacy_polic
     added = browser.post(f"/api/gpts/{gpt}/actions", json={"schema": _calculator_doc(trails.base_url) | {"paths": {"/d": {"get": {
         "operationId": "other", "responses": {"200": {"description": "ok"}}}}}}}, headers=headers)
     assert (added.status_code, added.json()["error"]["field"]) == (422, "privacy_url")
+
+
+def test_an_api_that_keeps_failing_is_left_alone_for_a_while(browser, database, trails):
+    gpt, headers = _editor(browser, database)
+    action = browser.post(f"/api/gpts/{gpt}/actions", json={"schema": trails.document()}, headers=headers).json()
+    test = f"/api/gpts/{gpt}/actions/{action['id']}/test"
+    answers = [browser.post(test, json={"operation_id": "failing", "arguments": {}}, headers=headers) for _ in range(4)]
+    assert [a.json().get("status") for a in answers[:3]] == [500, 500, 500]  # the API's own answers, shown as they are
+    assert (answers[3].status_code, answers[3].json()["error"]["code"]) == (503, "backing_off")
+    assert len(trails.requests) == 3  # the fourth call was never made
+    listed = browser.post(test, json={"operation_id": "listTrails", "arguments": {"near": "x"}}, headers=headers)
+    assert listed.status_code == 503  # the whole API waits, not only the operation that failed
+
+
+def test_the_auth_changes_and_an_empty_key_keeps_the_stored_one(browser, database, trails):
+    gpt, headers = _editor(browser, database)
+    auth = {"type": "api_key", "key": "first", "in": "header", "scheme": "bearer"}
+    action = browser.post(f"/api/gpts/{gpt}/actions", json={"schema": trails.document(), "auth": auth}, headers=headers).json()
+    path, test = f"/api/gpts/{gpt}/actions/{action['id']}", {"operation_id": "listTrails", "arguments": {"near": "x"}}
+    moved = browser.patch(path, json={"auth": {"type": "api_key", "in": "query", "name": "token"}}, headers=headers)  # no key: kept
+    assert moved.status_code == 200 and moved.json()["auth"] == {"type": "api_key", "in": "query", "name": "token", "scheme": "custom", "key_set": True}
+    browser.post(f"{path}/test", json=test, headers=headers)
+    assert trails.requests[-1]["query"]["token"] == ["first"] and "Authorization" not in trails.requests[-1]["headers"]
+    assert browser.patch(path, json={"auth": {"type": "api_key", "key": "second", "scheme": "basic"}}, headers=headers).status_code == 200
+    browser.post(f"{path}/test", json=test, headers=headers)
+    assert trails.requests[-1]["headers"]["Authorization"] == "Basic second"
+    none = browser.patch(path, json={"auth": {"type": "none"}}, headers=headers).json()
+    assert none["auth"]["type"] == "none" and none["auth"]["key_set"] is False
+    oauth = browser.patch(path, json={"auth": {"type": "oauth"}}, headers=headers)
+    assert (oauth.status_code, oauth.json()["error"]["field"]) == (422, "auth.type")

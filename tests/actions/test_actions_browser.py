@@ -18,7 +18,7 @@ from tests.conftest import sign_up_in_chromium
 
 pytestmark = pytest.mark.browser
 
-KEY = "sk-trails-secret"
+KEY = "sk-trails-secret"  # what the builder types; replaced by the same in the card's authentication form
 
 
 @pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
@@ -45,7 +45,14 @@ def test_a_builder_adds_an_action_and_a_chat_uses_it(page, upstream, trails, dat
     for other in ("bigAnswer", "picture", "failing"):  # two operations stay enabled
         card.get_by_role("checkbox", name=other).uncheck()
     card.get_by_role("button", name="Save the operations").click()
-    expect(card.get_by_role("status")).to_have_text("Saved.")
+    expect(card.locator("form.action-choose").get_by_role("status")).to_have_text("Saved.")
+
+    auth = card.locator("form.action-auth")  # the key replaced; the way it is sent kept
+    expect(auth.get_by_label("Type")).to_have_value("api_key")
+    expect(auth.get_by_label("Header or parameter name")).to_have_value("X-Api-Key")
+    auth.get_by_label("API key").fill(KEY)
+    auth.get_by_role("button", name="Save the authentication").click()
+    expect(auth.get_by_role("status")).to_have_text("Saved.")
 
     card.get_by_role("button", name="Test listTrails").click()  # the Test button, with the key
     card.get_by_label("Arguments (JSON)").fill('{"near": "Annecy"}')

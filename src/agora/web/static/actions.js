@@ -107,8 +107,39 @@ if (section) {
       if (response.ok) card.remove();
       else status.textContent = await problem(response);
     });
-    card.append(choose);
+    card.append(choose, authForm(action));
     return card;
+  }
+
+  // Change how the calls authenticate; an empty key keeps the stored one (it is never shown again).
+  function authForm(action) {
+    const id = (name) => `${name}-${action.id}`;
+    const field = (tag, name, props, label) => [el("label", { htmlFor: id(name), textContent: label }), el(tag, { id: id(name), name, ...props })];
+    const options = (pairs) => pairs.map(([value, text]) => el("option", { value, textContent: text }));
+    const [typeLabel, type] = field("select", "type", {}, labels.labelType);
+    type.append(...options([["none", labels.labelNoAuth], ["api_key", labels.labelApiKey]]));
+    type.value = action.auth.type;
+    const [keyLabel, key] = field("input", "key", { type: "password", autocomplete: "off", placeholder: action.auth.key_set ? labels.labelKeepKey : "" }, labels.labelApiKey);
+    const [placeLabel, place] = field("select", "place", {}, labels.labelSentAs);
+    place.append(...options([["bearer", labels.labelBearer], ["basic", labels.labelBasic], ["custom", labels.labelCustom], ["query", labels.labelQuery]]));
+    place.value = action.auth.in === "query" ? "query" : action.auth.scheme || "bearer";
+    const [nameLabel, name] = field("input", "name", { value: action.auth.name && action.auth.name !== "Authorization" ? action.auth.name : "" }, labels.labelKeyName);
+    const keyPart = el("div", { className: "action-key", hidden: type.value !== "api_key" }, keyLabel, key, placeLabel, place, nameLabel, name);
+    type.addEventListener("change", () => { keyPart.hidden = type.value !== "api_key"; });
+    const status = el("p", { className: "hint" });
+    status.setAttribute("role", "status");
+    const save = el("button", { type: "submit", textContent: labels.labelSaveAuth });
+    const form = el("form", { className: "action-auth" }, el("fieldset", {}, el("legend", { textContent: labels.labelAuthentication }), typeLabel, type, keyPart, save, status));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const auth = type.value === "api_key"
+        ? { type: "api_key", in: place.value === "query" ? "query" : "header", scheme: place.value === "query" ? "custom" : place.value, name: name.value.trim(), ...(key.value ? { key: key.value } : {}) }
+        : { type: "none" };
+      const response = await send(`${api}/${action.id}`, "PATCH", { auth });
+      status.textContent = response.ok ? labels.labelSaved : await problem(response);
+      if (response.ok) key.value = "";
+    });
+    return form;
   }
 
   async function refresh() {
