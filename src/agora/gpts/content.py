@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from agora.inputs import Text
 
@@ -85,6 +85,16 @@ class GptContent(Strict):
     temperature: float = Field(1.0, ge=0, le=2)
     top_p: float = Field(1.0, ge=0, le=1)
     hide_instructions: bool = False
+    # Users may download the files the GPT cites (off by default). Never with hidden instructions: a GPT that keeps its
+    # instructions private keeps its files private too (neither leaves the server whole).
+    knowledge_downloads: bool = False
+
+    @field_validator("knowledge_downloads")
+    @classmethod
+    def _no_downloads_with_hidden_instructions(cls, downloads: bool, info: ValidationInfo) -> bool:
+        if downloads and info.data.get("hide_instructions"):
+            raise ValueError("a GPT with hidden instructions keeps its files private: show the instructions or turn file downloads off")
+        return downloads
 
     @field_validator("starters", "tags")
     @classmethod

@@ -51,6 +51,7 @@ def parse(form: FormData) -> EditorForm:
         "temperature": _number(text("temperature")),
         "top_p": _number(text("top_p")),
         "hide_instructions": form.get("hide_instructions") == "on",
+        "knowledge_downloads": form.get("knowledge_downloads") == "on",
     }
     upload = form.get("avatar_file")
     data, size = None, None

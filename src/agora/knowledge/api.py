@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from agora.db import begin_writing
 from agora.gpts import access
 from agora.inputs import Id, Text
-from agora.knowledge import files, retrieval
+from agora.knowledge import downloads, files, retrieval
 from agora.web.body_limit import accepts_bodies_up_to
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.json_route import JsonRoute
@@ -86,6 +87,18 @@ def remove_file(gpt_id: Text, file_id: Id, user: CurrentUser, db: Db) -> Respons
         begin_writing(session)
         files.remove(session, access.find(session, gpt_id, user, "edit"), file_id)
     return Response(status_code=204)
+
+
+@router.get("/gpts/{gpt_id}/files/{file_id}/download", response_class=StreamingResponse,
+            responses={200: {"description": "The file as uploaded, as an attachment", "content": {"application/octet-stream": {}}}})
+def download(gpt_id: Text, file_id: Id, user: CurrentUser, db: Db, settings: AppSettings) -> StreamingResponse:
+    """A file of the GPT's published version, for anyone who may use the GPT, when its builder lets users download its files
+    (off by default; never for a GPT with hidden instructions). 404 otherwise. Chat citations link here."""
+    with db.session() as session:
+        found = downloads.find(session, gpt_id, file_id, user)
+    headers = {"Content-Disposition": downloads.disposition(found.name), "Content-Length": str(found.size),
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    return StreamingResponse(downloads.open_bytes(found, settings), media_type=downloads.media_type(found.kind), headers=headers)
 
 
 @router.get("/gpts/{gpt_id}/knowledge/search", response_model=SearchOut)

@@ -25,9 +25,14 @@ class Citation:
     file_name: str
     page: int | None
     quote: str
+    # The route that downloads the cited file, when the GPT's builder lets users download its files; "" otherwise.
+    download: str = ""
 
     def shown(self) -> dict[str, Any]:
-        return asdict(self)
+        shown = asdict(self)
+        if not self.download:
+            del shown["download"]
+        return shown
 
 
 
@@ -47,4 +52,11 @@ def labelled(shown: dict[str, Any]) -> dict[str, Any]:
     """A citation as outputs show it, with its `label` in the reader's language: "manual.pdf, page 3"."""
     page = shown.get("page")
     label = _("%(file)s, page %(page)s", file=shown["file_name"], page=page) if page is not None else shown["file_name"]
-    return {**shown, "label": label}
+    labelled = {**shown, "label": label}
+    if shown.get("download"):
+        labelled["download_label"] = _("Download %(file)s", file=shown["file_name"])
+    return labelled
+
+
+def download_path(gpt_id: str, file_id: int) -> str:
+    return f"/api/gpts/{gpt_id}/files/{file_id}/download"

@@ -8,7 +8,7 @@ quota last, once nothing else can refuse it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -19,7 +19,7 @@ from agora.config import Settings
 from agora.credits import holds
 from agora.db import utcnow
 from agora.knowledge import retrieval
-from agora.knowledge.citations import Citation
+from agora.knowledge.citations import Citation, download_path
 from agora.providers.base import CompletionRequest, Provider, supports_tools
 from agora.replies import admission, compose, context
 from agora.replies.errors import ToolNameTaken, ToolsUnsupported
@@ -101,8 +101,15 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         context=ToolContext(request.user.id, gpt.id if gpt else None, request.conversation_id, request.language, request.timezone, settings),
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
-        citations=tuple(found.citations), charge=charge,
+        citations=tuple(_with_downloads(found.citations, gpt, content, draft=request.draft)), charge=charge,
     )
+
+
+def _with_downloads(citations: list[Citation], gpt: Any, content: Any, *, draft: bool) -> list[Citation]:
+    """The citations with a link to download their file, when the published version lets users download its files."""
+    if draft or gpt is None or content is None or not content.knowledge_downloads or content.hide_instructions:
+        return citations
+    return [replace(citation, download=download_path(gpt.id, citation.file_id)) for citation in citations]
 
 
 def _system(session: Session | None, request: ReplyRequest, gpt: Any, content: Any, *, provider: Provider, model: str, settings: Settings,

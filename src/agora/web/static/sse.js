@@ -29,6 +29,12 @@ export function citationList(citations, label) {
     details.append(Object.assign(document.createElement("summary"), { textContent: `[${citation.number}] ${citation.label}` }),
                    Object.assign(document.createElement("blockquote"), { textContent: citation.quote }));
     item.append(details);
+    // The builder lets users download the cited file (the server sets the link only then; the route checks again).
+    if (citation.download?.startsWith("/api/gpts/")) {
+      const link = Object.assign(document.createElement("a"), { className: "citation-download", href: citation.download, textContent: citation.download_label });
+      link.setAttribute("download", "");
+      item.append(" ", link);
+    }
     list.append(item);
   }
   return list;
