@@ -4,6 +4,8 @@ citations have no link and the route answers 404."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -61,7 +63,7 @@ def test_the_builder_lets_users_download_cited_files_then_stops(page, chromium, 
         link.click()
     download = downloading.value
     assert download.suggested_filename == "handbook.pdf"
-    assert open(download.path(), "rb").read() == handbook.read_bytes()
+    assert Path(download.path()).read_bytes() == handbook.read_bytes()
     reader.reload()  # the link is kept with the reply
     expect(reader.locator(".message.assistant").last.get_by_role("link", name="Download handbook.pdf")).to_be_visible()
     assert_fits_the_screen(reader)

@@ -34,7 +34,11 @@ def invalid(error: ValidationError, *, pointer: str | None = None, field: str | 
         field = ".".join(loc) or "body"
     else:
         field = pointer.rstrip("/") + "/" + "/".join(loc) if loc else pointer or "/"
-    return InvalidInput(_message(first, field), field=field)
+    if field.endswith("knowledge_downloads"):  # its one rule (GptContent's validator), said in the reader's language
+        message = _("Users cannot download the files of a GPT with hidden instructions: show the instructions, or turn file downloads off.")
+    else:
+        message = _message(first, field)
+    return InvalidInput(message, field=field)
 
 
 def _message(detail: Mapping[str, Any], field: str) -> str:
@@ -55,8 +59,6 @@ def _message(detail: Mapping[str, Any], field: str) -> str:
         return _("%(field)s must be one of: %(allowed)s.", field=field, allowed=ctx.get("expected", ""))
     if kind == "extra_forbidden":
         return _("%(field)s is not a field Agora knows.", field=field)
-    if field.endswith("knowledge_downloads"):
-        return _("Users cannot download the files of a GPT with hidden instructions: show the instructions, or turn file downloads off.")
     if field.endswith("avatar"):
         return _("%(field)s: use an emoji (at most %(max)d characters) or upload a picture.", field=field, max=MAX_EMOJI)
     return _("%(field)s is not valid: %(reason)s", field=field, reason=detail["msg"].removeprefix("Value error, "))
