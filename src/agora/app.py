@@ -53,6 +53,10 @@ from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
 from agora.knowledge.worker import Worker as KnowledgeWorker
+from agora.mcp_servers import api as mcp_api
+from agora.mcp_servers import pages as mcp_pages
+from agora.mcp_servers import source as mcp_source
+from agora.mcp_servers import stdio as mcp_stdio
 from agora.moderation import api as moderation_api
 from agora.moderation import pages as moderation_pages
 from agora.payouts import admin_pages as payouts_admin_pages
@@ -108,6 +112,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (chat_preview_api.router, True),
     (knowledge_api.router, True),
     (actions_api.router, True),
+    (mcp_api.router, True),
+    (mcp_pages.router, False),
     (chat_pages.router, False),
     (chat_api.router, True),
     (billing_pages.router, False),
@@ -188,6 +194,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = Database(settings.resolved_database_url(), info={"settings": settings})  # moderation reads them in its listener
     app.state.secret_key = settings.resolved_secret_key()
+    # MCP servers' tools join every GPT's tools; stdio commands come from the operator's file only (agora.mcp_servers.stdio).
+    mcp_source.install(secret_key=app.state.secret_key, stdio_servers=mcp_stdio.load(settings.mcp_stdio_config))
     _add_template_globals()
     # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).
     app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache(), sso=ProviderCache())

@@ -143,6 +143,8 @@ class Settings(BaseSettings):
     knowledge_context_tokens: int = Field(
         2000, ge=0, description="Most tokens of retrieved passages put in a prompt (never more than half the room the model has left).")
     knowledge_passages: int = Field(8, ge=1, le=20, description="Most retrieved passages put in a prompt.")
+    mcp_stdio_config: Path | None = Field(
+        None, description='A JSON file of stdio MCP servers administrators may connect ({"mcpServers": {"name": {"command", "args", "env"}}}).')
     embedder: str = Field("bundled", description="Embedder for knowledge: `bundled`, `openai` or one a plugin registers.")
     embedding_base_url: str = Field("https://api.openai.com/v1", description="Base URL of the OpenAI-compatible embedding server (`openai` embedder).")
     embedding_api_key: str | None = Field(None, description="API key sent to the embedding server.")

@@ -11,6 +11,7 @@ from agora.gpts.models import Gpt, GptVersion
 from agora.inventory.models import GptHeir
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
 from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
+from agora.mcp_servers.models import McpServer, McpServerUse, McpTool
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.moderation.models import Fingerprint, FingerprintBand, Moderator, Report, ReviewCase
 from agora.payouts.models import PoolMonth, PoolShare
@@ -55,6 +56,9 @@ __all__ = [
     "Listing",
     "LoginAttempt",
     "LoginSession",
+    "McpServer",
+    "McpServerUse",
+    "McpTool",
     "Membership",
     "Message",
     "MessageSend",

@@ -107,6 +107,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/admin/invoices": "/admin/invoices", "/admin/sso": "/admin/sso", "/admin/payouts": "/admin/payouts?preview=2026-11",
             "/admin/moderators": "/admin/moderators", "/moderation": "/moderation", "/moderation/audit": "/moderation/audit",
             "/moderation/audit.csv": "/moderation/audit.csv",
+            "/admin/mcp": "/admin/mcp",
         },
     }
 
@@ -161,7 +162,7 @@ def test_the_list_below_covers_every_page():
                "/admin/providers/new", "/admin/providers/{provider_id}", "/admin/invoices", "/auth/sso", "/auth/oidc/{provider}/login",
                "/auth/oidc/{provider}/callback", "/workspaces/{workspace_id}/sso", "/admin/sso",
                "/workspaces/{workspace_id}/scim", "/chat/new", "/c/{conversation_id}/delete", "/gpts/{gpt_id}/rollback", "/pricing/confirm",
-               "/builders/me/earnings", "/admin/payouts", "/credits", "/gpts/{gpt_id}/price",
+               "/builders/me/earnings", "/admin/payouts", "/credits", "/gpts/{gpt_id}/price", "/admin/mcp",
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
                "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
                "/password/forgot", "/password/reset",

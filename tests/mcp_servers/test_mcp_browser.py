@@ -1,0 +1,97 @@
+"""The editor's MCP apps section and the admin page in a real Chromium, at desktop width and at 390 px: connect a server,
+see its tools marked read-only or asking first, untick one, see a failure explained, remove it; an admin's instance-wide server."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import free_port, sign_up_in_chromium
+from tests.providers.admin_helpers import ADMIN_EMAIL, ADMIN_PASSWORD
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+def new_gpt(page) -> None:
+    page.goto("/gpts/new")
+    page.get_by_label("Name", exact=True).fill("Note Keeper")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("section.mcp").get_by_role("heading", name="MCP apps")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_a_builder_connects_an_mcp_server_and_chooses_its_tools(chromium, server, notebook, viewport):
+    page = chromium.new_context(base_url=server.url, locale="en-US", viewport=VIEWPORTS[viewport]).new_page()
+    page.set_default_timeout(15_000)
+    sign_up_in_chromium(page)
+    new_gpt(page)
+    section = page.locator("section.mcp")
+    expect(section.get_by_text("No MCP server yet.")).to_be_visible()
+
+    section.get_by_label("Server address (streamable HTTP)").fill(f"http://127.0.0.1:{free_port()}/mcp")
+    section.get_by_role("button", name="Connect").click()
+    expect(section.locator("[data-mcp-error]")).to_contain_text("Agora could not connect to 127.0.0.1")
+
+    notebook.token = "notes-token"
+    section.get_by_label("Server address (streamable HTTP)").fill(notebook.url)
+    section.get_by_label("Authentication").select_option("bearer")
+    section.get_by_label("Token (stored encrypted, never shown again)").fill("notes-token")
+    section.get_by_role("button", name="Connect").click()
+    card = section.locator("article.mcp-server")
+    expect(card.get_by_role("heading", name="Notebook")).to_be_visible()
+    expect(section.locator("[data-mcp-error]")).to_be_hidden()
+    expect(card).to_contain_text("bearer token")
+    tools = card.get_by_role("list", name="Tools of Notebook").locator("li")
+    expect(tools).to_have_count(4)
+    expect(tools.filter(has_text="Search notes")).to_contain_text("Read-only: runs without asking")
+    expect(tools.filter(has_text="Add a note")).to_contain_text("Asks before each call")
+    expect(tools.filter(has_text="erase_notes")).to_contain_text("Asks before each call")
+
+    erase = card.locator('input[data-mcp-tool="erase_notes"]')
+    erase.uncheck()
+    page.reload()
+    expect(page.locator('section.mcp input[data-mcp-tool="erase_notes"]')).not_to_be_checked()
+    expect(page.locator('section.mcp input[data-mcp-tool="search_notes"]')).to_be_checked()
+
+    notebook.token = "changed"
+    page.locator("section.mcp").get_by_role("button", name="Refresh tools").click()
+    expect(page.locator("section.mcp article.mcp-server .error")).to_contain_text("refused Agora (HTTP 401)")
+    expect(page.locator("section.mcp [data-mcp-error]")).to_contain_text("refused Agora (HTTP 401)")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("section.mcp").get_by_role("button", name="Remove Notebook").click()
+    expect(page.locator("section.mcp").get_by_text("No MCP server yet.")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_an_admin_adds_an_instance_wide_server_and_a_builder_switches_it_on(chromium, server, database, notebook):
+    from agora.accounts import service as accounts
+
+    with database.session() as session:
+        accounts.create_user(session, email=ADMIN_EMAIL, display_name="Root", password=ADMIN_PASSWORD, role="admin")
+    admin = chromium.new_context(base_url=server.url, locale="en-US").new_page()
+    admin.goto("/login")
+    admin.get_by_label("Email").fill(ADMIN_EMAIL)
+    admin.get_by_label("Password").fill(ADMIN_PASSWORD)
+    admin.get_by_role("button", name="Log in").click()
+    admin.wait_for_url(lambda url: "/login" not in url)
+    admin.goto("/account")
+    admin.get_by_role("link", name="MCP servers").click()
+    section = admin.locator("section.mcp")
+    section.get_by_label("Server address (streamable HTTP)").fill(notebook.url)
+    section.get_by_role("button", name="Connect").click()
+    expect(section.locator("article.mcp-server").get_by_role("heading", name="Notebook")).to_be_visible()
+    section.locator('input[data-mcp-tool="erase_notes"]').uncheck()
+    expect(section.locator('input[data-mcp-tool="erase_notes"]')).not_to_be_checked()
+
+    builder = chromium.new_context(base_url=server.url, locale="en-US").new_page()
+    sign_up_in_chromium(builder)
+    new_gpt(builder)
+    card = builder.locator("section.mcp article.mcp-server")
+    expect(card).to_contain_text("Instance-wide")
+    expect(card.locator('input[data-mcp-tool="search_notes"]')).to_be_disabled()  # the administrator's choice
+    expect(card.get_by_role("button", name="Remove Notebook")).to_have_count(0)
+    card.get_by_label("Use in this GPT").check()
+    builder.reload()
+    expect(builder.locator("section.mcp").get_by_label("Use in this GPT")).to_be_checked()
