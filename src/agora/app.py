@@ -195,7 +195,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings.resolved_database_url(), info={"settings": settings})  # moderation reads them in its listener
     app.state.secret_key = settings.resolved_secret_key()
     # MCP servers' tools join every GPT's tools; stdio commands come from the operator's file only (agora.mcp_servers.stdio).
-    mcp_source.install(secret_key=app.state.secret_key, stdio_servers=mcp_stdio.load(settings.mcp_stdio_config))
+    app.state.mcp_stdio_servers = mcp_stdio.load(settings.mcp_stdio_config)
+    mcp_source.install(app.state)
     _add_template_globals()
     # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).
     app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache(), sso=ProviderCache())

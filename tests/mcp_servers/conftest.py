@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agora.mcp_servers import client, service
+from agora.mcp_servers import client, service, source
 from tests.chat.conftest import make_gpt
 from tests.conftest import SECRET
 from tests.mcp_servers.mcp_server import McpTestServer
@@ -23,9 +23,15 @@ def mcp_test_server() -> Iterator[McpTestServer]:
 
 
 @pytest.fixture
-def notebook(mcp_test_server: McpTestServer) -> McpTestServer:
+def notebook(mcp_test_server: McpTestServer, server) -> Iterator[McpTestServer]:
+    """The MCP server, reset, with loopback let through the outbound guard (AGORA_OUTBOUND_ALLOW_HOSTS), as an operator would."""
     mcp_test_server.reset()
-    return mcp_test_server
+    original = server.settings
+    # Both: the settings the app reads now, and those other fixtures (the stand-in model's) copy from, whichever came first.
+    server.settings = original.model_copy(update={"outbound_allow_hosts": "127.0.0.1"})
+    server.app.state.settings = server.app.state.settings.model_copy(update={"outbound_allow_hosts": "127.0.0.1"})
+    yield mcp_test_server
+    server.settings = server.app.state.settings = original
 
 
 class Builder:
@@ -66,7 +72,7 @@ def builder(browser, database) -> Builder:
 
 def attach(database, gpt_id: str | None, url: str, *, enabled: list[str] | None = None) -> int:
     """The server added as its API adds it (listed, then saved); to the instance when gpt_id is None. Its id."""
-    listed = asyncio.run(client.list_tools(client.Target(url=url)))
+    listed = asyncio.run(client.list_tools(source.SOURCE.remote(url, None)))
     with database.session() as session:
         new = service.NewServer(url=url, transport="http", auth="none", token=None)
         server = service.save(session, gpt_id=gpt_id, new=new, listed=listed, user_id=None, secret_key=SECRET)

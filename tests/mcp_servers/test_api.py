@@ -72,6 +72,23 @@ def test_a_bearer_token_is_sent_and_stored_encrypted(builder, notebook, database
     assert builder.refresh(added.json()["id"]).status_code == 200  # the stored token, decrypted, works again
 
 
+def test_the_outbound_guard_refuses_a_private_server_unless_the_operator_allows_it(builder, notebook, server):
+    allowed = server.app.state.settings
+    server.app.state.settings = allowed.model_copy(update={"outbound_allow_hosts": "", "outbound_ports": "*"})  # the address is the rule at stake
+    try:
+        refused = builder.add(notebook.url)
+        assert refused.status_code == 422 and refused.json()["error"]["field"] == "url"
+        assert "127.0.0.1 is a loopback address" in refused.json()["error"]["message"], refused.text
+        assert notebook.authorizations == []  # nothing reached it
+        for url in ("http://[::ffff:127.0.0.1]:{port}/mcp", "http://2130706433:{port}/mcp", "http://localhost:{port}/mcp"):
+            response = builder.add(url.format(port=notebook.port))
+            assert response.status_code == 422 and "Agora does not connect to" in response.json()["error"]["message"], response.text
+        assert notebook.authorizations == []
+    finally:
+        server.app.state.settings = allowed
+    assert builder.add(notebook.url).status_code == 201
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "url"),
     ({"url": "ftp://example.com/mcp"}, "url"),

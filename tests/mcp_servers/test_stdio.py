@@ -22,10 +22,10 @@ SCRIPT = Path(__file__).with_name("stdio_server.py")
 @pytest.fixture
 def clock_configured(server):
     """The clock server in the configuration, as create_app loads it from the file; put back as it was after."""
-    before = source.SOURCE.stdio_servers
-    source.SOURCE.stdio_servers = {"clock": stdio.Command(command=sys.executable, args=(str(SCRIPT),), env={"CLOCK_GREETING": "hello"})}
+    before = server.app.state.mcp_stdio_servers
+    server.app.state.mcp_stdio_servers = {"clock": stdio.Command(command=sys.executable, args=(str(SCRIPT),), env={"CLOCK_GREETING": "hello"})}
     yield
-    source.SOURCE.stdio_servers = before
+    server.app.state.mcp_stdio_servers = before
 
 
 def test_an_admin_connects_a_configured_stdio_server_and_a_gpt_uses_it(clock_configured, database, make_browser, browser):

@@ -104,7 +104,7 @@ def _add(db: Database, request: Request, user: User, gpt_id: str | None, body: S
     with db.session() as session:
         scope_id = _editable(session, gpt_id, user)
         service.refuse_duplicate(session, scope_id or INSTANCE, new.url)  # before reaching the server
-    listed = _list(service.target(new, stdio_servers))
+    listed = _list(service.target(source.SOURCE, new))
     with db.session() as session:
         begin_writing(session)
         scope_id = _editable(session, gpt_id, user)

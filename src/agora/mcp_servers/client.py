@@ -23,6 +23,8 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from agora.i18n import gettext as _
+from agora.mcp_servers.guard import GuardedTransport
+from agora.outbound import Policy, Refused
 
 CONNECT_SECONDS = 10.0
 LIST_SECONDS = 30.0  # the whole listing: connecting, initializing and every page of tools/list
@@ -53,6 +55,8 @@ class Target:
     url: str = ""
     bearer: str | None = None
     stdio: StdioServerParameters | None = None
+    # The outbound guard's rules for a remote server (agora.outbound); a stdio command is the operator's own and is not guarded.
+    policy: Policy | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     def where(self) -> str:
@@ -81,12 +85,15 @@ class _Statuses:
 
 
 def http_client(target: Target, statuses: _Statuses, *, read_seconds: float) -> httpx2.AsyncClient:
-    """The one place Agora builds its HTTP client for MCP servers: no redirects of its own (the SDK follows same-origin ones)."""
+    """The one place Agora builds its HTTP client for MCP servers: through the outbound guard, no redirects of its own
+    (the SDK follows same-origin ones itself, through the same transport)."""
+    if target.policy is None:
+        raise ValueError("a remote MCP server is only reached through the outbound guard: give the target its policy")
     headers = dict(target.headers)
     if target.bearer:
         headers["Authorization"] = f"Bearer {target.bearer}"
-    return httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(read_seconds, connect=CONNECT_SECONDS),
-                              event_hooks={"response": [statuses]}, follow_redirects=False)
+    return httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(read_seconds, connect=CONNECT_SECONDS), transport=GuardedTransport(target.policy),
+                              event_hooks={"response": [statuses]}, follow_redirects=False, trust_env=False)
 
 
 @asynccontextmanager
@@ -129,17 +136,22 @@ def explain(error: BaseException, target: Target, status: int | None) -> str | N
         return _("Nothing answers at %(url)s (HTTP 404): check the address of the server's MCP endpoint (often ending in /mcp).", url=target.url)
     if status is not None and status >= 400:
         return _("%(server)s answered with HTTP %(status)s instead of speaking MCP.", server=where, status=status)
-    for leaf in _leaves(error):
-        if isinstance(leaf, httpx2.TimeoutException | TimeoutError):
-            return _("%(server)s did not answer in time.", server=where)
-        if isinstance(leaf, httpx2.ConnectError):
-            return _("Agora could not connect to %(server)s: %(reason)s.", server=where, reason=str(leaf) or type(leaf).__name__)
-        if isinstance(leaf, httpx2.HTTPError):
-            return _("The connection to %(server)s failed: %(reason)s.", server=where, reason=str(leaf) or type(leaf).__name__)
-        if isinstance(leaf, MCPError):
-            return _("%(server)s does not speak MCP as expected: %(reason)s.", server=where, reason=leaf.error.message)
-        if isinstance(leaf, OSError):
-            return _("The MCP server %(command)s could not be started: %(reason)s.", command=where, reason=str(leaf))
+    return next((reason for leaf in _leaves(error) if (reason := _reason(leaf, where)) is not None), None)
+
+
+def _reason(leaf: BaseException, where: str) -> str | None:
+    if isinstance(leaf, Refused):  # the outbound guard: its message names the rule
+        return _("Agora does not connect to %(server)s: %(reason)s", server=where, reason=str(leaf))
+    if isinstance(leaf, httpx2.TimeoutException | TimeoutError):
+        return _("%(server)s did not answer in time.", server=where)
+    if isinstance(leaf, httpx2.ConnectError):
+        return _("Agora could not connect to %(server)s: %(reason)s.", server=where, reason=str(leaf) or type(leaf).__name__)
+    if isinstance(leaf, httpx2.HTTPError):
+        return _("The connection to %(server)s failed: %(reason)s.", server=where, reason=str(leaf) or type(leaf).__name__)
+    if isinstance(leaf, MCPError):
+        return _("%(server)s does not speak MCP as expected: %(reason)s.", server=where, reason=leaf.error.message)
+    if isinstance(leaf, OSError):
+        return _("The MCP server %(command)s could not be started: %(reason)s.", command=where, reason=str(leaf))
     return None
 
 

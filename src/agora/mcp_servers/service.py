@@ -85,10 +85,10 @@ def _address(url: str | None) -> str:
     return address
 
 
-def target(new: NewServer, stdio_servers: dict[str, stdio.Command]) -> Target:
+def target(source: Source, new: NewServer) -> Target:
     if new.transport == "stdio":
-        return Target(stdio=stdio_servers[new.url.removeprefix("stdio:")].parameters())
-    return Target(url=new.url, bearer=new.token)
+        return Target(stdio=source.stdio_servers[new.url.removeprefix("stdio:")].parameters())
+    return source.remote(new.url, new.token)
 
 
 def refuse_duplicate(session: Session, scope: str, url: str) -> None:

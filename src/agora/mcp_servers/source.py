@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from agora import outbound
 from agora.i18n import gettext as _
 from agora.mcp_servers import client, stdio
 from agora.mcp_servers.client import McpFailure, Target
@@ -67,17 +68,18 @@ def summary(text: str) -> str:
 
 
 class Source:
-    """The registered source; create_app gives it the secret key that decrypts tokens and the operator's stdio servers."""
+    """The registered source. It reads the application's state when asked (create_app hands it over): the settings of the
+    moment (the outbound guard's), the secret key that decrypts tokens, the operator's stdio servers."""
 
     def __init__(self) -> None:
-        self.secret_key = ""
-        self.stdio_servers: dict[str, stdio.Command] = {}
+        self.state: Any = None
 
-    def configure(self, *, secret_key: str, stdio_servers: dict[str, stdio.Command]) -> None:
-        self.secret_key, self.stdio_servers = secret_key, stdio_servers
+    @property
+    def stdio_servers(self) -> dict[str, stdio.Command]:
+        return {} if self.state is None else self.state.mcp_stdio_servers
 
     def __call__(self, session: Session | None, owner: ToolOwner) -> Iterable[Tool]:
-        if session is None:
+        if session is None or self.state is None:
             return []
         used = select(McpServerUse.server_id).where(McpServerUse.gpt_id == owner.gpt_id)
         rows = session.execute(
@@ -108,10 +110,14 @@ class Source:
         bearer = None
         if server.auth == "bearer" and server.secret_encrypted:
             try:
-                bearer = encryption.decrypt(server.secret_encrypted, self.secret_key, TOKEN_PURPOSE)
+                bearer = encryption.decrypt(server.secret_encrypted, self.state.secret_key, TOKEN_PURPOSE)
             except encryption.KeyUnreadable:
                 return None
-        return Target(url=server.url, bearer=bearer)
+        return self.remote(server.url, bearer)
+
+    def remote(self, url: str, bearer: str | None) -> Target:
+        """A remote server's target, behind the outbound guard as the operator's settings are now."""
+        return Target(url=url, bearer=bearer, policy=outbound.policy(self.state.settings))
 
 
 def model_name(remote: str, server_id: int, taken: set[str]) -> str:
@@ -125,7 +131,7 @@ def model_name(remote: str, server_id: int, taken: set[str]) -> str:
 SOURCE = Source()
 
 
-def install(*, secret_key: str, stdio_servers: dict[str, stdio.Command]) -> None:
-    """Offer MCP servers' tools to every reply (called by create_app)."""
-    SOURCE.configure(secret_key=secret_key, stdio_servers=stdio_servers)
+def install(state: Any) -> None:
+    """Offer MCP servers' tools to every reply (called by create_app with its app.state: one application per process)."""
+    SOURCE.state = state
     registry.register(SOURCE)
