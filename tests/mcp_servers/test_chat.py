@@ -1,9 +1,10 @@
-"""An MCP server's tools in the web chat, as the stand-in model calls them: a read-only tool runs at once and the chat shows it;
-a tool's failure and a server that refuses are told to the model and the person; only enabled tools are offered."""
+"""An MCP server's tools in the web chat, as the stand-in model calls them: a read-only tool runs at once and the chat shows it,
+a consequential one waits for Allow (Deny: the server never hears of it); a tool's failure and a server that refuses are told
+to the model and the person; only enabled tools are offered."""
 
 from __future__ import annotations
 
-from tests.chat.conftest import chat, make_gpt, standin_server, upstream  # noqa: F401  (the fixtures, for these tests)
+from tests.chat.conftest import chat, make_gpt, sse_events, standin_server, upstream  # noqa: F401  (the fixtures, for these tests)
 from tests.mcp_servers.conftest import BUILDER, attach
 
 
@@ -75,3 +76,40 @@ def test_an_instance_wide_server_serves_the_gpts_that_use_it(chat, upstream, dat
         service.use(session, gpt_id, service.find(session, server_id, gpt_id=None), True)
     chat.send(conversation_id, "Hello again")
     assert [t["function"]["name"] for t in upstream.requests[-1]["tools"]] == ["search_notes"]
+
+
+def _confirm(chat, conversation_id: str, reply_id: int, allow: bool):
+    with chat.stream(f"/api/conversations/{conversation_id}/messages/{reply_id}/confirm", {"allow": allow}) as response:
+        assert response.status_code == 200, response.read()
+        return sse_events(response)
+
+
+def test_a_consequential_tool_waits_for_allow_then_runs_on_the_server(chat, upstream, database, notebook):
+    conversation_id = chat.start(notebook_gpt(database, notebook))
+    upstream.tool_calls = [("search_notes", '{"query": "milk"}'), ("add_note", '{"text": "Buy oat milk"}')]
+    upstream.next("tool_calls", "ok")
+    events = chat.send(conversation_id, "Note that I need oat milk")
+    assert [name for name, _ in events] == ["tool", "done"]  # the read-only search ran; the note waits
+    done = events[-1][1]
+    assert done["status"] == "waiting"
+    assert done["confirm"] == [{"name": "add_note", "title": "Add a note", "server": "Notebook", "arguments": '{\n  "text": "Buy oat milk"\n}'}]
+    assert notebook.calls == [("search_notes", {"query": "milk"})]
+    page = chat.browser.get(f"/c/{conversation_id}").text
+    assert "Notebook" in page and "tool-allow" in page and "Buy oat milk" in page
+
+    resumed = _confirm(chat, conversation_id, done["id"], allow=True)
+    assert resumed[0][1] == {"name": "add_note", "summary": "Added note 1: Buy oat milk", "ok": True, "line": "Used add_note: Added note 1: Buy oat milk"}
+    assert resumed[-1][1]["status"] == "complete"
+    assert notebook.calls[-1] == ("add_note", {"text": "Buy oat milk"}) and notebook.notes == ["Buy oat milk"]
+    assert upstream.requests[-1]["messages"][-1] == {"role": "tool", "tool_call_id": "call_standin1", "content": "Added note 1: Buy oat milk"}
+
+
+def test_a_denied_consequential_tool_never_reaches_the_server(chat, upstream, database, notebook):
+    conversation_id = chat.start(notebook_gpt(database, notebook))
+    upstream.tool_calls = [("erase_notes", "{}")]  # readOnlyHint false, destructiveHint: asks like any consequential tool
+    upstream.next("tool_calls", "ok")
+    done = chat.send(conversation_id, "Erase everything")[-1][1]
+    assert done["status"] == "waiting" and done["confirm"][0]["server"] == "Notebook"
+    resumed = _confirm(chat, conversation_id, done["id"], allow=False)
+    assert resumed[0][1]["ok"] is False and resumed[-1][1]["status"] == "complete"
+    assert notebook.calls == []
