@@ -56,8 +56,8 @@ def test_a_builder_connects_an_mcp_server_and_chooses_its_tools(chromium, server
     expect(tools.filter(has_text="Add a note")).to_contain_text("Asks before each call")
     expect(tools.filter(has_text="erase_notes")).to_contain_text("Asks before each call")
 
-    erase = card.locator('input[data-mcp-tool="erase_notes"]')
-    erase.uncheck()
+    with page.expect_response(lambda response: response.request.method == "PATCH" and response.ok):  # saved before the reload
+        card.locator('input[data-mcp-tool="erase_notes"]').uncheck()
     page.reload()
     expect(page.locator('section.mcp input[data-mcp-tool="erase_notes"]')).not_to_be_checked()
     expect(page.locator('section.mcp input[data-mcp-tool="search_notes"]')).to_be_checked()
@@ -100,7 +100,8 @@ def test_an_admin_adds_an_instance_wide_server_and_a_builder_switches_it_on(chro
     expect(card).to_contain_text("Instance-wide")
     expect(card.locator('input[data-mcp-tool="search_notes"]')).to_be_disabled()  # the administrator's choice
     expect(card.get_by_role("button", name="Remove Notebook")).to_have_count(0)
-    card.get_by_label("Use in this GPT").check()
+    with builder.expect_response(lambda response: response.request.method == "PATCH" and response.ok):
+        card.get_by_label("Use in this GPT").check()
     builder.reload()
     expect(builder.locator("section.mcp").get_by_label("Use in this GPT")).to_be_checked()
 
