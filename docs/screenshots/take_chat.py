@@ -63,7 +63,7 @@ def main() -> None:
                 page.screenshot(path=OUT / f"chat-{name}.png")
                 page.goto("/gpts/new")
                 page.get_by_label("Name", exact=True).fill("Unit Converter")
-                page.get_by_label("Description").fill("Converts units and shows the code to do it")
+                page.locator("#description").fill("Converts units and shows the code to do it")
                 page.get_by_role("button", name="Save draft").click()
                 page.get_by_label("Message to the draft").fill("Celsius to Fahrenheit?")
                 page.get_by_label("Message to the draft").press("Enter")
