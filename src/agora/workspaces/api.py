@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from agora.accounts import validation
 from agora.inputs import Id, Text
@@ -51,6 +52,7 @@ class RosterOut(BaseModel):
     seats: int | None
     seats_used: int
     allow_store_gpts: bool
+    outbound_domains: list[str]
     members: list[MemberOut]
     pending: list[PendingOut]
 
@@ -60,7 +62,9 @@ class RoleIn(BaseModel):
 
 
 class TeamSettingsIn(BaseModel):
-    allow_store_gpts: bool
+    allow_store_gpts: bool | None = None
+    # The only domains (and subdomains) the team's GPTs' actions and tools may reach; [] lifts the restriction.
+    outbound_domains: list[Annotated[Text, StringConstraints(max_length=300)]] | None = Field(None, max_length=1000)
 
 
 def _listing(session, user) -> list[WorkspaceOut]:
@@ -114,7 +118,7 @@ def roster(workspace_id: Id, user: CurrentUser, db: Db):
     with db.session() as session:
         found = members.roster(session, workspace_id=workspace_id, user=user)
         return RosterOut(
-            seats=found.seats, seats_used=len(found.members) + len(found.pending), allow_store_gpts=found.allow_store_gpts,
+            seats=found.seats, seats_used=len(found.members) + len(found.pending), allow_store_gpts=found.allow_store_gpts, outbound_domains=list(found.outbound_domains),
             members=[MemberOut(**vars(m)) for m in found.members], pending=[PendingOut(**vars(p)) for p in found.pending],
         )
 
@@ -149,7 +153,10 @@ def remove(workspace_id: Id, user_id: Id, user: CurrentUser, db: Db) -> Response
 
 @router.patch("/workspaces/{workspace_id}/settings", status_code=204)
 def team_settings(workspace_id: Id, body: TeamSettingsIn, user: CurrentUser, db: Db) -> Response:
-    """Admins: allow or block members' use of public store GPTs by other builders."""
+    """Admins: allow or block members' use of public store GPTs by other builders; the domains the team's GPTs may reach."""
     with db.session() as session:
-        members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=body.allow_store_gpts)
+        if body.allow_store_gpts is not None:
+            members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=body.allow_store_gpts)
+        if body.outbound_domains is not None:
+            members.set_outbound_domains(session, workspace_id=workspace_id, by=user, domains=body.outbound_domains)
     return Response(status_code=204)

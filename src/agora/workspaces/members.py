@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from agora import events
+from agora import domain_proof, events, outbound
 from agora.accounts import validation
 from agora.accounts.models import MEMBER_ROLES, Membership, User, Workspace
 from agora.audit import chain as audit
@@ -220,6 +220,30 @@ def set_store_gpts(session: Session, *, workspace_id: int, by: User, allowed: bo
         settings.allow_store_gpts = allowed
 
 
+MAX_OUTBOUND_DOMAINS = 100
+
+
+def set_outbound_domains(session: Session, *, workspace_id: int, by: User, domains: list[str]) -> tuple[str, ...]:
+    """Managers: the only domains the team's GPTs' actions and tools may reach (an empty list: no restriction)."""
+    team(session, workspace_id, by, manage=True)
+    cleaned = outbound.clean_domains(domains)
+    for domain in cleaned:
+        if not domain_proof.DOMAIN.match(domain):
+            raise InvalidInput(_("“%(domain)s” is not a domain name like example.com; write one per line, without a path.", domain=domain),
+                               field="outbound_domains")
+    if len(cleaned) > MAX_OUTBOUND_DOMAINS:
+        raise InvalidInput(_("At most %(max)s domains.", max=MAX_OUTBOUND_DOMAINS), field="outbound_domains")
+    settings = session.get(TeamSettings, workspace_id)
+    if settings is None:
+        settings = TeamSettings(workspace_id=workspace_id, allow_store_gpts=True)
+        session.add(settings)
+    if tuple(settings.outbound_domains or ()) != cleaned:
+        audit.record(session, "workspace.settings_changed", actor=by, workspace_id=workspace_id, target_type="workspace",
+                     target_id=workspace_id, details={"outbound_domains": list(cleaned)})
+        settings.outbound_domains = list(cleaned) or None
+    return cleaned
+
+
 @dataclass(frozen=True)
 class Member:
     user_id: int
@@ -244,6 +268,7 @@ class Roster:
     pending: list[Pending]
     seats: int | None  # paid seats, None without a plan
     allow_store_gpts: bool
+    outbound_domains: tuple[str, ...] = ()  # the only domains its GPTs' actions and tools reach; empty: no restriction
 
 
 def roster(session: Session, *, workspace_id: int, user: User) -> Roster:
@@ -262,6 +287,7 @@ def roster(session: Session, *, workspace_id: int, user: User) -> Roster:
     return Roster(
         workspace, role, [Member(*row) for row in rows], [Pending(i.id, i.email, i.role, i.created_at) for i in invites],
         seats_of(session, workspace_id), settings is None or settings.allow_store_gpts,
+        tuple(settings.outbound_domains or ()) if settings is not None else (),
     )
 
 

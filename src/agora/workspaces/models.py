@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
@@ -16,6 +16,9 @@ class TeamSettings(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     # Admins may keep members to the team's own GPTs (no public store GPTs by other builders).
     allow_store_gpts: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The only domains (and their subdomains) the team's GPTs' actions and tools may reach; none: any the
+    # operator's outbound guard allows (agora.outbound narrows to this list, never widens past the guard).
+    outbound_domains: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ActiveWorkspace(Base):

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from agora.errors import AgoraError
 from agora.inputs import Id, Text
@@ -94,9 +95,13 @@ def revoke_from_page(request: Request, workspace_id: Id, invite_id: Id, user: Cu
 
 
 @router.post("/workspaces/{workspace_id}/settings")
-def settings_from_page(request: Request, workspace_id: Id, user: CurrentUser, db: Db, allow_store_gpts: Annotated[Text, Form()] = "") -> Response:
-    return _change(request, db, user, workspace_id, "saved",
-                   lambda session: members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=allow_store_gpts == "on"))
+def settings_from_page(request: Request, workspace_id: Id, user: CurrentUser, db: Db, allow_store_gpts: Annotated[Text, Form()] = "",
+                       outbound_domains: Annotated[Text, Form(max_length=30_000)] = "") -> Response:
+    def save(session: Session) -> None:
+        members.set_store_gpts(session, workspace_id=workspace_id, by=user, allowed=allow_store_gpts == "on")
+        members.set_outbound_domains(session, workspace_id=workspace_id, by=user, domains=outbound_domains.replace(",", "\n").splitlines())
+
+    return _change(request, db, user, workspace_id, "saved", save)
 
 
 def _change(request: Request, db: Db, user, workspace_id: int, notice: str, act: Callable) -> Response:

@@ -31,6 +31,14 @@ def store_gpts_blocked(session: Session, workspace_id: int | None) -> bool:
     return allowed is False
 
 
+def outbound_domains(session: Session, workspace_id: int | None) -> tuple[str, ...] | None:
+    """The domains the workspace's GPTs may reach, or None when it keeps no list (a personal workspace never does)."""
+    if workspace_id is None:
+        return None
+    domains = session.scalar(select(TeamSettings.outbound_domains).where(TeamSettings.workspace_id == workspace_id))
+    return tuple(domains) if domains else None
+
+
 def create_team(session: Session, *, owner: User, name: str) -> Workspace:
     """A team workspace with its creator as owner; they start working in it."""
     name = " ".join(name.split())[:80]
