@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     outbound_ports: str = Field(
         "80,443", description="Ports requests through the outbound guard may use (comma-separated), or `*` for any.")
     outbound_https_only: bool = Field(False, description="Refuse plain http:// for every outbound request the guard judges.")
+    web_search_backend: Literal["", "searxng", "brave"] = Field(
+        "", description="Search service of the Web search tool: `searxng` (AGORA_WEB_SEARCH_URL), `brave` (Brave Search API), or empty for none.")
+    web_search_url: str = Field("", description="SearxNG's base URL; for `brave`, the API's endpoint (default Brave's own).")
+    web_search_api_key: str | None = Field(None, description="Brave Search API subscription token (`brave`).")
+    web_search_results: int = Field(5, ge=1, le=10, description="Search results given to the model per search.")
+    page_reading: bool = Field(False, description="Let GPTs with Web search fetch and read pages by URL (through the outbound guard).")
+    maps_geocoder_url: str = Field("", description="Base URL of a Nominatim-compatible geocoder for the Maps tools; empty: no maps.")
+    maps_router_url: str = Field("", description="Base URL of an OSRM-compatible router for the route tool; empty: places only, no routes.")
     builder_verification_ca_bundle: str | None = Field(
         None, description="CA bundle file trusted when fetching builders' verification tokens."
     )
@@ -176,6 +184,14 @@ class Settings(BaseSettings):
     moderation_reports_to_hide: int = Field(3, ge=1, description="Distinct users whose open reports hide a GPT from the store until a moderator reviews it.")
     moderation_reports_per_hour: int = Field(10, ge=1, description="Reports one user may send per hour.")
 
+    @model_validator(mode="after")
+    def _web_search_is_complete(self) -> Settings:
+        if self.web_search_backend == "searxng" and not self.web_search_url:
+            raise ValueError("AGORA_WEB_SEARCH_BACKEND=searxng needs AGORA_WEB_SEARCH_URL, the SearxNG's address (http://127.0.0.1:8888)")
+        if self.web_search_backend == "brave" and not self.web_search_api_key:
+            raise ValueError("AGORA_WEB_SEARCH_BACKEND=brave needs AGORA_WEB_SEARCH_API_KEY, a Brave Search API subscription token")
+        return self
+
     @field_validator("public_url")
     @classmethod
     def _public_url_is_an_address(cls, value: str | None) -> str | None:
@@ -202,6 +218,13 @@ class Settings(BaseSettings):
             return self.public_url.rstrip("/")
         host = socket.gethostname() if self.host in ("0.0.0.0", "::", "") else self.host  # every interface: this machine's name
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def offers_web_search(self) -> bool:
+        """Whether a GPT's Web search capability does anything here: a search service, or page reading, is configured."""
+        return bool(self.web_search_backend) or self.page_reading
+
+    def offers_maps(self) -> bool:
+        return bool(self.maps_geocoder_url)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -29,6 +29,8 @@ class MessageView:
     citations: list[dict] = field(default_factory=list)  # numbered sources, each with its `label` in the reader's language
     confirm: list[dict] = field(default_factory=list)  # while `waiting`: the consequential calls to allow or deny
     cut: bool = False  # complete, but the token limit ended it: "Continue" goes on
+    # For each tool line, the pages that tool drew on (web search results, a map): {"title", "url"}
+    tool_links: list[list[dict]] = field(default_factory=list)
 
 
 def tool_line(shown: dict) -> str:
@@ -36,6 +38,16 @@ def tool_line(shown: dict) -> str:
     if shown.get("ok"):
         return _("Used %(tool)s: %(summary)s", tool=registry.title(shown["name"]), summary=shown["summary"])
     return _("%(tool)s could not answer: %(reason)s", tool=registry.title(shown["name"]), reason=shown["summary"])
+
+
+def tool_links(shown: dict) -> list[dict]:
+    """The pages a tool drew on, as stored with its use; only http(s) addresses, since each is shown as a link."""
+    links = []
+    for link in shown.get("sources") or ():
+        url = str(link.get("url") or "")
+        if url.startswith(("https://", "http://")):
+            links.append({"title": str(link.get("title") or url), "url": url})
+    return links
 
 
 @dataclass(frozen=True)
@@ -112,4 +124,5 @@ def _view(chain: list[Message], names: dict[str, str]) -> MessageView:
                        message.status == "streaming" and owners.orphaned(message),
                        [labelled(c) for m in chain for c in m.citations or ()],
                        Waiting.from_stored(message.waiting).shown() if message.waiting else [],
-                       cut=reply and message.status == "complete" and message.finish_reason == "length")
+                       cut=reply and message.status == "complete" and message.finish_reason == "length",
+                       tool_links=[tool_links(use) for m in chain for use in m.tool_uses or ()])

@@ -205,6 +205,8 @@ def _editor(request: Request, db: Db, gpt: Gpt | None, values: dict, *, viewer: 
         notice=notice,
         upgrade=upgrade,
         workspaces=choices,
+        offers_web_search=request.app.state.settings.offers_web_search(),
+        offers_maps=request.app.state.settings.offers_maps(),
     )
 
 

@@ -76,7 +76,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
     model = choose_model(provider, settings, content.model) if content is not None else str(request.model)
     reply_tokens = min(request.reply_limit or settings.chat_max_reply_tokens, settings.chat_max_reply_tokens)
     can_call = supports_tools(provider, model)
-    own = {tool.name: tool for tool in registry.tools_for(session, ToolOwner(gpt.id, content))} if gpt and content and can_call else {}
+    own = {tool.name: tool for tool in registry.tools_for(session, ToolOwner(gpt.id, content, settings))} if gpt and content and can_call else {}
     caller = _caller_tools(request, can_call, own)
     definitions = [registry.definition(tool) for tool in own.values()] + list(request.tools or ())
     tool_tokens = provider.count_tokens([{"role": "system", "content": json.dumps(definitions)}], model) if definitions else 0

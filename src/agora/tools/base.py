@@ -22,9 +22,22 @@ class ToolContext:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A page a result came from, shown to the person as a link under the tool's line (only http and https URLs)."""
+
+    title: str
+    url: str
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"a link's URL must be http(s): {self.url!r}")
+
+
+@dataclass(frozen=True)
 class ToolResult:
     content: str  # what the model reads
     summary: str  # one line the person sees after the tool's title: "2+2 = 4"
+    sources: tuple[Link, ...] = ()  # the pages it drew on (web search results, a map): the chat lists them as links
 
 
 class ToolFailed(Exception):
@@ -54,3 +67,4 @@ class ToolOwner:
 
     gpt_id: str
     content: GptContent
+    settings: Settings | None = None  # the application's (services the operator configured); None: the environment's

@@ -28,7 +28,7 @@ from agora.tools.base import Tool, ToolOwner
 # A source: the tools a GPT has from it. It may read the database (files, actions) on `session`.
 Source = Callable[[Session | None, ToolOwner], Iterable[Tool]]
 _sources: list[Source] = [builtin.tools_of]
-_titles: dict[str, Callable[[], str]] = {tool.name: tool.title for tool in builtin.TOOLS}
+_titles: dict[str, Callable[[], str]] = dict(builtin.TITLES)
 
 
 def register(source: Source, *, tools: Iterable[Tool] = ()) -> None:

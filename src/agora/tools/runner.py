@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from agora.i18n import gettext as _
-from agora.tools.base import Tool, ToolContext, ToolFailed
+from agora.tools.base import Link, Tool, ToolContext, ToolFailed
 
 log = logging.getLogger("agora.tools")
 
@@ -28,10 +28,14 @@ class ToolUse:
     content: str  # the answer the model reads
     summary: str  # the result ("2+2 = 4"), or why there is none
     ok: bool
+    sources: tuple[Link, ...] = ()
 
     def shown(self) -> dict:
-        """What the chat stores and shows of it (not what the model read)."""
-        return {"name": self.name, "summary": self.summary, "ok": self.ok}
+        """What the chat stores and shows of it (not what the model read): with the pages it drew on, when it names some."""
+        shown: dict = {"name": self.name, "summary": self.summary, "ok": self.ok}
+        if self.sources:
+            shown["sources"] = [{"title": link.title, "url": link.url} for link in self.sources]
+        return shown
 
 
 async def run_call(tool: Tool, *, call_id: str, arguments: str, context: ToolContext) -> ToolUse:
@@ -51,7 +55,7 @@ async def run_call(tool: Tool, *, call_id: str, arguments: str, context: ToolCon
     except Exception:
         log.exception("tool %s failed", tool.name)
         return _failed(tool, call_id, arguments, _("It failed unexpectedly."))
-    return ToolUse(call_id, tool.name, arguments, _cut(result.content, tool.max_result_chars), result.summary, True)
+    return ToolUse(call_id, tool.name, arguments, _cut(result.content, tool.max_result_chars), result.summary, True, result.sources)
 
 
 def declined(call_id: str, name: str, arguments: str, *, allowed: bool) -> ToolUse:

@@ -118,7 +118,8 @@ def roster(workspace_id: Id, user: CurrentUser, db: Db):
     with db.session() as session:
         found = members.roster(session, workspace_id=workspace_id, user=user)
         return RosterOut(
-            seats=found.seats, seats_used=len(found.members) + len(found.pending), allow_store_gpts=found.allow_store_gpts, outbound_domains=list(found.outbound_domains),
+            seats=found.seats, seats_used=len(found.members) + len(found.pending), allow_store_gpts=found.allow_store_gpts,
+            outbound_domains=list(found.outbound_domains),
             members=[MemberOut(**vars(m)) for m in found.members], pending=[PendingOut(**vars(p)) for p in found.pending],
         )
 

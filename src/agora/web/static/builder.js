@@ -1,7 +1,7 @@
 // The GPT builder's enhancements: live preview, unsaved-changes warning, confirmations.
 // Every page works without this file; it only makes the editor quicker to use.
 import { enhanceCodeBlocks } from "/static/codeblocks.js";
-import { citationList, sseEvents } from "/static/sse.js";
+import { citationList, sseEvents, toolLinks } from "/static/sse.js";
 
 const form = document.querySelector("[data-builder-form]");
 
@@ -138,7 +138,14 @@ if (previewForm) {
         written += data.text;
         text.append(data.text);
       }
-      if (name === "tool") reply.before(Object.assign(document.createElement("li"), { className: "tool-use", textContent: data.line }));
+      if (name === "tool") {
+        reply.before(Object.assign(document.createElement("li"), { className: "tool-use", textContent: data.line }));
+        if (data.sources?.length) {
+          const item = Object.assign(document.createElement("li"), { className: "tool-use" });
+          item.append(toolLinks(data.sources, previewForm.dataset.labelPagesUsed || "Pages used"));
+          reply.before(item);
+        }
+      }
       if (name === "done") {
         reply.dataset.status = data.status;
         text.innerHTML = data.html; // rendered as the chat renders it (chat/markdown.py), sanitized by the server

@@ -2,7 +2,7 @@
 // Without this file the page still works: forms post and the reply appears on reload.
 import { enhanceCodeBlocks } from "/static/codeblocks.js";
 import { named } from "/static/sidebar.js";
-import { citationList, sseEvents } from "/static/sse.js";
+import { citationList, sseEvents, toolLinks } from "/static/sse.js";
 
 const chat = document.getElementById("chat");
 const composer = document.getElementById("composer");
@@ -173,6 +173,7 @@ async function streamReply(path, body, author, existing = null) {
       } else if (name === "tool") {
         // "Used Calculator: 2+2 = 4": what the GPT did, shown above its answer (as on reload)
         body_.before(Object.assign(document.createElement("p"), { className: "tool-use", textContent: data.line }));
+        if (data.sources?.length) body_.before(toolLinks(data.sources, chat.dataset.labelPagesUsed || "Pages used"));
       } else if (name === "queued") {
         say(chat.dataset.labelQueued.replace("{n}", data.position));
       } else if (name === "done") {

@@ -39,3 +39,18 @@ export function citationList(citations, label) {
   }
   return list;
 }
+
+// The pages a tool drew on (web search results, a page read, a map), as the chat page renders them (chat/_tool_links.html).
+export function toolLinks(sources, label) {
+  const list = Object.assign(document.createElement("ul"), { className: "tool-links" });
+  list.setAttribute("aria-label", label);
+  for (const source of sources) {
+    if (!/^https?:\/\//.test(source.url)) continue;
+    const link = Object.assign(document.createElement("a"), { href: source.url, textContent: source.title, target: "_blank",
+                                                            rel: "nofollow noopener noreferrer ugc" });
+    const item = document.createElement("li");
+    item.append(link);
+    list.append(item);
+  }
+  return list;
+}
