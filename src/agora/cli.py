@@ -155,7 +155,7 @@ def seed_demo(if_empty: bool) -> None:
     with click.progressbar(length=catalogue.count(), label="Seeding demo GPTs", file=sys.stderr) as bar:
         report = seed.seed_demo(database, on_progress=bar.update)
     click.echo(
-        f"Created {report.gpts_created} GPTs and {report.builders_created} builders; "
+        f"Created {report.gpts_created} GPTs and {report.builders_created} builders, and {report.acting_created} GPT(s) that act; "
         f"{report.gpts_existing} GPTs were already there. Featured picks for {report.weeks_featured} new week(s)."
     )
 

@@ -11,7 +11,8 @@ from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.demo import catalogue
 from agora.demo.catalogue import fit, to_entry
-from agora.demo.seed import CURATOR_EMAIL, FEATURED_PER_WEEK, FEATURED_WEEKS, feature_demo_picks, seed_demo
+from agora.demo.acting import ACTING
+from agora.demo.seed import CURATOR_EMAIL, LABS_EMAIL, FEATURED_PER_WEEK, FEATURED_WEEKS, feature_demo_picks, seed_demo
 from agora.gpts.models import Gpt, GptVersion
 from agora.store import featured
 from agora.store.models import Category, Listing
@@ -48,15 +49,17 @@ def test_fit_keeps_short_text_and_cuts_long_text_at_a_word():
 
 def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
     report = seed_demo(database)
-    assert report.gpts_created == 505 and report.gpts_existing == 0
+    assert report.gpts_created == 505 and report.gpts_existing == 0 and report.acting_created == len(ACTING)
     again = seed_demo(database)
-    assert (again.gpts_created, again.builders_created, again.gpts_existing) == (0, 0, 505)
+    assert (again.gpts_created, again.builders_created, again.gpts_existing, again.acting_created) == (0, 0, 505, 0)
+    total = 505 + len(ACTING)  # the catalogue, and the GPTs that act (agora.demo.acting)
 
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(Gpt).where(Gpt.visibility == "public")) == 505
-        assert session.scalar(select(func.count()).select_from(GptVersion)) == 505
+        assert session.scalar(select(func.count()).select_from(Gpt).where(Gpt.visibility == "public")) == total
+        assert session.scalar(select(func.count()).select_from(GptVersion)) == total
         authors = {r["author"].lower() for r in raw_records()}
-        builders = session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None), User.email != CURATOR_EMAIL))
+        builders = session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_(None), User.email != CURATOR_EMAIL,
+                                                                                User.email != LABS_EMAIL))
         assert builders == len(authors)
         accountant = session.scalar(select(Gpt).where(Gpt.source == "lobehub:accounting"))
         assert accountant is not None and accountant.name == "Accounting Expert Assistant"
@@ -66,11 +69,11 @@ def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
         per_category = dict(
             session.execute(select(Category.slug, func.count(Gpt.id)).join(Gpt, Gpt.category_id == Category.id).group_by(Category.slug)).all()
         )
-        assert sum(per_category.values()) == 505 and per_category["programming"] == 108
+        assert sum(per_category.values()) == total and per_category["programming"] == 108
 
     english = make_browser(headers={"Accept-Language": "en"})
     home = english.get("/").text
-    assert "505 assistants made by builders like you." in home
+    assert f"{total} assistants made by builders like you." in home
     assert re.findall(r'<h2 id="cat-[^"]+">([^<]+)</h2>', home)[:2] == ["Top in Writing", "Top in Productivity"]
     programming = english.get("/store/programming")
     assert programming.status_code == 200 and "108 GPTs" in programming.text
@@ -85,7 +88,7 @@ def test_seed_creates_the_store_once_and_pages_show_it(database, make_browser):
 
     french = make_browser(headers={"Accept-Language": "fr"})
     home_fr = french.get("/").text
-    assert "505 assistants créés par des créateurs comme vous." in home_fr and ">Top Programmation</h2>" in home_fr
+    assert f"{total} assistants créés par des créateurs comme vous." in home_fr and ">Top Programmation</h2>" in home_fr
     gpt_page = french.get(f"/g/{accountant.id}").text
     assert "Assistant Expert en Comptabilité" in gpt_page and "Ou commencez par :" in gpt_page  # its starters, in French
     assert english.get("/store/programmation").status_code == 200  # French slugs work too

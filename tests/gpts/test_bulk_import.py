@@ -42,7 +42,7 @@ def test_a_json_list_imports_with_capabilities_mapped_and_the_rest_reported(brow
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert body["format"] == "hosted-bulk" and len(body["ids"]) == 2
-    assert body["notes"] == ["/0: capability 'web_browsing' is kept as a flag, but Agora does not act on it yet.",
+    assert body["notes"] == ["/0: capability 'web_browsing' is kept; it works where this server's operator has set up its service.",
                              "/0: capability 'dalle' has no equivalent in Agora and is not carried over.",
                              "/0: the knowledge files themselves are not in the file: upload them in the GPT's Knowledge section.",
                              "/1: gizmo_id is not carried over (Agora has no such field)."]

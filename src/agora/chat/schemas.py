@@ -37,10 +37,16 @@ class ToolCallAskedOut(BaseModel):
     arguments: str  # as shown to the person (indented JSON, cut at 2,000 characters)
 
 
+class LinkOut(BaseModel):
+    title: str
+    url: str
+
+
 class ToolUseOut(BaseModel):
     name: str
     summary: str
     ok: bool
+    sources: list[LinkOut] = Field(default_factory=list)  # the pages the call drew on (web search results, a map)
 
 
 class RenameIn(BaseModel):

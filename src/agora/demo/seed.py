@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.db import Database
+from agora.demo import acting
 from agora.demo.catalogue import Entry, entries
 from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
@@ -27,6 +28,7 @@ from agora.text import slugify
 
 BUILDER_EMAIL_DOMAIN = "builders.agora.example"
 CURATOR_EMAIL = f"curator@{BUILDER_EMAIL_DOMAIN}"
+LABS_EMAIL = f"agora-labs@{BUILDER_EMAIL_DOMAIN}"  # the builder of the GPTs that act
 BATCH = 100
 # The demo store's front shows featured picks from the first day: this week's and the
 # next few weeks', one GPT from each of several categories, a different one every week.
@@ -39,6 +41,7 @@ class SeedReport:
     gpts_created: int = 0
     gpts_existing: int = 0
     weeks_featured: int = 0
+    acting_created: int = 0  # the GPTs that act (agora.demo.acting)
 
 
 def is_empty(database: Database) -> bool:
@@ -58,6 +61,8 @@ def seed_demo(database: Database, on_progress: Callable[[int], None] = lambda n:
     if batch:
         _seed_batch(database, batch, report)
         on_progress(len(batch))
+    with database.session() as session:
+        report.acting_created = acting.seed_acting(session, builder_email=LABS_EMAIL)
     with database.session() as session:
         report.weeks_featured = feature_demo_picks(session, date.today())
     return report

@@ -36,7 +36,8 @@ CAPABILITIES = {
     "calculator": "calculator", "maps": "maps",
 }
 MAX_ROWS = 1000
-INERT = ("web_search", "maps", "actions")  # flags Agora stores but no reply uses yet (web search, maps, GPT actions)
+INERT = ("actions",)  # flags Agora stores but no reply uses yet (GPT actions)
+NEEDS_A_SERVICE = ("web_search", "maps")  # tools that act where the operator named their service (docs/actions.md)
 
 
 class CsvRows(list):
@@ -125,6 +126,9 @@ def _capabilities(names: list[str], where: str, notes: list[str]) -> dict[str, b
         flags[flag] = True
         if flag in INERT:  # kept, as every importer keeps it, but said plainly: nothing uses it yet
             notes.append(_("%(where)s: capability %(name)s is kept as a flag, but Agora does not act on it yet.", where=where, name=repr(name)))
+        elif flag in NEEDS_A_SERVICE:
+            notes.append(_("%(where)s: capability %(name)s is kept; it works where this server's operator has set up its service.",
+                           where=where, name=repr(name)))
         elif flag == "knowledge":
             notes.append(_("%(where)s: the knowledge files themselves are not in the file: upload them in the GPT's Knowledge section.",
                            where=where))
