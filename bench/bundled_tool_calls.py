@@ -1,7 +1,7 @@
 """Can the bundled model (SmolLM2-135M-Instruct, Q4_1) call tools? 20 prompts, each needing one of the built-in tools,
 tried two ways with llama.cpp, counting how often it calls the right tool with valid arguments (docs/actions.md).
 
-    .venv/bin/python bench/bundled_tool_calls.py [--threads 2] [--json results.json]
+    .venv/bin/python bench/bundled_tool_calls.py [--threads 2] [--json results.json] [--mode grammar|chatml-function-calling]
 
 chatml-function-calling: llama-cpp-python's own function-calling chat format for ChatML models (SmolLM2 uses ChatML):
   the tools are described in the system prompt and its grammar constrains the call it writes; tool_choice "auto", so
@@ -139,7 +139,8 @@ def run_grammar(model_path: str, threads: int) -> list[dict[str, Any]]:
 
 def progress(row: dict[str, Any]) -> None:
     mark = "ok  " if row["right"] and row["valid"] else ("tool" if row["right"] else "no  ")
-    print(f"  {mark} want {row['expected']:<11} got {row['called']!s:<11} {json.dumps(row['arguments'])[:90]} ({row['seconds']} s)", flush=True)
+    print(f"  {mark} want {row['expected']:<11} got {row['called']!s:<11} {json.dumps(row['arguments'])[:90]} ({row['seconds']} s)"
+          f"\n       wrote: {row['text'][:160]!r}", flush=True)
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -151,10 +152,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="write every prompt's outcome to this file")
+    parser.add_argument("--mode", choices=("both", "grammar", "chatml-function-calling"), default="both")
     args = parser.parse_args()
     model_path = str(bundled_model_path())
     results: dict[str, Any] = {"model": model_path.rsplit("/", 1)[-1]}
     for mode, run in (("grammar", run_grammar), ("chatml-function-calling", run_function_calling)):
+        if args.mode not in ("both", mode):
+            continue
         print(mode, flush=True)
         results[mode] = run(model_path, args.threads)
         print(mode, summary(results[mode]), flush=True)
