@@ -1,7 +1,7 @@
 """A workspace's own list of the domains its GPTs' actions and tools may reach (the outbound guard narrows to it)
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0038
+Revises: 0037
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0036"
-down_revision: str | None = "0035"
+revision: str = "0038"
+down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
