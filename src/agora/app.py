@@ -61,6 +61,7 @@ from agora.moderation import api as moderation_api
 from agora.moderation import pages as moderation_pages
 from agora.payouts import admin_pages as payouts_admin_pages
 from agora.payouts import pages as payouts_pages
+from agora.payouts import webhooks as payouts_webhooks  # noqa: F401 - registers Stripe's transfer events with the billing webhook
 from agora.providers import admin_pages as provider_admin_pages
 from agora.retention import pages as retention_pages
 from agora.scim import pages as scim_pages

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
         100_000_000, ge=0, description="A builder's message earnings in a calendar year (minor units) under which the smaller commission applies.")
     credit_hold_minutes: int = Field(
         60, ge=1, le=1440, description="Minutes a priced message's credit stays reserved for a reply that never reports its outcome.")
+    payout_minimum: int = Field(2500, ge=1, description="Smallest payout, in minor units (cents); a smaller balance is carried forward.")
+    payout_hold_days: int = Field(
+        14, ge=0, le=180, description="Days after a month ends before its payouts run, so refunds and clawbacks land before money leaves.")
     stripe_api_key: str | None = Field(None, description="Stripe secret API key (sk_...) for the `stripe` gateway.")
     stripe_webhook_secret: str | None = Field(None, description="Signing secret (whsec_...) of the Stripe webhook endpoint.")
     stripe_api_base: str | None = Field(None, description="Base URL of the Stripe API; default Stripe's. Tests point it at a local stand-in.")

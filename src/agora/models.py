@@ -14,7 +14,7 @@ from agora.ledger.models import LedgerAccount, LedgerEntry, LedgerLeg
 from agora.mcp_servers.models import McpServer, McpServerUse, McpTool
 from agora.metering.models import DailyGptUsage, DailyGptUserUsage, MessageSend, QuotaLock, UsageRecord
 from agora.moderation.models import Fingerprint, FingerprintBand, Moderator, Report, ReviewCase
-from agora.payouts.models import PoolMonth, PoolShare
+from agora.payouts.models import Payout, PayoutProfile, PayoutSkip, PoolMonth, PoolShare
 from agora.providers.models import ProviderCatalog, ProviderConfig
 from agora.retention.models import RetentionPolicy
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
@@ -64,6 +64,9 @@ __all__ = [
     "MessageSend",
     "Moderator",
     "Plan",
+    "Payout",
+    "PayoutProfile",
+    "PayoutSkip",
     "PoolMonth",
     "PoolShare",
     "ProviderCatalog",

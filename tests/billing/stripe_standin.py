@@ -1,12 +1,16 @@
 """A local stand-in for the two Stripe API calls Agora makes, Stripe's webhook signature, and its events.
 
-Answers POST /v1/checkout/sessions and /v1/billing_portal/sessions like Stripe does (form-
-encoded in, JSON out), recording each request so tests can check what Agora asked for.
+Answers POST /v1/checkout/sessions, /v1/billing_portal/sessions and /v1/transfers like Stripe
+does (form-encoded in, JSON out), recording each request so tests can check what Agora asked
+for. Transfers honour the Idempotency-Key header as Stripe does (the same key answers the same
+transfer); `hold_transfer_number` makes that transfer request wait until `release` is set (a
+caller killed while it waits), and `refused_destinations` are refused with 400.
 Events are made in the shape of the API version a Stripe account sends them in (`API_VERSIONS`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -47,6 +51,12 @@ def invoice(invoice_id: str, subscription: str | None, *, api_version: str = ACA
 class StripeStandIn:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict]] = []
+        self.idempotency_keys: list[str] = []
+        self.transfers: dict[str, dict] = {}  # by idempotency key
+        self.hold_transfer_number: int | None = None  # the nth transfer request (1-based) waits for `release`
+        self.held = threading.Event()  # set once that request arrived
+        self.release = threading.Event()
+        self.refused_destinations: set[str] = set()
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,16 +68,32 @@ class StripeStandIn:
                     answer = {"id": f"cs_test_{len(standin.requests)}", "object": "checkout.session", "url": f"https://checkout.stripe.test/c/{len(standin.requests)}"}
                 elif self.path == "/v1/billing_portal/sessions":
                     answer = {"id": "bps_test", "object": "billing_portal.session", "url": "https://billing.stripe.test/p/session"}
+                elif self.path == "/v1/transfers":
+                    key = self.headers.get("Idempotency-Key", "")
+                    standin.idempotency_keys.append(key)
+                    if len(standin.idempotency_keys) == standin.hold_transfer_number:
+                        standin.held.set()
+                        standin.release.wait(60)
+                    if form.get("destination") in standin.refused_destinations:
+                        self._answer(400, {"error": {"type": "invalid_request_error", "message": "No such destination: this account is closed"}})
+                        return
+                    answer = standin.transfers.setdefault(key, {"id": f"tr_test_{len(standin.transfers) + 1}", "object": "transfer",
+                                                                 "amount": int(form["amount"]), "currency": form["currency"],
+                                                                 "destination": form["destination"]})
                 else:
                     self.send_response(404)
                     self.end_headers()
                     return
+                self._answer(200, answer)
+
+            def _answer(self, status: int, answer: dict) -> None:
                 data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller was killed while it waited
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
 
             def log_message(self, *args):
                 pass

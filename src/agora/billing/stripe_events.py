@@ -69,6 +69,12 @@ class CreditCheckout(_Shape):
     metadata: CreditMetadata
 
 
+class TransferObject(_Shape):
+    """A Connect transfer (agora.payouts): its id is all Agora reads."""
+
+    id: StripeId
+
+
 class _SubscriptionDetails(_Shape):
     subscription: StripeId | None = None
 

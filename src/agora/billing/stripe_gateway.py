@@ -65,6 +65,14 @@ class StripeGateway:
             raise AgoraError(_("Stripe did not return a payment page. Try again in a moment."), code="stripe_no_page", status=502)
         return session.url
 
+    def transfer(self, *, amount: int, currency: str, destination: str, idempotency_key: str, description: str) -> str:
+        """A Connect transfer to a builder's account (agora.payouts); its id. The idempotency key makes a retried call (a run
+        killed after asking, then restarted) the same transfer. Raises stripe.StripeError: a refusal, or an unanswered call."""
+        transfer = self.client.v1.transfers.create(
+            params={"amount": amount, "currency": currency.lower(), "destination": destination, "description": description[:200]},
+            options={"idempotency_key": idempotency_key})
+        return transfer.id
+
     def portal_url(self, subscription: Subscription, *, return_url: str) -> str | None:
         if not subscription.customer_id:
             return None

@@ -171,3 +171,8 @@ HANDLERS = {
     "customer.subscription.updated": _subscription_updated,
     "customer.subscription.deleted": _subscription_deleted,
 }
+
+
+def register(kind: str, handler) -> None:
+    """An event another package handles (agora.payouts: its transfers' reversals), as the handlers above are called."""
+    HANDLERS[kind] = handler

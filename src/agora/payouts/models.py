@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from agora.db import Base, UTCDateTime, utcnow
@@ -42,3 +42,52 @@ class PoolShare(Base):
     users: Mapped[int]
     units: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)  # millis
+
+
+class PayoutProfile(Base):
+    """Where and to whom a builder is paid: required, with their tax information, before a first payout."""
+
+    __tablename__ = "payout_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))  # stripe (a Connect account) or bank (the operator's transfer, from the CSV)
+    stripe_account: Mapped[str] = mapped_column(String(40), default="")  # acct_...
+    bank_holder: Mapped[str] = mapped_column(String(100), default="")
+    bank_iban: Mapped[str] = mapped_column(String(34), default="")
+    bank_bic: Mapped[str] = mapped_column(String(11), default="")
+    legal_name: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    tax_id: Mapped[str] = mapped_column(String(30))  # the builder's tax identification number (VAT, EIN, SIRET...)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payout(Base):
+    """One builder's payout of a month's run: their payable balance, moved to `payouts_in_transit` and then sent (or returned)."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (UniqueConstraint("month", "builder_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # Stripe's idempotency key for its transfer
+    month: Mapped[str] = mapped_column(String(7))
+    builder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)  # minor units (whole cents): what is sent
+    method: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12))  # in_transit, paid, failed
+    transfer_id: Mapped[str | None] = mapped_column(String(100), unique=True)  # Stripe's tr_...
+    reason: Mapped[str] = mapped_column(String(300), default="")  # why it failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PayoutSkip(Base):
+    """A builder a month's run did not pay, and why (no payout details, below the minimum...): shown to them and the operator."""
+
+    __tablename__ = "payout_skips"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    builder_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    payable: Mapped[int] = mapped_column(BigInteger)  # millis
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

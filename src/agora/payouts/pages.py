@@ -6,13 +6,15 @@ import re
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
 from agora.billing.views import money
 from agora.db import utcnow
 from agora.errors import InvalidInput, NotFound
-from agora.inputs import Text
-from agora.payouts import earnings, statements
+from agora.inputs import Text, refuse_unstorable
+from agora.payouts import earnings, profiles, statements
+from agora.payouts.models import Payout, PayoutProfile, PayoutSkip
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -65,3 +67,33 @@ def statement(month: Text, user: CurrentUser, db: Db, format: Literal["json", "c
         document = statements.as_pdf(chosen, millis, builder=f"{user.display_name} <{user.email}>", issued=utcnow())
         return Response(document, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
     return chosen
+
+
+@router.get("/builders/me/payouts")
+def payouts_page(request: Request, user: CurrentUser, db: Db) -> Response:
+    return _payouts_page(request, user, db, saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/builders/me/payouts")
+async def save_payout_details(request: Request, user: CurrentUser, db: Db) -> Response:
+    """The payout details and tax information form: saved whole, or shown again with the first wrong field."""
+    form = {key: refuse_unstorable(str(value), field=key) for key, value in (await request.form()).items() if key in profiles.FIELDS}
+    try:
+        with db.session() as session:
+            profiles.save(session, user, form)
+    except InvalidInput as error:
+        return _payouts_page(request, user, db, values=form, errors={error.field or "method": error.message}, status=error.status)
+    return RedirectResponse("/builders/me/payouts?saved=1", status_code=303)
+
+
+def _payouts_page(request: Request, user, db, *, values: dict | None = None, errors: dict | None = None, saved: bool = False,
+                  status: int = 200) -> Response:
+    with db.session() as session:
+        profile = session.get(PayoutProfile, user.id)
+        paid = list(session.scalars(select(Payout).where(Payout.builder_id == user.id).order_by(Payout.id.desc()).limit(24)))
+        skipped = list(session.scalars(select(PayoutSkip).where(PayoutSkip.builder_id == user.id).order_by(PayoutSkip.month.desc()).limit(12)))
+    shown = values if values is not None else {name: getattr(profile, name) for name in profiles.FIELDS} if profile else {"method": "stripe"}
+    settings = request.app.state.settings
+    return render(request, "payouts/details.html", status, values=shown, errors=errors or {}, saved=saved, complete=profile is not None,
+                  payouts=paid, skipped=skipped, millis=millis, minimum=money(settings.payout_minimum, settings.credits_currency),
+                  hold_days=settings.payout_hold_days)
