@@ -24,7 +24,7 @@ from agora.config import Settings
 from agora.errors import NotFound
 from agora.gpts import access
 from agora.gpts.ids import PREFIX as GPT_PREFIX
-from agora.gpts.models import Gpt
+from agora.gpts.models import Gpt, GptVersion
 from agora.knowledge.embedders.bundled import MODEL as EMBEDDING_MODEL
 from agora.providers.base import Provider
 from agora.replies.errors import ToolNameTaken, TooLong, ToolsUnsupported
@@ -44,21 +44,37 @@ def base_models(provider: Provider, settings: Settings) -> list[str]:
     return [m for m in (name.strip() for name in wanted.split(",")) if m in offered]
 
 
-def model_object(model_id: str, *, created: int, owned_by: str) -> dict:
-    return {"id": model_id, "object": "model", "created": created, "owned_by": owned_by}
+BASE_MODEL_DESCRIPTION = "A base model served by this Agora's model provider, without a GPT's instructions."
+EMBEDDING_DESCRIPTION = "Text embeddings for /v1/embeddings: 512 dimensions, multilingual."
+
+
+def model_object(model_id: str, *, created: int, owned_by: str, name: str = "", description: str = "") -> dict:
+    """OpenAI's model fields, plus `name` and `description` as other gateways add them (a GPT's id says nothing)."""
+    return {"id": model_id, "object": "model", "created": created, "owned_by": owned_by, "name": name or model_id, "description": description}
+
+
+def _system_model(model_id: str) -> dict:
+    description = EMBEDDING_DESCRIPTION if model_id == EMBEDDING_MODEL else BASE_MODEL_DESCRIPTION
+    return model_object(model_id, created=0, owned_by="system", description=description)
+
+
+# The published version's description, read by the database from its JSON (no content parsed per GPT).
+_DESCRIPTION = GptVersion.content["description"].as_string()
 
 
 def list_models(session: Session, user: User, provider: Provider, settings: Settings) -> list[dict]:
-    listed = [model_object(name, created=0, owned_by="system") for name in base_models(provider, settings)]
-    listed.append(model_object(EMBEDDING_MODEL, created=0, owned_by="system"))  # for /v1/embeddings
+    listed = [_system_model(name) for name in base_models(provider, settings)]
+    listed.append(_system_model(EMBEDDING_MODEL))  # for /v1/embeddings
     rows = session.execute(
-        select(Gpt.id, Gpt.published_at, User.handle)
+        select(Gpt.id, Gpt.published_at, User.handle, Gpt.name, _DESCRIPTION)
         .join(User, User.id == Gpt.owner_id)
+        .outerjoin(GptVersion, (GptVersion.gpt_id == Gpt.id) & (GptVersion.number == Gpt.published_version))
         .where(access.usable(user))
         .order_by((Gpt.owner_id == user.id).desc(), Gpt.published_at.desc(), Gpt.id)
         .limit(MODELS_LISTED)
     )
-    listed += [model_object(gpt_id, created=_timestamp(published), owned_by=handle) for gpt_id, published, handle in rows]
+    listed += [model_object(gpt_id, created=_timestamp(published), owned_by=handle, name=name, description=description or "")
+               for gpt_id, published, handle, name, description in rows]
     return listed
 
 
@@ -66,9 +82,11 @@ def find_model(session: Session, user: User, model_id: str, provider: Provider, 
     if model_id.startswith(GPT_PREFIX):
         gpt = _usable_gpt(session, user, model_id)
         owner = session.get(User, gpt.owner_id)
-        return model_object(gpt.id, created=_timestamp(gpt.published_at), owned_by=owner.handle if owner else "")
+        description = session.scalar(select(_DESCRIPTION).where(GptVersion.gpt_id == gpt.id, GptVersion.number == gpt.published_version))
+        return model_object(gpt.id, created=_timestamp(gpt.published_at), owned_by=owner.handle if owner else "", name=gpt.name,
+                            description=description or "")
     if model_id in base_models(provider, settings) or model_id == EMBEDDING_MODEL:
-        return model_object(model_id, created=0, owned_by="system")
+        return _system_model(model_id)
     raise model_not_found(model_id)
 
 
