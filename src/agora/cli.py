@@ -141,7 +141,7 @@ def migrate_command(revision: str) -> None:
 @main.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Seed nothing when the store already holds GPTs (a demo store still gets featured picks for the coming weeks).")
 def seed_demo(if_empty: bool) -> None:
-    """Add the 505 demo GPTs and their builders (running it again adds nothing)."""
+    """Add the 505 demo GPTs, their builders and made-up activity that earns nothing (running it again adds nothing)."""
     from agora import migrate
     from agora.demo import catalogue, seed
 
@@ -156,7 +156,8 @@ def seed_demo(if_empty: bool) -> None:
         report = seed.seed_demo(database, on_progress=bar.update)
     click.echo(
         f"Created {report.gpts_created} GPTs and {report.builders_created} builders, and {report.acting_created} GPT(s) that act; "
-        f"{report.gpts_existing} GPTs were already there. Featured picks for {report.weeks_featured} new week(s)."
+        f"{report.gpts_existing} GPTs were already there. Featured picks for {report.weeks_featured} new week(s). "
+        f"Demo activity (conversations, ratings, reviews; never counted as usage) for {report.gpts_with_activity} GPTs."
     )
 
 

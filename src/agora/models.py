@@ -7,6 +7,7 @@ from agora.billing.models import GatewayEvent, Invoice, InvoiceLine, Plan, Subsc
 from agora.chat.models import Conversation, Message
 from agora.credits.models import CreditHold
 from agora.db import Base
+from agora.demo.models import DemoActivity
 from agora.gpts.models import Gpt, GptVersion
 from agora.inventory.models import GptHeir
 from agora.knowledge.models import KnowledgeChunk, KnowledgeDocument, KnowledgeFile, KnowledgeVersionFile
@@ -35,6 +36,7 @@ __all__ = [
     "CreditHold",
     "DailyGptUsage",
     "DailyGptUserUsage",
+    "DemoActivity",
     "FeaturedPick",
     "Fingerprint",
     "FingerprintBand",

@@ -1,7 +1,9 @@
-"""`agora seed-demo`: a builder per author, a published public GPT per assistant, and featured picks.
+"""`agora seed-demo`: a builder per author, a published public GPT per assistant, featured picks,
+and made-up activity (conversations, ratings, reviews: demo.activity) that never counts as usage.
 
-Idempotent: builders are found by their email, GPTs by their `source`, and a week that
-already has picks keeps them, so running it again creates nothing new.
+Idempotent: builders are found by their email, GPTs by their `source`, a week that already
+has picks keeps them, and a GPT that has its demo activity gets no more, so running it again
+creates nothing new.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from agora.accounts import service as accounts
 from agora.accounts.models import User
 from agora.db import Database
-from agora.demo import acting
+from agora.demo import acting, activity
 from agora.demo.catalogue import Entry, entries
 from agora.gpts import service as gpts
 from agora.gpts.models import Gpt
@@ -42,6 +44,7 @@ class SeedReport:
     gpts_existing: int = 0
     weeks_featured: int = 0
     acting_created: int = 0  # the GPTs that act (agora.demo.acting)
+    gpts_with_activity: int = 0
 
 
 def is_empty(database: Database) -> bool:
@@ -65,6 +68,8 @@ def seed_demo(database: Database, on_progress: Callable[[int], None] = lambda n:
         report.acting_created = acting.seed_acting(session, builder_email=LABS_EMAIL)
     with database.session() as session:
         report.weeks_featured = feature_demo_picks(session, date.today())
+    with database.session() as session:
+        report.gpts_with_activity = activity.seed_activity(session, date.today())
     return report
 
 
@@ -92,7 +97,8 @@ def feature_demo_picks(session: Session, today: date) -> int:
 
 
 def top_up_featured(database: Database, today: date) -> int | None:
-    """On a store the demo seeded (its curator exists), pick the coming weeks that have no picks.
+    """On a store the demo seeded (its curator exists), pick the coming weeks that have no picks,
+    and give demo GPTs seeded before demo activity existed theirs.
 
     `make run` seeds once; without this, a demo store started again two months later would
     show no featured picks. A store the demo did not seed is left alone (None).
@@ -100,6 +106,7 @@ def top_up_featured(database: Database, today: date) -> int | None:
     with database.session() as session:
         if accounts.user_by_email(session, CURATOR_EMAIL) is None:
             return None
+        activity.seed_activity(session, today)
         return feature_demo_picks(session, today)
 
 
