@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -100,6 +100,7 @@ def seed_activity(session: Session, today: date) -> int:
     reviewers = _reviewers(session)
     scores: dict[str, float] = {}
     for listing, source in rows:
+        assert source is not None  # selected by it
         picked = draw(source)
         rng = random.Random(f"agora-demo-reviews:{source}")
         written = _reviews(session, listing, picked, reviewers, rng, today) if picked.conversations >= REVIEWED_FROM else []
@@ -127,8 +128,8 @@ def _recent_score(picked: Draw, rng: random.Random, today: date) -> float:
     per_day = picked.conversations * picked.recent_share / RECENT_DAYS
     weights = []
     for days_ago in range(RECENT_DAYS):
-        conversations = per_day * rng.uniform(0.5, 1.5)
-        points = trending.activity_points(new_users=conversations * 0.7, new_conversations=conversations, messages=conversations * 6)
+        conversations = round(per_day * rng.uniform(0.5, 1.5))  # whole conversations, users and messages, as usage counts them
+        points = trending.activity_points(new_users=round(conversations * 0.7), new_conversations=conversations, messages=conversations * 6)
         weights.append(trending.weighted(points, today - timedelta(days=days_ago)))
     return trending.total(weights)
 
@@ -138,7 +139,7 @@ def _reviews(session: Session, listing: Listing, picked: Draw, reviewers: list[t
     stars = []
     for user, language in rng.sample(reviewers, min(REVIEWS_PER_GPT, len(reviewers), picked.rating_count)):
         rating = max(1, min(5, round(rng.gauss(picked.mean_rating, 0.7))))
-        written = datetime.combine(today - timedelta(days=rng.randint(1, 90)), time(rng.randint(7, 22), rng.randint(0, 59)), tzinfo=timezone.utc)
+        written = datetime.combine(today - timedelta(days=rng.randint(1, 90)), time(rng.randint(7, 22), rng.randint(0, 59)), tzinfo=UTC)
         session.add(Review(gpt_id=listing.gpt_id, user_id=user.id, rating=rating, body=rng.choice(REVIEW_TEXTS[language][rating]),
                            created_at=written, updated_at=written))
         stars.append(rating)
