@@ -1,7 +1,7 @@
 """The demo store's made-up activity per GPT (conversations, ratings, reviews), kept apart from usage
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0036
+Revises: 0035
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0033"
-down_revision: str | None = "0032"
+revision: str = "0036"
+down_revision: str | None = "0035"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
