@@ -1,7 +1,7 @@
 """The demo store's made-up activity per GPT (conversations, ratings, reviews), kept apart from usage
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0040
+Revises: 0039
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0037"
-down_revision: str | None = "0036"
+revision: str = "0040"
+down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
