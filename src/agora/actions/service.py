@@ -14,7 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
@@ -61,7 +61,12 @@ class Change:
 
 def of_gpt(session: Session, gpt_id: str) -> list[GptAction]:
     """Every action of a GPT, oldest first: what its tools are made from."""
-    return list(session.scalars(select(GptAction).where(GptAction.gpt_id == gpt_id).order_by(GptAction.created_at, GptAction.id)))
+    return list(session.scalars(_OF_GPT, {"gpt_id": gpt_id}))
+
+
+# Built once: every reply from a GPT that can call tools asks for its actions, mostly to learn it has none,
+# and building a statement costs several times what running it does (see agora.gpts.access._usable_by_id).
+_OF_GPT = select(GptAction).where(GptAction.gpt_id == bindparam("gpt_id")).order_by(GptAction.created_at, GptAction.id)
 
 
 def listed(session: Session, actor: User | None, gpt_id: str) -> list[GptAction]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from agora import outbound
@@ -81,11 +81,7 @@ class Source:
     def __call__(self, session: Session | None, owner: ToolOwner) -> Iterable[Tool]:
         if session is None or self.state is None:
             return []
-        used = select(McpServerUse.server_id).where(McpServerUse.gpt_id == owner.gpt_id)
-        rows = session.execute(
-            select(McpServer, McpTool).join(McpTool, McpTool.server_id == McpServer.id)
-            .where(or_(McpServer.gpt_id == owner.gpt_id, McpServer.id.in_(used)), McpTool.enabled.is_(True))
-            .order_by(McpServer.id, McpTool.id)).all()
+        rows = session.execute(_ENABLED_TOOLS, {"gpt_id": owner.gpt_id}).all()
         taken = {tool.name for tool in builtin.TOOLS}
         tools: list[Tool] = []
         targets: dict[int, Target | None] = {}
@@ -118,6 +114,17 @@ class Source:
     def remote(self, url: str, bearer: str | None) -> Target:
         """A remote server's target, behind the outbound guard as the operator's settings are now."""
         return Target(url=url, bearer=bearer, policy=outbound.policy(self.state.settings))
+
+
+# Built once: every reply from a GPT that can call tools runs it, mostly to learn it has no MCP server, and
+# building a statement costs several times what running it does (see agora.gpts.access._usable_by_id).
+_ENABLED_TOOLS = (
+    select(McpServer, McpTool).join(McpTool, McpTool.server_id == McpServer.id)
+    .where(or_(McpServer.gpt_id == bindparam("gpt_id"),
+               McpServer.id.in_(select(McpServerUse.server_id).where(McpServerUse.gpt_id == bindparam("gpt_id")))),
+           McpTool.enabled.is_(True))
+    .order_by(McpServer.id, McpTool.id)
+)
 
 
 def model_name(remote: str, server_id: int, taken: set[str]) -> str:
