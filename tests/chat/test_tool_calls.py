@@ -42,7 +42,7 @@ def test_the_gpts_calculator_runs_between_two_model_calls_and_the_chat_shows_it(
                                        {"role": "tool", "tool_call_id": "call_standin0", "content": "391"}]
 
     reply = chat.get(conversation_id)["messages"][-1]
-    assert reply["tool_uses"] == [{"name": "calculator", "summary": "17 * 23 = 391", "ok": True}]
+    assert reply["tool_uses"] == [{"name": "calculator", "summary": "17 * 23 = 391", "ok": True, "sources": []}]  # the calculator reads no pages
     assert reply["content"] == "Hello from the stand-in."
     page = chat.browser.get(f"/c/{conversation_id}")
     assert "Used Calculator: 17 * 23 = 391" in page.text  # a reload shows it

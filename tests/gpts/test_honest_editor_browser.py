@@ -1,6 +1,6 @@
 """In real Chromium, desktop and phone: nothing on the page pretends to work (issue 20 item 9).
-The editor shows no switch for capabilities that do not exist (web search, maps, actions; knowledge
-comes from files), and the lockout message links the password reset page, which says honestly when
+The editor shows no switch for capabilities that do not exist (web search and maps without a service; knowledge
+and actions have sections of their own), and the lockout message links the password reset page, which says honestly when
 this Agora cannot send mail (tests/accounts/test_password_reset_browser.py follows the link to a new password)."""
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ def test_the_editor_offers_only_capabilities_that_exist_and_keeps_stored_flags(p
     page.goto(f"/gpts/{gpt_id}/edit")
     page.get_by_text("Model and capabilities").click()
     expect(page.get_by_label("Calculator")).to_be_visible()
+    # No switch for them: web search and maps wait for the operator to name a service (none here), and knowledge and
+    # actions have sections of their own (the Actions section is labelled "Actions": only checkboxes are meant).
     for absent in ("Web search", "Maps", "Actions", "Knowledge files"):
-        expect(page.get_by_label(absent, exact=True)).to_have_count(0)
+        expect(page.get_by_role("checkbox", name=absent, exact=True)).to_have_count(0)
     expect(page.get_by_text("Knowledge: add files in the Knowledge section below")).to_be_visible()
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()

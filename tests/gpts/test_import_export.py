@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
 from agora.accounts.models import User
+from agora.demo.acting import ACTING
 from agora.demo.seed import seed_demo
 from agora.gpts import importing
 from agora.gpts.export import export_document
@@ -81,7 +82,7 @@ def test_every_demo_gpt_survives_export_import_export(database, server):
     with database.session() as session:
         importer = accounts.create_user(session, email="importer@example.com", display_name="Importer", password=None)
         ids = list(session.scalars(select(Gpt.id).order_by(Gpt.id)))
-        assert len(ids) == 505
+        assert len(ids) == 505 + len(ACTING)  # the catalogue and the GPTs that act
         for gpt_id in ids:
             original = session.get(Gpt, gpt_id)
             owner = session.get(User, original.owner_id)

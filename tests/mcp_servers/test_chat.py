@@ -32,7 +32,7 @@ def test_a_read_only_tool_runs_between_two_model_calls_and_the_chat_shows_it(cha
     assert offered["search_notes"]["description"] == "Finds the notes containing the query."
     assert offered["search_notes"]["parameters"]["properties"]["query"]["type"] == "string"
     assert second["messages"][-1] == {"role": "tool", "tool_call_id": "call_standin0", "content": "Buy oat milk on Friday"}
-    assert chat.get(conversation_id)["messages"][-1]["tool_uses"] == [{"name": "search_notes", "summary": "Buy oat milk on Friday", "ok": True}]
+    assert chat.get(conversation_id)["messages"][-1]["tool_uses"] == [{"name": "search_notes", "summary": "Buy oat milk on Friday", "ok": True, "sources": []}]
 
 
 def test_only_enabled_tools_are_offered(chat, upstream, database, notebook):
