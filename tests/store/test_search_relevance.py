@@ -2,6 +2,7 @@
 
 import pytest
 
+from agora.demo.acting import ACTING
 from agora.demo.seed import seed_demo
 from agora.store import listings
 
@@ -66,7 +67,7 @@ def test_categories_list_counts(demo, make_browser):
     categories = french.get("/api/store/categories").json()
     by_slug = {c["slug"]: c for c in categories}
     assert by_slug["programming"] == {"slug": "programming", "name": "Programmation", "count": 108}
-    assert sum(c["count"] for c in categories) == 505
+    assert sum(c["count"] for c in categories) == 505 + len(ACTING)  # the catalogue and the GPTs that act
 
 
 def test_query_operators_are_plain_words(demo, browser):
