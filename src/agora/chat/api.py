@@ -23,7 +23,7 @@ from agora.chat.schemas import (
     ShareOut,
     ToolCallAskedOut,
 )
-from agora.inputs import Text
+from agora.inputs import Id, Text
 from agora.replies.waiting import Waiting
 from agora.web.deps import CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
@@ -148,7 +148,7 @@ async def edit_last(conversation_id: Text, body: EditIn, user: CurrentUser, db: 
 
 
 @router.post("/conversations/{conversation_id}/messages/{message_id}/confirm", response_class=Response, responses=sse.STREAMED)
-async def confirm_calls(conversation_id: Text, message_id: int, body: ConfirmIn, user: CurrentUser, db: Db, replying: Replies):
+async def confirm_calls(conversation_id: Text, message_id: Id, body: ConfirmIn, user: CurrentUser, db: Db, replying: Replies):
     """Allow or deny the consequential tool calls a reply waits for (its `done` said `"status": "waiting"`); the reply carries on,
     streamed like a message's: a `tool` event for each call (run, or declined), then the rest of the reply.
 

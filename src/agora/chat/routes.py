@@ -22,7 +22,7 @@ from agora.credits import holds
 from agora.errors import InvalidInput
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
-from agora.inputs import Text
+from agora.inputs import Id, Text
 from agora.web.confirm import Confirmation, confirmation_page
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
@@ -139,7 +139,7 @@ async def regenerate_from_page(request: Request, conversation_id: Text, user: Cu
 
 
 @router.post("/c/{conversation_id}/confirm/{message_id}")
-async def confirm_from_page(request: Request, conversation_id: Text, message_id: int, user: CurrentUser, db: Db, replying: Replies,
+async def confirm_from_page(request: Request, conversation_id: Text, message_id: Id, user: CurrentUser, db: Db, replying: Replies,
                             decision: Annotated[Literal["allow", "deny"], Form()]) -> Response:
     """Allow or deny the consequential calls a reply waits for, without JavaScript: the reply carries on, then the page again."""
 

@@ -18,10 +18,11 @@ from agora.errors import AgoraError, InvalidInput
 from agora.i18n import gettext as _
 from agora.inputs import Text, whole_number
 from agora.web.deps import AppSettings, CurrentUser, Db, public_link
+from agora.web.json_route import JsonRoute
 from agora.web.templating import render
 
 router = APIRouter()
-api = APIRouter(prefix="/api", tags=["credits"])
+api = APIRouter(prefix="/api", tags=["credits"], route_class=JsonRoute)
 
 
 class CreditsOut(BaseModel):
