@@ -3,22 +3,31 @@
 The model is the one knowledge uses (`agora-use-multilingual-v3`, listed by /v1/models); inputs
 are strings (a string or a list of at most 2,048), each at most 8,192 tokens (Agora's count,
 agora.knowledge.chunking). Vectors come as floats or base64 (little-endian float32), as
-OpenAI's `encoding_format` asks. Calls take the key's requests and tokens from the same rate
-limiter as chat completions. The embedder runs in a worker thread: it is CPU work.
+OpenAI's `encoding_format` asks. A call is a /v1 call like a base model's: it needs a plan
+with API access (checked with the caller), takes the key's requests and input tokens from the
+same rate limiter as chat completions, and is metered once when it succeeds (a usage record of
+its input tokens, source `api`, keyed `api:embd-<random>`, through the batched writer). It is
+no GPT message, so the plan's message quota does not count it. The embedder runs in a worker
+thread: it is CPU work.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
+import time
 
 import anyio
 import numpy as np
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from agora.accounts import api_keys
+from agora.api.openai.callers import Caller
 from agora.api.openai.errors import OpenAIError
 from agora.api.openai.key_plans import limits_for
 from agora.api.openai.state import V1State
+from agora.db import utcnow
 from agora.inputs import parse_json
 from agora.knowledge.chunking import count_tokens
 from agora.knowledge.embedders import EmbedderUnavailable, named
@@ -61,8 +70,9 @@ def answer(vectors: np.ndarray, encoding: str, tokens: int) -> dict:
     return {"object": "list", "data": data, "model": MODEL, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
 
-async def create_embeddings(request: Request, state: V1State, read_body, caller) -> Response:
+async def create_embeddings(request: Request, state: V1State, read_body, caller: Caller) -> Response:
     raw = await read_body(request, state.settings.api_max_body_bytes)
+    state.usage.ensure_room()  # its usage could not be kept while the writer's queue is full (the database away)
     inputs, encoding = parse(parse_json(raw))
     counts = [count_tokens(item) for item in inputs]
     for index, count in enumerate(counts):
@@ -73,11 +83,25 @@ async def create_embeddings(request: Request, state: V1State, read_body, caller)
     if not decision.allowed:
         raise OpenAIError(429, f"Rate limit reached for this API key. Try again in {decision.retry_after_seconds} s.", code="rate_limit_exceeded",
                           headers={**decision.headers(), "Retry-After": str(decision.retry_after_seconds)})
+    started = time.monotonic()
     try:
         vectors = await anyio.to_thread.run_sync(_embed, state, inputs)
-    except EmbedderUnavailable as trouble:
+    except EmbedderUnavailable as trouble:  # nothing was embedded: nothing is metered
         raise OpenAIError(502, str(trouble), code="upstream_error") from None
+    # The key's last use goes in the same write (as for a chat completion).
+    state.usage.submit(usage_event(caller, sum(counts), round((time.monotonic() - started) * 1000)),
+                       along=(api_keys.mark_all_used, caller.holder.key_id))
     return JSONResponse(answer(vectors, encoding, sum(counts)), headers=decision.headers())
+
+
+def usage_event(caller: Caller, tokens: int, latency_ms: int) -> dict:
+    """The call's usage record: its input tokens as prompt tokens, none completed; against the plan and workspace of the key."""
+    return {
+        "idempotency_key": "api:embd-" + secrets.token_urlsafe(18), "user_id": caller.holder.user.id,
+        "workspace_id": caller.usage_workspace_id, "plan_code": caller.plan.code, "gpt_id": None, "gpt_version": None, "builder_id": None,
+        "model": MODEL, "source": "api", "conversation_id": None, "message_id": None, "status": "complete", "prompt_tokens": tokens,
+        "completion_tokens": 0, "latency_ms": latency_ms, "created_at": utcnow(),
+    }
 
 
 def _embed(state: V1State, inputs: list[str]) -> np.ndarray:

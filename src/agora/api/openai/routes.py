@@ -60,10 +60,7 @@ async def get_model(request: Request, state: V1State, model_id: str) -> Response
 
 
 async def embeddings(request: Request, state: V1State) -> Response:
-    caller = await _caller(request, state, "chat")
-    response = await create_embeddings(request, state, _read_body, caller)
-    state.usage.submit(None, along=(api_keys.mark_all_used, caller.holder.key_id))
-    return response
+    return await create_embeddings(request, state, _read_body, await _caller(request, state, "chat"))
 
 
 async def chat_completions(request: Request, state: V1State) -> Response:
