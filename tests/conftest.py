@@ -28,7 +28,7 @@ from sqlalchemy import text
 from agora import migrate
 from agora.app import create_app
 from agora.config import Settings
-from agora.db import Database
+from agora.db import BEGIN_IMMEDIATE, Database, begin_writing
 from agora.models import Base
 from agora.billing.plans import ensure_default_plans
 from agora.store.service import ensure_default_categories
@@ -85,7 +85,9 @@ def wipe(database: Database) -> None:
     """Empty every table (keeping the schema), then restore the reference data."""
     flush_usage(database)  # the last test's usage, written before the tables it names are emptied
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with database.engine.begin() as connection:
+    # As SQLite's writer from BEGIN: the server's ingestion threads and usage writer still commit while a test
+    # starts, and a transaction that read before writing would fail at once (SQLITE_BUSY_SNAPSHOT, "database is locked").
+    with database.engine.connect() as connection, connection.execution_options(**{BEGIN_IMMEDIATE: True}).begin():
         # Triggers keep the ledger append-only (migration 0025): off while the tests empty it.
         if database.dialect == "postgresql":
             connection.execute(text("SET LOCAL session_replication_role = replica"))
@@ -103,6 +105,7 @@ def wipe(database: Database) -> None:
             for _name, sql in triggers:
                 connection.execute(text(sql))
     with database.session() as session:
+        begin_writing(session)
         ensure_default_categories(session)
         ensure_default_plans(session)
     for server in SERVERS:  # the application's caches (store pages, /v1 keys) held what the last test made

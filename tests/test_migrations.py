@@ -61,3 +61,41 @@ def test_the_migrations_form_one_line():
     assert script.get_heads() == [revisions[-1]], f"heads {script.get_heads()}: renumber the newest migration after {revisions[-2]}"
     for number, (down, up) in enumerate(zip(revisions, revisions[1:], strict=False), start=2):
         assert script.get_revision(up).down_revision == down, f"migration {up} must revise {down} (file {files[number - 1]})"
+
+
+def test_migrating_a_live_sqlite_store_writes_the_reference_data_though_another_writer_commits(tmp_path):
+    """`agora migrate` beside a running store (its ingestion threads and usage writer commit all the time):
+    the reference data is read, then written. Begun as a plain reader, a commit by another connection in
+    between made the write fail at once (SQLITE_BUSY_SNAPSHOT, "database is locked"), which no busy timeout waits out."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from agora.store.models import Category
+
+    path = tmp_path / "agora.db"
+    database = Database(f"sqlite:///{path}")
+    migrate.upgrade(database)
+    with database.session() as session:
+        session.execute(text("DELETE FROM categories WHERE slug = 'writing'"))
+        session.execute(text("CREATE TABLE other_writer (n INTEGER)"))
+
+    def another_writer_commits(session, _context, _instances):
+        other = sqlite3.connect(path, timeout=0.2)
+        try:
+            with other:
+                other.execute("INSERT INTO other_writer VALUES (1)")
+        except sqlite3.OperationalError:
+            pass  # the migration holds the write lock: the other writer waits its turn, as it should
+        finally:
+            other.close()
+
+    event.listen(Session, "before_flush", another_writer_commits)
+    try:
+        migrate.upgrade(database)
+    finally:
+        event.remove(Session, "before_flush", another_writer_commits)
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Category).where(Category.slug == "writing")) == 1
+    database.dispose()

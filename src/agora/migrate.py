@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from agora.db import Database
+from agora.db import Database, begin_writing
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -53,6 +53,9 @@ def upgrade(database: Database, revision: str = "head") -> None:
 
     _run(database, command.upgrade, revision)
     with database.session() as session:
+        # Read, then write: as the writer from the start, or a store running beside the migration that
+        # commits in between makes the write fail at once on SQLite (SQLITE_BUSY_SNAPSHOT).
+        begin_writing(session)
         ensure_default_categories(session)
         ensure_default_plans(session)
     if revision != "head":
