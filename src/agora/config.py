@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     moderation_sla_hours: int = Field(24, ge=1, description="Hours within which a pending GPT should be reviewed; the queue shows the ones past it.")
     moderation_reports_to_hide: int = Field(3, ge=1, description="Distinct users whose open reports hide a GPT from the store until a moderator reviews it.")
     moderation_reports_per_hour: int = Field(10, ge=1, description="Reports one user may send per hour.")
+    leak_filter_words: int = Field(
+        10, ge=1, le=200,
+        description="Instruction-leak filter: the most consecutive words of a GPT's instructions a reply may repeat; the next one stops it.")
 
     @model_validator(mode="after")
     def _web_search_is_complete(self) -> Settings:

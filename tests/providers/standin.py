@@ -12,7 +12,9 @@ without a message); "error_midway" (an error event after two tokens); "no_finish
 without a finish reason); "split" (CRLF line ends, each event's line cut across two reads);
 "slow" (a long reply, `slow_gap` seconds between tokens); "burst" (the whole stream in one
 write, as a reader that fell behind finds it); "tool_calls" (the model calls the tools in
-`tool_calls` instead of answering; finish reason "tool_calls").
+`tool_calls` instead of answering; finish reason "tool_calls"); "leak" (answers "ok" with the
+request's system message word for word: a model giving its instructions away, the worst case
+for agora.replies.leaks; `default_mode` "leak" makes every request so).
 With `gap` set (the bench's upstream), "ok" streams are driven by one timer for all of them
 (`_Ticker`): each tick writes the next chunk to every open stream, already encoded, so 1,000
 streams cost the stand-in one loop iteration per tick rather than 1,000 sleeps and wake-ups.
@@ -41,6 +43,7 @@ class StandIn:
     def __init__(self, *, reply: str = "Hello from the stand-in.", gap: float = 0.0, slow_gap: float = 0.1) -> None:
         self.reply, self.gap, self.slow_gap = reply, gap, slow_gap
         self.modes: deque[str] = deque()
+        self.default_mode = "ok"  # a request's mode when none is queued
         self.requests: list[dict] = []
         self.aborted = 0  # streams the client closed before the end: proof a stop reaches upstream
         self.tool_calls: list[tuple[str, str]] = list(DEFAULT_TOOL_CALLS)
@@ -64,6 +67,7 @@ class StandIn:
         self.requests.clear()
         self.aborted = 0
         self.tool_calls = list(DEFAULT_TOOL_CALLS)
+        self.default_mode = "ok"
         self.required_key = None
         self.authorizations.clear()
         self.proxy_authorizations.clear()
@@ -93,7 +97,7 @@ class StandIn:
             if path.rstrip("/").endswith("/models"):
                 await self._list_models(headers, writer)
                 return
-            mode = self.modes.popleft() if self.modes else "ok"
+            mode = self.modes.popleft() if self.modes else self.default_mode
             self.requests.append(body)
             await self._answer(mode, body, reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -111,6 +115,9 @@ class StandIn:
         await writer.drain()
 
     async def _answer(self, mode: str, body: dict, reader, writer) -> None:
+        reply = self.reply
+        if mode == "leak":
+            mode, reply = "ok", next((str(m.get("content") or "") for m in body.get("messages", []) if m.get("role") == "system"), reply)
         if mode.startswith("status:"):
             code, *wait = mode.split(":")[1:]
             payload = json.dumps({"error": {"message": f"stand-in refused with {code}", "type": "server_error"}}).encode()
@@ -133,11 +140,11 @@ class StandIn:
             await self._answer_broken_json(mode, writer)
             return
         if mode in ("ok", "tool_calls") and not body.get("stream"):
-            await self._answer_json(mode, body, writer)
+            await self._answer_json(mode, body, writer, reply)
             return
         head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
         if mode == "burst":
-            words = _pieces(self.reply)
+            words = _pieces(reply)
             limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
             writer.write(head + b"".join(_encoded_stream(body, words[:limit], limit < len(words))))
             await writer.drain()
@@ -146,7 +153,7 @@ class StandIn:
         if mode == "tool_calls":
             await self._stream_tool_calls(body, writer)
             return
-        words = _pieces(self.reply * (40 if mode == "slow" else 1))
+        words = _pieces(reply * (40 if mode == "slow" else 1))
         limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
         if mode == "ok" and self.gap:
             if self._ticker is None:
@@ -193,14 +200,14 @@ class StandIn:
         await _send_chunk(writer, b"data: [DONE]\n\n")
         await _send_chunk(writer, b"")
 
-    async def _answer_json(self, mode: str, body: dict, writer) -> None:
+    async def _answer_json(self, mode: str, body: dict, writer, reply: str) -> None:
         """A non-streamed `chat.completion`: the reply's text, or its tool calls."""
         if mode == "tool_calls":
             calls = [{"id": f"call_standin{i}", "type": "function", "function": {"name": name, "arguments": arguments}}
                      for i, (name, arguments) in enumerate(self.tool_calls)]
             message, finish, usage = {"role": "assistant", "content": None, "tool_calls": calls}, "tool_calls", self._tool_usage(body)
         else:
-            words = _pieces(self.reply)
+            words = _pieces(reply)
             limit = max(1, min(len(words), int(body.get("max_tokens") or len(words))))
             message, finish = {"role": "assistant", "content": "".join(words[:limit])}, "length" if limit < len(words) else "stop"
             usage = {"prompt_tokens": _prompt_words(body), "completion_tokens": limit, "total_tokens": _prompt_words(body) + limit}

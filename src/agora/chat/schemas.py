@@ -66,7 +66,9 @@ class MessageOut(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     latency_ms: int
-    finish_reason: str | None = None  # the model's, for a complete reply: "length" when the token limit cut it (POST .../continue goes on)
+    # The model's, for a complete reply: "length" when the token limit cut it (POST .../continue goes on);
+    # "content_filter" for a reply the instruction-leak filter stopped (status "stopped", `error` says why).
+    finish_reason: str | None = None
     omitted_messages: int
     tool_uses: list[ToolUseOut] | None = None  # the GPT's tools the reply used
     confirm: list[ToolCallAskedOut] = Field(default_factory=list)  # while `waiting`: the calls to allow or deny

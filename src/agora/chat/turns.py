@@ -143,7 +143,8 @@ def stored(pending: PendingReply, outcome: Outcome) -> dict[str, Any]:
     tools = [*pending.earlier_tools, *(use.shown() for use in outcome.tool_uses)]
     return {"reply": pending.reply_id, "conversation": pending.conversation_id, "text": outcome.text.replace("\x00", ""),
             "outcome": "waiting" if outcome.waiting is not None else outcome.status,
-            "finish": outcome.finish_reason if outcome.status == "complete" and outcome.waiting is None else None,
+            # The model's finish reason when complete; "content_filter" for a reply the instruction-leak filter stopped.
+            "finish": outcome.finish_reason if outcome.waiting is None else None,
             "reason": outcome.reason.replace("\x00", "")[:500],
             "prompt": outcome.usage.prompt_tokens, "completion": outcome.usage.completion_tokens, "latency": outcome.latency_ms,
             "tools": json.dumps(tools) if tools else None,

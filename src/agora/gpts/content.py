@@ -88,6 +88,8 @@ class GptContent(Strict):
     # Users may download the files the GPT cites (off by default). Never with hidden instructions: a GPT that keeps its
     # instructions private keeps its files private too (neither leaves the server whole).
     knowledge_downloads: bool = False
+    # Stop a reply that repeats more than AGORA_LEAK_FILTER_WORDS consecutive words of the instructions (agora.replies.leaks).
+    leak_filter: bool = False
 
     @field_validator("knowledge_downloads")
     @classmethod

@@ -52,6 +52,7 @@ def parse(form: FormData) -> EditorForm:
         "top_p": _number(text("top_p")),
         "hide_instructions": form.get("hide_instructions") == "on",
         "knowledge_downloads": form.get("knowledge_downloads") == "on",
+        "leak_filter": form.get("leak_filter") == "on",
     }
     upload = form.get("avatar_file")
     data, size = None, None

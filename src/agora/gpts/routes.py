@@ -207,6 +207,7 @@ def _editor(request: Request, db: Db, gpt: Gpt | None, values: dict, *, viewer: 
         workspaces=choices,
         offers_web_search=request.app.state.settings.offers_web_search(),
         offers_maps=request.app.state.settings.offers_maps(),
+        leak_filter_words=request.app.state.settings.leak_filter_words,
     )
 
 

@@ -39,7 +39,7 @@ from agora.i18n import gettext as _
 from agora.knowledge import citations
 from agora.metering.writer import AlongWrite, UsageWriter, Written
 from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, ToolCallDelta, Usage, completer
-from agora.replies import model_call
+from agora.replies import leaks, model_call
 from agora.replies.meter import usage_event
 from agora.replies.model_call import CallRouter, Emit, Event, Turn
 from agora.replies.outcome import COMPLETE, FAILED, STOPPED, Outcome, estimated_tokens
@@ -84,6 +84,7 @@ class Reply:
         self._stopped_by: str | None = None  # "person" or "client"
         self._failure: ProviderError | None = None
         self._trouble: str | None = None  # why the reply failed, when the model server is not the reason
+        self._leaks = prepared.leaks.watch() if prepared.leaks is not None else None  # the instruction-leak filter, when on
 
     def stop(self, *, client_gone: bool = False) -> None:
         """End the reply now, keeping what it wrote: the person asked (`stopped`), or the client left."""
@@ -150,9 +151,10 @@ class Reply:
             self.turns.append(turn)
             prefix = BETWEEN_TURNS if any(t.pieces for t in self.turns[:-1]) or (self.resume and self.resume.text) else ""
             if complete is not None:
-                await model_call.whole(complete, turn, prefix=prefix)
+                await model_call.whole(complete, turn, prefix=prefix, leaks=self._leaks)
             else:
-                await model_call.stream(self.provider, turn, emit, CallRouter(prepared.tools, prepared.caller_tools), prefix=prefix)
+                await model_call.stream(self.provider, turn, emit, CallRouter(prepared.tools, prepared.caller_tools), prefix=prefix,
+                                        leaks=self._leaks)
             if turn.finished is None or not turn.calls:
                 return
             own = [call for call in turn.calls if call["function"]["name"] in prepared.tools]
@@ -248,7 +250,10 @@ class Reply:
         prior = self.resume.text if self.resume is not None else ""  # what the reply said before it waited
         text = "".join([prior] + [turn.text for turn in self.turns] + self.notes)  # str.join of each turn's list: a generator over every piece cost 15 us
         last = self.turns[-1] if self.turns else None
-        if self._stopped_by:
+        leaked = self._leaks is not None and self._leaks.leaked
+        if leaked:  # stopped by the instruction-leak filter: metered and stored as any stopped reply, saying why
+            status, reason = STOPPED, leaks.notice()
+        elif self._stopped_by:
             status, reason = STOPPED, _("The connection closed before the reply finished.") if self._stopped_by == "client" else ""
         elif self._failure is not None:
             status, reason = FAILED, self._failure.message
@@ -261,6 +266,7 @@ class Reply:
         finish = last.finished.finish_reason if status == COMPLETE and last and last.finished else None
         if finish == "tool_calls" and not self.returned and self.waiting is None:
             finish = "stop"  # the GPT's tools ran, or a note replaced calls nobody can answer
+        finish = leaks.FINISH_REASON if leaked else finish
         cited = tuple(citations.used(text, list(self.prepared.citations))) if self.prepared.citations and text else ()
         waiting = self.waiting if status == COMPLETE else None
         return Outcome(status, reason, text, self.returned, self.tool_uses, finish, self._usage(), latency_ms, self._failure, cited, waiting)

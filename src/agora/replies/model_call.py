@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from agora.providers.base import Completion, CompletionRequest, Finished, Provider, Queued, TextDelta, ToolCallDelta
 from agora.providers.base import Event as ModelEvent
+from agora.replies.leaks import Watch
 from agora.tools.runner import ToolUse
 
 # What a reply tells its output as it goes: text, where it waits in the local model's line,
@@ -55,15 +56,17 @@ class CallRouter:
         return piece if index == piece.index else replace(piece, index=index)
 
 
-async def stream(provider: Provider, turn: Turn, emit: Emit, router: CallRouter, *, prefix: str = "") -> None:
+async def stream(provider: Provider, turn: Turn, emit: Emit, router: CallRouter, *, prefix: str = "", leaks: Watch | None = None) -> None:
     """Read the model's stream into `turn`, passing pieces to `emit`; `prefix` goes before its first text (between two calls' texts).
 
     Closing the stream however this ends (a stop cancels it) stops the generation upstream.
+    `leaks`: the instruction-leak filter's watch (agora.replies.leaks), when the GPT has it on.
     """
     pieces: list[str] = turn.pieces
     calls: dict[int, dict[str, Any]] = {}
+    source = provider.stream(turn.request) if leaks is None else leaks.filtered(provider.stream(turn.request))
     # Providers' streams are async generators (agora.providers.base): closing one stops the generation.
-    async with aclosing(cast(AsyncGenerator[ModelEvent, None], provider.stream(turn.request))) as events:
+    async with aclosing(cast(AsyncGenerator[ModelEvent, None], source)) as events:
         async for event in events:
             if isinstance(event, TextDelta):  # most events: one test
                 if prefix:
@@ -89,10 +92,14 @@ def _add_piece(calls: dict[int, dict[str, Any]], turn: Turn, piece: ToolCallDelt
     call["function"]["arguments"] += piece.arguments
 
 
-async def whole(complete: Callable[[CompletionRequest], Awaitable[Completion]], turn: Turn, *, prefix: str = "") -> None:
-    """Ask for the whole reply at once (one JSON body: a gateway's `stream: false`)."""
+async def whole(complete: Callable[[CompletionRequest], Awaitable[Completion]], turn: Turn, *, prefix: str = "",
+                leaks: Watch | None = None) -> None:
+    """Ask for the whole reply at once (one JSON body: a gateway's `stream: false`); cut where it leaks the instructions."""
     done = await complete(turn.request)
-    if done.text:
-        turn.pieces.append(prefix + done.text)
+    text = done.text if leaks is None else leaks.whole(done.text)
+    if text:
+        turn.pieces.append(prefix + text)
+    if leaks is not None and leaks.leaked:
+        return  # ends as a stopped reply does: not finished
     turn.calls.extend(done.tool_calls)
     turn.finished = Finished(done.usage, done.finish_reason)

@@ -23,6 +23,7 @@ from agora.knowledge.citations import Citation, download_path
 from agora.providers.base import CompletionRequest, Provider, supports_tools
 from agora.replies import admission, compose, context
 from agora.replies.errors import ToolNameTaken, ToolsUnsupported
+from agora.replies.leaks import Instructions, instructions_for
 from agora.replies.request import ReplyRequest, Source
 from agora.tools import registry
 from agora.tools.base import Tool, ToolContext, ToolOwner
@@ -55,6 +56,8 @@ class Prepared:
     citations: tuple[Citation, ...] = ()  # the knowledge passages in the prompt, numbered as the model sees them
     # A priced GPT's message this user pays for (agora.credits): held where the message is counted, settled with the outcome.
     charge: holds.Charge | None = None
+    # The GPT's instructions as the instruction-leak filter watches for them (agora.replies.leaks); None when it is off.
+    leaks: Instructions | None = None
 
 
 def choose_model(provider: Provider, settings: Settings, wanted: str | None) -> str:
@@ -102,7 +105,16 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
         citations=tuple(_with_downloads(found.citations, gpt, content, draft=request.draft)), charge=charge,
+        leaks=_leaks(content, settings),
     )
+
+
+def _leaks(content: Any, settings: Settings) -> Instructions | None:
+    """What the leak filter watches for, when the GPT has it on: its instructions in every language it has them in."""
+    if content is None or not content.leak_filter:
+        return None
+    texts = [content.instructions, *(translated.instructions for translated in content.localized.values())]
+    return instructions_for(texts, settings.leak_filter_words)
 
 
 def _with_downloads(citations: list[Citation], gpt: Any, content: Any, *, draft: bool) -> list[Citation]:

@@ -187,7 +187,10 @@ async function streamReply(path, body, author, existing = null) {
         }
         continueForm.hidden = !data.cut;
         named(conversation, data.title);
-        if (data.status === "stopped") say(chat.dataset.labelStopped);
+        if (data.status === "stopped" && data.error) {
+          // Stopped by the instruction-leak filter: said under the reply, as on reload.
+          body_.after(Object.assign(document.createElement("p"), { className: "message-note error", role: "alert", textContent: data.error }));
+        } else if (data.status === "stopped") say(chat.dataset.labelStopped);
         if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
         if (data.stored === false) say(chat.dataset.labelUnsaved, true);
         if (data.citations?.length) body_.after(citationList(data.citations, chat.dataset.labelSources));
