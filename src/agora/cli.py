@@ -18,6 +18,7 @@ from agora.credits.cli import credits as credits_commands
 from agora.db import Database
 from agora.errors import AgoraError
 from agora.gpts.cli import gpts as gpts_commands
+from agora.knowledge import files as _knowledge  # noqa: F401 - loaded: knowledge hears publishes, edits and forks, and names files in exports
 from agora.ledger.cli import ledger as ledger_commands
 from agora.moderation import review as _review  # noqa: F401 - loaded: the review hears the builder's store submissions
 from agora.payouts.cli import payouts as payouts_commands

@@ -138,8 +138,8 @@ class Settings(BaseSettings):
     knowledge_max_file_bytes: int = Field(
         512 * 1024 * 1024, ge=1024, le=512 * 1024 * 1024, description="Largest knowledge file accepted, in bytes (at most 512 MB).")
     knowledge_max_file_tokens: int = Field(2_000_000, ge=1, description="Most tokens of text one knowledge file may hold.")
-    knowledge_chunk_tokens: int = Field(800, ge=50, le=4000, description="Tokens per knowledge chunk, unless the upload asks otherwise.")
-    knowledge_chunk_overlap: int = Field(400, ge=0, le=3999, description="Tokens two neighbouring knowledge chunks share.")
+    knowledge_chunk_tokens: int = Field(800, ge=50, le=4000, description="Tokens per knowledge chunk, for GPTs that set none of their own.")
+    knowledge_chunk_overlap: int = Field(400, ge=0, le=3999, description="Tokens two neighbouring knowledge chunks share, for GPTs that set none of their own.")
     knowledge_workers: int = Field(
         1, ge=0, le=32, description="Ingestion threads in each `agora serve` worker process; 0 leaves ingestion to `agora worker`.")
     knowledge_s3_bucket: str | None = Field(

@@ -21,7 +21,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, TypeVar
 
@@ -102,6 +102,33 @@ class VersionPublished(Event):
     gpt_id: str
     version_id: int
     source_version_id: int | None  # the version rolled back to; None when the draft was published
+
+
+@dataclass(frozen=True)
+class DraftSaved(Event):
+    """A GPT's draft content was saved by its editor (an edit, or a rollback copying an old version into it), in `session`'s
+    open transaction: what follows the draft's content (knowledge cuts the draft's files as it says) changes in it too."""
+
+    name: ClassVar[str] = "gpt.draft_saved"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    gpt_id: str
+    before: dict = field(hash=False)  # the draft's content as it was
+    settings: Any = field(hash=False)  # agora.config.Settings: the store's defaults the content falls back on
+
+
+@dataclass(frozen=True)
+class GptForked(Event):
+    """`gpt_id` was made as a fork of `source_id`, from its draft (`version_id` None: an editor forked it) or from its
+    published version `version_id`, in `session`'s open transaction: what a GPT holds besides its content (knowledge files)
+    is carried over in it too."""
+
+    name: ClassVar[str] = "gpt.forked"
+    in_transaction: ClassVar[bool] = True
+    session: Any  # sqlalchemy.orm.Session
+    gpt_id: str
+    source_id: str
+    version_id: int | None
 
 
 @dataclass(frozen=True)

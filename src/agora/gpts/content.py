@@ -23,6 +23,9 @@ MAX_STARTER = 300
 MAX_TAGS = 20
 MAX_TAG = 40
 MAX_EMOJI = 16
+# Knowledge passages' size bounds, in tokens (the anchors' default is 800 with 400 of overlap).
+MIN_CHUNK_TOKENS = 50
+MAX_CHUNK_TOKENS = 4000
 # An uploaded avatar: content-addressed, so the same picture is stored once and cached forever.
 UPLOADED_AVATAR = re.compile(r"^/uploads/avatars/[0-9a-f]{64}\.webp$")
 
@@ -90,6 +93,24 @@ class GptContent(Strict):
     knowledge_downloads: bool = False
     # Stop a reply that repeats more than AGORA_LEAK_FILTER_WORDS consecutive words of the instructions (agora.replies.leaks).
     leak_filter: bool = False
+    # How the draft's knowledge files are cut into passages (agora.knowledge), in tokens; None: the store's default
+    # (AGORA_KNOWLEDGE_CHUNK_TOKENS / AGORA_KNOWLEDGE_CHUNK_OVERLAP). A change cuts the draft's files again; published
+    # versions keep the passages they were published with.
+    knowledge_chunk_tokens: int | None = Field(None, ge=MIN_CHUNK_TOKENS, le=MAX_CHUNK_TOKENS)
+    knowledge_chunk_overlap: int | None = Field(None, ge=0, le=MAX_CHUNK_TOKENS - 1)
+
+    @field_validator("knowledge_chunk_overlap")
+    @classmethod
+    def _overlap_under_size(cls, overlap: int | None, info: ValidationInfo) -> int | None:
+        size = info.data.get("knowledge_chunk_tokens")
+        if overlap is not None and size is not None and overlap >= size:
+            raise ValueError(f"the overlap ({overlap}) must be smaller than the passages ({size} tokens)")
+        return overlap
+
+    def chunking(self, default_tokens: int, default_overlap: int) -> tuple[int, int]:
+        """Passage size and overlap in tokens: the GPT's own, else the store's defaults given (validation.check_chunking checks the pair)."""
+        size = default_tokens if self.knowledge_chunk_tokens is None else self.knowledge_chunk_tokens
+        return size, default_overlap if self.knowledge_chunk_overlap is None else self.knowledge_chunk_overlap
 
     @field_validator("knowledge_downloads")
     @classmethod

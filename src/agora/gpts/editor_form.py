@@ -53,6 +53,8 @@ def parse(form: FormData) -> EditorForm:
         "hide_instructions": form.get("hide_instructions") == "on",
         "knowledge_downloads": form.get("knowledge_downloads") == "on",
         "leak_filter": form.get("leak_filter") == "on",
+        "knowledge_chunk_tokens": _whole(text("knowledge_chunk_tokens")),
+        "knowledge_chunk_overlap": _whole(text("knowledge_chunk_overlap")),
     }
     upload = form.get("avatar_file")
     data, size = None, None
@@ -108,3 +110,11 @@ def _number(value: str) -> float | str:
         return float(value.replace(",", "."))  # French keyboards type a decimal comma
     except ValueError:
         return value
+
+
+def _whole(value: str) -> int | str | None:
+    """None when left empty (the store's default); an int when it reads as one; otherwise the text, refused by name."""
+    value = value.strip().replace(" ", "").replace("\u202f", "").replace(",", "")  # "1 000", "1,000": thousands as people type them
+    if not value:
+        return None
+    return int(value) if value.isdigit() else value

@@ -8,6 +8,7 @@ without hidden instructions.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,21 @@ from agora.gpts.models import Gpt, GptVersion
 
 FORMAT = "agora.gpt"
 FORMAT_VERSION = 1
+
+# The knowledge files on a GPT's draft, as {"name", "sha256", "size"}. Knowledge sits above gpts (its files belong to GPTs),
+# so it hands its reader down when loaded (agora.knowledge.files) instead of being imported here.
+_knowledge_files: list[Callable[[Session, str], list[dict[str, Any]]]] = []
+
+
+def read_knowledge_files_with(reader: Callable[[Session, str], list[dict[str, Any]]]) -> None:
+    """Knowledge's reader of a draft's files, named in editors' exports (the files themselves are not exported)."""
+    _knowledge_files[:] = [reader]
+
+
+def knowledge_files(session: Session, gpt_id: str) -> list[dict[str, Any]]:
+    if not _knowledge_files:
+        raise RuntimeError("agora.knowledge is not loaded, so a GPT's knowledge files are unknown: import agora.knowledge.files")
+    return _knowledge_files[0](session, gpt_id)
 
 
 def export_document(session: Session, gpt: Gpt, *, viewer: User | None, settings: Settings) -> dict[str, Any]:
@@ -60,6 +76,8 @@ def export_document(session: Session, gpt: Gpt, *, viewer: User | None, settings
             "draft": draft,
             "versions": versions,
             "avatar_images": _avatar_images(contents, settings),
+            # Named, not carried (they may be 512 MB each): an import says which to upload again.
+            "knowledge_files": knowledge_files(session, gpt.id) if is_editor else [],
         },
     }
 

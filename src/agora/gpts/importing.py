@@ -163,7 +163,20 @@ def _agora(data: dict) -> Parsed:
     if draft_data is not None:
         categories.setdefault(draft.category, "/gpt/draft/category")
     source_id = gpt.get("id") if isinstance(gpt.get("id"), str) and is_gpt_id(gpt["id"]) else None
-    return Parsed(FORMAT, draft, versions, published, visibility, bool(gpt.get("allow_forks")), forked_from, source_id, images, categories)
+    return Parsed(FORMAT, draft, versions, published, visibility, bool(gpt.get("allow_forks")), forked_from, source_id, images, categories,
+                  notes=_files_left_out(gpt.get("knowledge_files")))
+
+
+def _files_left_out(listed: Any) -> list[str]:
+    """What to tell the importer about the knowledge files the export names: an export never carries the files themselves."""
+    if not isinstance(listed, list) or not listed:
+        return []
+    names = [str(item.get("name"))[:255] for item in listed if isinstance(item, dict) and item.get("name")]
+    if not names:
+        return []
+    shown = ", ".join(names[:20]) + (_(" and %(count)d more", count=len(names) - 20) if len(names) > 20 else "")
+    return [_("/gpt/knowledge_files: the GPT's %(count)d knowledge files were not included in the export (%(names)s): "
+              "upload them again in the GPT's Knowledge section.", count=len(names), names=shown)]
 
 
 def _foreign(format_name: str, foreign: formats.Foreign) -> Parsed:

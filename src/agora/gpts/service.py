@@ -187,7 +187,12 @@ def fork(session: Session, source: Gpt, *, user: User) -> Gpt:
         raise Forbidden(_("This GPT has no published version to fork yet."))
     if not is_editor and content.hide_instructions:
         raise Forbidden(_("The builder of this GPT keeps its instructions hidden, so it cannot be forked."))
-    return create_gpt(session, owner=user, content=content, forked_from_id=source.id)
+    copy = create_gpt(session, owner=user, content=content, forked_from_id=source.id)
+    version_id = None if is_editor else session.scalar(
+        select(GptVersion.id).where(GptVersion.gpt_id == source.id, GptVersion.number == source.published_version))
+    # Domains above this one that keep something per GPT (knowledge files) carry it over, in this transaction.
+    events.publish(events.GptForked(session, copy.id, source.id, version_id))
+    return copy
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import User
 from agora.config import Settings
 from agora.db import begin_writing
@@ -25,7 +26,7 @@ from agora.gpts import access, avatars, history, importing, listing, plan_rules,
 from agora.gpts.content import GptContent
 from agora.gpts.export import export_document
 from agora.gpts.models import Gpt, GptVersion
-from agora.gpts.validation import parse_content
+from agora.gpts.validation import check_chunking, parse_content
 from agora.i18n import gettext as _
 
 
@@ -71,6 +72,7 @@ def create(session: Session, actor: User | None, settings: Settings, draft: Draf
     visibility = draft.visibility or "private"
     plan_rules.before_create(session, user, settings, visibility=visibility)  # covers publishing it: same visibility
     content = parse_content(_with_picture(draft, settings))
+    check_chunking(content, settings.knowledge_chunk_tokens, settings.knowledge_chunk_overlap)
     gpt = service.create_gpt(session, owner=user, content=content, workspace_id=workspace_id, visibility=visibility,
                              allow_forks=bool(draft.allow_forks), offered_models=offered_models)
     if publish_note is not None:
@@ -84,8 +86,12 @@ def edit(session: Session, actor: User | None, settings: Settings, gpt_id: str, 
     user = signed_in(actor)
     gpt = access.find(session, gpt_id, user, "edit")
     plan_rules.before_change(session, user, settings, gpt, visibility=draft.visibility, publishing=publish_note is not None)
-    service.update_draft(session, gpt, changes=_with_picture(draft, settings), visibility=draft.visibility,
-                         allow_forks=draft.allow_forks, offered_models=offered_models, by=user)
+    before = dict(gpt.draft)
+    content = service.update_draft(session, gpt, changes=_with_picture(draft, settings), visibility=draft.visibility,
+                                   allow_forks=draft.allow_forks, offered_models=offered_models, by=user)
+    check_chunking(content, settings.knowledge_chunk_tokens, settings.knowledge_chunk_overlap)
+    # Before publishing: a version published with this edit freezes the draft's files as the new content cuts them.
+    events.publish(events.DraftSaved(session, gpt.id, before, settings))
     if publish_note is not None:
         service.publish(session, gpt, author=user, note=publish_note)
     return gpt
@@ -117,7 +123,10 @@ def rollback(session: Session, actor: User | None, settings: Settings, gpt_id: s
     begin_writing(session)  # as publish
     gpt = access.find(session, gpt_id, user, "edit")
     plan_rules.before_change(session, user, settings, gpt, visibility=None, publishing=True)
-    return service.rollback(session, gpt, author=user, number=number, note=note)
+    before = dict(gpt.draft)
+    version = service.rollback(session, gpt, author=user, number=number, note=note)
+    events.publish(events.DraftSaved(session, gpt.id, before, settings))  # the draft now holds the old version's content
+    return version
 
 
 def fork(session: Session, actor: User | None, settings: Settings, gpt_id: str) -> Gpt:

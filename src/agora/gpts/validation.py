@@ -36,9 +36,25 @@ def invalid(error: ValidationError, *, pointer: str | None = None, field: str | 
         field = pointer.rstrip("/") + "/" + "/".join(loc) if loc else pointer or "/"
     if field.endswith("knowledge_downloads"):  # its one rule (GptContent's validator), said in the reader's language
         message = _("Users cannot download the files of a GPT with hidden instructions: show the instructions, or turn file downloads off.")
+    elif field.endswith("knowledge_chunk_overlap") and first["type"] == "value_error":  # the overlap against the size
+        message = overlap_too_large()
     else:
         message = _message(first, field)
     return InvalidInput(message, field=field)
+
+
+def overlap_too_large() -> str:
+    return _("The passages' overlap must be smaller than their size: lower knowledge_chunk_overlap or raise knowledge_chunk_tokens.")
+
+
+def check_chunking(content: GptContent, default_tokens: int, default_overlap: int) -> tuple[int, int]:
+    """The passage size and overlap `content` asks (the store's defaults where it asks none), or InvalidInput naming the field
+    the builder set when the pair does not fit (an overlap set alone may not fit the store's default size, and the reverse)."""
+    size, overlap = content.chunking(default_tokens, default_overlap)
+    if overlap >= size:
+        field = "knowledge_chunk_overlap" if content.knowledge_chunk_overlap is not None else "knowledge_chunk_tokens"
+        raise InvalidInput(overlap_too_large(), field=field)
+    return size, overlap
 
 
 def _message(detail: Mapping[str, Any], field: str) -> str:

@@ -57,10 +57,12 @@ def upload(gpt_id: Text, request: Request, user: CurrentUser, db: Db, settings: 
            chunk_tokens: Annotated[int | None, Form(ge=1, le=100_000)] = None,
            chunk_overlap: Annotated[int | None, Form(ge=0, le=100_000)] = None):
     """Add a file to the GPT's draft (PDF, DOCX, HTML, CSV, JSON, Markdown or text, told by its content); it is ingested in the
-    background: follow its status in the list. `chunk_tokens` and `chunk_overlap` change how it is cut (default 800 and 400)."""
+    background: follow its status in the list. It is cut as the GPT's draft says (`knowledge_chunk_tokens` and
+    `knowledge_chunk_overlap`, by default 800 and 400); `chunk_tokens` and `chunk_overlap` cut this one file otherwise."""
     with db.session() as session:  # refused early, before the file is copied
-        files.chunking(settings, chunk_tokens, chunk_overlap)
-        files.refuse_when_full(session, access.find(session, gpt_id, user, "edit"), settings)
+        gpt = access.find(session, gpt_id, user, "edit")
+        files.chunking(settings, gpt, chunk_tokens, chunk_overlap)
+        files.refuse_when_full(session, gpt, settings)
     received = files.receive(file.file, name=file.filename or "", settings=settings)
     with db.session() as session:
         begin_writing(session)
