@@ -84,6 +84,9 @@ def edit(session: Session, actor: User | None, settings: Settings, gpt_id: str, 
          offered_models: Sequence[str] | None = None, publish_note: str | None = None) -> Gpt:
     """Change the draft (the fields sent) and its sharing settings; publish it too when `publish_note` is given."""
     user = signed_in(actor)
+    # Reads, then writes the draft (and, when the passage size changes, the knowledge files): on SQLite it starts as the writer,
+    # as publish does, or an ingestion batch committing in between fails it with 'database is locked'.
+    begin_writing(session)
     gpt = access.find(session, gpt_id, user, "edit")
     plan_rules.before_change(session, user, settings, gpt, visibility=draft.visibility, publishing=publish_note is not None)
     before = dict(gpt.draft)
@@ -132,6 +135,7 @@ def rollback(session: Session, actor: User | None, settings: Settings, gpt_id: s
 def fork(session: Session, actor: User | None, settings: Settings, gpt_id: str) -> Gpt:
     """A private copy of a GPT the actor can see (the service checks its builder allows forks)."""
     user = signed_in(actor)
+    begin_writing(session)  # as edit: it reads, then writes the fork and its knowledge files
     source = access.find(session, gpt_id, user)
     plan_rules.before_create(session, user, settings, visibility="private")
     return service.fork(session, source, user=user)
