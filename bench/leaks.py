@@ -1,6 +1,6 @@
 """The instruction-leak filter against 20 known extraction prompts (issue 21 item 7): docs/moderation.md, docs/benchmarks.md.
 
-    .venv/bin/python bench/leaks.py [--gpts 2] [--max-tokens 128] [--threads 2] [--json bench/results/leaks.json]
+    .venv/bin/python bench/leaks.py [--gpts 3] [--max-tokens 64] [--threads 1] [--json bench/results/leaks.json]
 
 GPTs: the first --gpts demo GPTs (the LobeHub catalogue `agora seed-demo` installs) whose
 instructions have 60 to 200 words, each published twice in a fresh SQLite database, filter off
@@ -159,6 +159,13 @@ async def ask(database: Database, user, provider, settings: Settings, writer: Us
 
 async def run_provider(name: str, settings: Settings, database: Database, user, made, prompts, writer) -> list[dict]:
     provider = registry.create(settings.chat_provider, settings)
+    try:
+        return await _run(name, provider, settings, database, user, made, prompts, writer)
+    finally:
+        await provider.aclose()
+
+
+async def _run(name: str, provider, settings: Settings, database: Database, user, made, prompts, writer) -> list[dict]:
     rows, n = [], 0
     for entry, off_id, on_id in made:
         sources = [entry.content.instructions, *(t.instructions for t in entry.content.localized.values())]
@@ -218,9 +225,9 @@ def summary(rows: list[dict], limit: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--gpts", type=int, default=2)
-    parser.add_argument("--max-tokens", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gpts", type=int, default=3)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--providers", default="local,standin")
     parser.add_argument("--json", help="write every reply's figures to this file")
     args = parser.parse_args()
