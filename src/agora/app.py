@@ -24,7 +24,8 @@ from agora.accounts import api as accounts_api
 from agora.accounts import api_key_pages, recovery_pages
 from agora.accounts import routes as accounts_pages
 from agora.actions import api as actions_api
-from agora.actions import tools as action_tools  # noqa: F401  (registers the GPTs' actions as a tool source)
+from agora.actions import oauth_routes as action_oauth_routes
+from agora.actions import tools as action_tools  # registers the GPTs' actions as a tool source
 from agora.api.openai.app import V1First, create_v1_app
 from agora.api.openai.callers import CallerCache
 from agora.api.openai.key_plans import KeyPlans
@@ -113,6 +114,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (chat_preview_api.router, True),
     (knowledge_api.router, True),
     (actions_api.router, True),
+    (action_oauth_routes.router, True),
+    (action_oauth_routes.pages, False),
     (mcp_api.router, True),
     (mcp_pages.router, False),
     (chat_pages.router, False),
@@ -198,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # MCP servers' tools join every GPT's tools; stdio commands come from the operator's file only (agora.mcp_servers.stdio).
     app.state.mcp_stdio_servers = mcp_stdio.load(settings.mcp_stdio_config)
     mcp_source.install(app.state)
+    action_tools.install(app.state)  # OAuth actions read and refresh people's tokens in its database
     _add_template_globals()
     # Every cache of this application: made here, cleared as one, invalidated by events (agora.cache).
     app.state.caches = Caches(store=StoreCaches(), api_plans=KeyPlans(), api_callers=CallerCache(), sso=ProviderCache())

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.actions.oauth_server import OAuthServer
 from tests.actions.trails_api import TrailsApi
 
 
@@ -21,4 +22,22 @@ def trails(trails_server: TrailsApi, server) -> Iterator[TrailsApi]:
     before = server.app.state.settings
     server.app.state.settings = before.model_copy(update={"outbound_allow_hosts": "127.0.0.1", "outbound_ports": "*"})
     yield trails_server
+    server.app.state.settings = before
+
+
+@pytest.fixture(scope="session")
+def oauth_server_running() -> Iterator[OAuthServer]:
+    running = OAuthServer().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def notes(oauth_server_running: OAuthServer, server) -> Iterator[OAuthServer]:
+    """The authorization server and its notes API, on loopback: allowed through the guard, its client registered with
+    this Agora's callback (the redirect URL a builder registers)."""
+    oauth_server_running.configure(redirect_uri=f"{server.settings.resolved_public_url()}/actions/oauth/callback")
+    before = server.app.state.settings
+    server.app.state.settings = before.model_copy(update={"outbound_allow_hosts": "127.0.0.1", "outbound_ports": "*"})
+    yield oauth_server_running
     server.app.state.settings = before

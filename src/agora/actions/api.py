@@ -15,7 +15,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from agora.actions import calls, fetching, openapi, service
+from agora.actions import calls, fetching, oauth, openapi, service
+from agora.actions import tools as action_tools
 from agora.actions.models import GptAction
 from agora.errors import InvalidInput
 from agora.i18n import gettext as _
@@ -65,7 +66,12 @@ class AuthOut(BaseModel):
     in_: str | None = Field(None, alias="in")
     name: str | None = None
     scheme: str | None = None
-    key_set: bool = False  # the key itself is never shown again
+    key_set: bool = False  # the key (for oauth, the client's id and secret) is never shown again
+    authorization_url: str | None = None  # oauth: where people sign in
+    token_url: str | None = None
+    scope: str | None = None
+    token_exchange: str | None = None
+    redirect_url: str | None = None  # oauth: the address to register at the provider
 
 
 class ActionOut(BaseModel):
@@ -83,11 +89,15 @@ class TestOut(BaseModel):
     cut: bool  # the body was longer than 100,000 characters: this is its beginning
 
 
-def _out(action: GptAction) -> dict[str, Any]:
+def _out(action: GptAction, settings) -> dict[str, Any]:
     enabled = set(action.enabled)
     auth = AuthOut(type=action.auth_type, key_set=bool(action.secret_encrypted))
     if action.auth_type == "api_key":
         auth = AuthOut(type="api_key", in_=action.auth.get("in"), name=action.auth.get("name"), scheme=action.auth.get("scheme"), key_set=True)
+    elif action.auth_type == "oauth":
+        auth = AuthOut(type="oauth", key_set=True, authorization_url=action.auth["authorization_url"], token_url=action.auth["token_url"],
+                       scope=action.auth.get("scope", ""), token_exchange=action.auth.get("token_exchange", "post"),
+                       redirect_url=oauth.redirect_uri(settings))
     return ActionOut(
         id=action.id, title=action.title, source_url=action.source_url, privacy_url=action.privacy_url, auth=auth,
         operations=[OperationOut(operation_id=o["operation_id"], method=o["method"], path=o["path"], consequential=o["consequential"],
@@ -106,10 +116,10 @@ async def _change(body: ActionIn, settings) -> service.Change:
 
 
 @router.get("/{gpt_id}/actions", response_model=list[ActionOut], response_model_by_alias=True)
-def list_actions(gpt_id: Text, user: CurrentUser, db: Db):
+def list_actions(gpt_id: Text, user: CurrentUser, db: Db, settings: AppSettings):
     """The GPT's actions, for its editors: each operation with whether it is consequential and enabled."""
     with db.session() as session:
-        return [_out(action) for action in service.listed(session, user, gpt_id)]
+        return [_out(action, settings) for action in service.listed(session, user, gpt_id)]
 
 
 @router.post("/{gpt_id}/actions", status_code=201, response_model=ActionOut, response_model_by_alias=True)
@@ -121,7 +131,7 @@ async def add_action(gpt_id: Text, body: ActionIn, user: CurrentUser, db: Db, se
 
     def create():
         with db.session() as session:
-            return _out(service.create(session, user, settings, gpt_id, change))
+            return _out(service.create(session, user, settings, gpt_id, change), settings)
 
     return await anyio.to_thread.run_sync(create)
 
@@ -134,7 +144,7 @@ async def change_action(gpt_id: Text, action_id: Text, body: ActionPatchIn, user
 
     def update():
         with db.session() as session:
-            return _out(service.update(session, user, settings, gpt_id, action_id, change))
+            return _out(service.update(session, user, settings, gpt_id, action_id, change), settings)
 
     return await anyio.to_thread.run_sync(update)
 
@@ -149,17 +159,23 @@ def delete_action(gpt_id: Text, action_id: Text, user: CurrentUser, db: Db) -> R
 @router.post("/{gpt_id}/actions/{action_id}/test", response_model=TestOut)
 async def test_action(gpt_id: Text, action_id: Text, body: TestIn, user: CurrentUser, db: Db, settings: AppSettings):
     """Make one call as the editor's Test button does (no confirmation: the editor asked for it) and show the answer;
-    a call that was not made is a 4xx (422: a bad argument or the outbound guard; 503: the API is being left alone
-    after repeated failures) naming why, one that failed without an answer a 502 or 504."""
+    a call that was not made is a 4xx (422: a bad argument or the outbound guard; 409 `sign_in_required` with
+    `sign_in_url`: an OAuth action the editor has not signed in to; 503: the API is being left alone after repeated
+    failures) naming why, one that failed without an answer a 502 or 504."""
 
     def load():
         with db.session() as session:
             action = service.find(session, user, gpt_id, action_id)
-            return action.id, service.operation_of(action, body.operation_id), service.auth_of(action, settings)
+            session.expunge(action)
+            return action, service.operation_of(action, body.operation_id), service.auth_of(action, settings)
 
     try:
-        found_id, operation, auth = await anyio.to_thread.run_sync(load)
-        answer = await calls.call(found_id, operation, body.arguments, auth, settings)
+        action, operation, auth = await anyio.to_thread.run_sync(load)
+        if action.auth_type == "oauth":  # the editor's own sign-in, as a person chatting would use theirs
+            auth = await action_tools.oauth_auth(db, settings, action, user.id)
+        answer = await calls.call(action.id, operation, body.arguments, auth, settings)
+    except action_tools.SignInRequired as required:
+        return JSONResponse({"error": {"code": "sign_in_required", "message": str(required), "sign_in_url": required.url}}, status_code=409)
     except calls.CallRefused as refused:
         return JSONResponse({"error": {"code": refused.code, "message": refused.message}}, status_code=refused.status)
     return TestOut(status=answer.status, body=answer.body(), cut=answer.cut)

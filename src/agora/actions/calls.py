@@ -36,8 +36,9 @@ USER_AGENT = "Agora-Actions/1 (+https://github.com/agora)"
 
 @dataclass(frozen=True)
 class Auth:
-    """How an action's calls authenticate: `type` none or api_key; the key goes in a header (`scheme` bearer, basic or
-    custom, the header then being `name`) or in the query parameter `name`."""
+    """How an action's calls authenticate: `type` none, api_key or oauth; the key (for oauth, the person's access token,
+    sent as a bearer token) goes in a header (`scheme` bearer, basic or custom, the header then being `name`) or in
+    the query parameter `name`."""
 
     type: str = "none"
     place: str = "header"
@@ -128,7 +129,7 @@ def build(operation: Operation, arguments: dict[str, Any], auth: Auth) -> httpx.
         content, headers["Content-Type"] = text.encode(), "application/json"
     elif operation.body_required:
         raise CallRefused(_("The argument “%(name)s” (the request's JSON body) is required.", name=BODY), code="invalid_arguments")
-    if auth.type == "api_key" and auth.key:
+    if auth.type in ("api_key", "oauth") and auth.key:
         if auth.place == "query":
             query.append((auth.name, auth.key))
         elif auth.scheme == "custom":

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from agora.accounts.models import User
-from agora.actions import calls, openapi
+from agora.actions import calls, oauth, openapi, tokens
 from agora.actions.models import GptAction
 from agora.config import Settings
 from agora.errors import InvalidInput, NotFound
@@ -34,10 +34,12 @@ MAX_KEY = 2000
 MAX_URL = 2000
 
 
-class AuthIn(BaseModel):
+class AuthIn(oauth.OAuthIn):
     """How calls authenticate. api_key: `key` (write-only: kept when omitted on an update), sent in the header
     `Authorization: Bearer <key>` (scheme bearer), `Authorization: Basic <key>` (basic) or in the header named
-    `name` (custom), or in the query parameter `name` (`in`: query)."""
+    `name` (custom), or in the query parameter `name` (`in`: query). oauth: each person signs in to the provider
+    (agora.actions.oauth: `authorization_url`, `token_url`, `scope`, `client_id`, `client_secret`, `token_exchange`)
+    and calls carry their access token."""
 
     type: Literal["none", "api_key", "oauth"] = "none"
     key: str | None = Field(None, max_length=MAX_KEY)
@@ -45,7 +47,7 @@ class AuthIn(BaseModel):
     name: str = Field("", max_length=100)
     scheme: Literal["bearer", "basic", "custom"] = "bearer"
 
-    model_config = {"populate_by_name": True}
+    model_config = ConfigDict(populate_by_name=True)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,11 @@ def _apply(session: Session, settings: Settings, action: GptAction, change: Chan
             raise InvalidInput(_("The document has no operation “%(id)s”.", id=unknown[0][:80]), field="enabled")
         action.enabled = [i for i in ids if i in set(change.enabled)]
     if change.auth is not None:
+        before = (action.auth_type, action.auth.get("authorization_url"), action.auth.get("token_url"))
         _set_auth(action, change.auth, settings)
+        if before[0] == "oauth" and before != (action.auth_type, action.auth.get("authorization_url"), action.auth.get("token_url")):
+            # Tokens another provider (or none) issued are no use to the calls now: people sign in again.
+            tokens.forget_everyone(session, action_id=action.id)
     if change.privacy_url is not None:
         action.privacy_url = _privacy_url(change.privacy_url)
     if not action.privacy_url and in_store:
@@ -143,7 +149,8 @@ def _apply(session: Session, settings: Settings, action: GptAction, change: Chan
 
 def _set_auth(action: GptAction, auth: AuthIn, settings: Settings) -> None:
     if auth.type == "oauth":
-        raise InvalidInput(_("OAuth for actions is not available on this Agora yet: use an API key, or no authentication."), field="auth.type")
+        oauth.configure(action, auth, settings)
+        return
     if auth.type == "none":
         action.auth_type, action.auth, action.secret_encrypted = "none", {}, None
         return

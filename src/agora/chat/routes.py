@@ -95,9 +95,11 @@ def conversations_page(request: Request, user: CurrentUser, db: Db, q: Text = ""
 
 
 @router.get("/c/{conversation_id}")
-def conversation_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, draft: Text = "") -> Response:
+def conversation_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, draft: Text = "", resume: Id | None = None) -> Response:
+    """`resume`: the reply whose sign-in (to an OAuth action's provider) the person just went through: its calls are
+    offered to carry on, at once when none of them is consequential (chat.js)."""
     with db.session() as session:
-        return _conversation_page(request, session, user, conversation_id, draft=draft)
+        return _conversation_page(request, session, user, conversation_id, draft=draft, resume=resume)
 
 
 async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db, replying: Replying, content: str = "") -> Response:

@@ -30,11 +30,18 @@ class ConfirmIn(BaseModel):
     allow: bool  # true: make the calls the reply waits for; false: the model is told they were declined
 
 
+class SignInOut(BaseModel):
+    url: str  # where the sign-in starts (add `next`, the page to come back to)
+    host: str  # the provider's host: "Sign in to <host>"
+
+
 class ToolCallAskedOut(BaseModel):
     name: str
     title: str
     server: str
     arguments: str  # as shown to the person (indented JSON, cut at 2,000 characters)
+    sign_in: SignInOut | None = None  # the person must sign in there first (an OAuth action)
+    consequential: bool | None = None  # with sign_in: whether the call also needs Allow once signed in
 
 
 class LinkOut(BaseModel):

@@ -19,6 +19,8 @@ turn's other calls run, then the reply ends with `Outcome.waiting` (the calls to
 what the conversation continues from), and a later `Reply(resume=Resume(...))` runs or
 refuses them as the person decided and carries on the loop where it stopped. /v1 has nobody
 to ask: the consequential calls are handed back to the caller as tool calls, OpenAI-style.
+A call whose tool needs the person to sign in first (`Tool.sign_in`: an OAuth action they
+have no token for) waits, or goes back to the /v1 caller, the same way.
 
 However the reply ends, it is metered once: one usage event (every model call's tokens)
 handed to the usage writer, with what the caller keeps alongside it (the chat's reply row),
@@ -170,8 +172,9 @@ class Reply:
                          emit: Emit) -> CompletionRequest | None:
         """Run the turn's calls to the GPT's tools: the next request, or None when the reply ends (or waits) here."""
         prepared = self.prepared
-        consequential = [call for call in own if prepared.tools[call["function"]["name"]].consequential]
-        if consequential and prepared.metering.source == "api":  # nobody here to ask: the caller decides
+        sign_ins = await self._sign_ins(own)
+        consequential = [call for call in own if prepared.tools[call["function"]["name"]].consequential or call["id"] in sign_ins]
+        if consequential and prepared.metering.source == "api":  # nobody here to ask (or to sign in): the caller decides
             await self._return_to_caller(consequential, emit)
             return None
         uses = [await self._run(call) for call in own if call not in consequential]
@@ -183,9 +186,26 @@ class Reply:
         if consequential:  # the reply waits for the person's word before these
             added = request.messages[len(prepared.request.messages):]
             self.waiting = Waiting(messages=[*added, assistant, *results], round=round_number + 1,
-                                   calls=[asked_call(prepared.tools[call["function"]["name"]], call) for call in consequential])
+                                   calls=[asked_call(prepared.tools[call["function"]["name"]], call, sign_in=sign_ins.get(call["id"]))
+                                          for call in consequential])
             return None
         return self._next_request(request, [*request.messages, assistant, *results], round_number + 1)
+
+    async def _sign_ins(self, own: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+        """The calls whose tool needs the person to sign in first (an OAuth action they have no token for), by call id."""
+        needed: dict[str, dict[str, str]] = {}
+        asked: dict[str, dict[str, str] | None] = {}  # once per tool and turn
+        for call in own:
+            tool = self.prepared.tools[call["function"]["name"]]
+            check = getattr(tool, "sign_in", None)
+            if check is None:
+                continue
+            if tool.name not in asked:
+                asked[tool.name] = await check(self.prepared.context)
+            where = asked[tool.name]
+            if where:
+                needed[call["id"]] = where
+        return needed
 
     async def _run(self, call: dict[str, Any]) -> ToolUse:
         return await run_call(self.prepared.tools[call["function"]["name"]], call_id=call["id"], arguments=call["function"]["arguments"],

@@ -5,7 +5,9 @@ action's POST, an MCP tool that does not declare itself read-only). Before such 
 chat shows what would be done (the operation, the server it goes to, the arguments) with
 Allow and Deny; the reply is stored as `waiting` with what it continues from, so the
 decision may come from any worker, minutes later. Nothing here knows where a tool comes
-from: any tool source's consequential tools wait the same way.
+from: any tool source's consequential tools wait the same way. A call whose tool needs the
+person to sign in first (an OAuth action) waits too, showing where to sign in; once back,
+the reply carries on like an allowed one.
 """
 
 from __future__ import annotations
@@ -36,8 +38,10 @@ class Waiting:
         return cls(messages=list(data["messages"]), calls=list(data["calls"]), round=int(data["round"]))
 
     def shown(self) -> list[dict[str, Any]]:
-        """What the person is asked about, call by call (no call id, no messages: they are the engine's)."""
-        return [{"name": call["name"], "title": call["title"], "server": call["server"], "arguments": call["shown_arguments"]}
+        """What the person is asked about, call by call (no call id, no messages: they are the engine's); with `sign_in`
+        ({"url", "host"}) for a call the person must sign in for first, and `consequential` then."""
+        return [{"name": call["name"], "title": call["title"], "server": call["server"], "arguments": call["shown_arguments"],
+                 **({"sign_in": call["sign_in"], "consequential": call.get("consequential", True)} if call.get("sign_in") else {})}
                 for call in self.calls]
 
 
@@ -51,8 +55,9 @@ class Resume:
     text: str = ""
 
 
-def asked_call(tool: Tool, call: dict[str, Any]) -> dict[str, Any]:
-    """A consequential call as the reply keeps it while it waits: the call, and what the person is shown of it."""
+def asked_call(tool: Tool, call: dict[str, Any], *, sign_in: dict[str, str] | None = None) -> dict[str, Any]:
+    """A call as the reply keeps it while it waits (consequential, or `sign_in`: the person must sign in first, there):
+    the call, and what the person is shown of it."""
     arguments = call["function"]["arguments"] or "{}"
     try:
         shown = json.dumps(json.loads(arguments), ensure_ascii=False, indent=2)
@@ -60,8 +65,11 @@ def asked_call(tool: Tool, call: dict[str, Any]) -> dict[str, Any]:
         shown = arguments  # the model's malformed JSON, shown as it is: the run will refuse it
     if len(shown) > MAX_SHOWN_ARGUMENTS:
         shown = shown[:MAX_SHOWN_ARGUMENTS] + "…"
-    return {"call_id": call["id"], "name": tool.name, "title": tool.title(), "server": server_of(tool), "arguments": arguments,
-            "shown_arguments": shown}
+    asked = {"call_id": call["id"], "name": tool.name, "title": tool.title(), "server": server_of(tool), "arguments": arguments,
+             "shown_arguments": shown}
+    if sign_in:
+        asked |= {"sign_in": dict(sign_in), "consequential": tool.consequential}
+    return asked
 
 
 def server_of(tool: Tool) -> str:

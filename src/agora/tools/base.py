@@ -60,6 +60,9 @@ class Tool(Protocol):
         """Raises ToolFailed for a call it cannot answer."""
         ...
 
+    # Optional: `async def sign_in(self, context) -> dict | None`: {"url", "host"} when the person must sign in
+    # (to an OAuth action's provider) before a call; the reply then waits like a consequential call (agora.replies.waiting).
+
 
 @dataclass(frozen=True)
 class ToolOwner:

@@ -68,7 +68,12 @@ if (section) {
         output.textContent = "…";
         const response = await send(`${api}/${action.id}/test`, "POST", { operation_id: operation.operation_id, arguments: parsed });
         if (!response.ok) {
+          const error = response.status === 409 ? (await response.clone().json().catch(() => ({}))).error || {} : {};
           output.textContent = await problem(response);
+          if (error.sign_in_url) {  // an OAuth action: the editor signs in as anyone chatting does, then comes back here
+            const back = `${location.pathname}${location.search}`;
+            output.append("\n", el("a", { className: "button", href: `${error.sign_in_url}?next=${encodeURIComponent(back)}`, textContent: labels.labelSignInTest }));
+          }
           return;
         }
         const answer = await response.json();
@@ -86,7 +91,7 @@ if (section) {
     card.dataset.action = action.id;
     const server = action.operations[0]?.server || "";
     card.append(el("h3", { textContent: action.title || server }));
-    card.append(el("p", { className: "muted", textContent: `${labels.labelServer}: ${server} · ${action.auth.type === "api_key" ? labels.labelKeySet : labels.labelNoAuth}` }));
+    card.append(el("p", { className: "muted", textContent: `${labels.labelServer}: ${server} · ${{ api_key: labels.labelKeySet, oauth: labels.labelOauthSet }[action.auth.type] || labels.labelNoAuth}` }));
     const operations = el("ul", { className: "action-operations" }, ...action.operations.map((operation, index) => operationRow(action, operation, index)));
     const privacyId = `privacy-${action.id}`;
     const privacy = el("input", { type: "url", id: privacyId, value: action.privacy_url });
@@ -117,7 +122,7 @@ if (section) {
     const field = (tag, name, props, label) => [el("label", { htmlFor: id(name), textContent: label }), el(tag, { id: id(name), name, ...props })];
     const options = (pairs) => pairs.map(([value, text]) => el("option", { value, textContent: text }));
     const [typeLabel, type] = field("select", "type", {}, labels.labelType);
-    type.append(...options([["none", labels.labelNoAuth], ["api_key", labels.labelApiKey]]));
+    type.append(...options([["none", labels.labelNoAuth], ["api_key", labels.labelApiKey], ["oauth", labels.labelOauth]]));
     type.value = action.auth.type;
     const [keyLabel, key] = field("input", "key", { type: "password", autocomplete: "off", placeholder: action.auth.key_set ? labels.labelKeepKey : "" }, labels.labelApiKey);
     const [placeLabel, place] = field("select", "place", {}, labels.labelSentAs);
@@ -125,19 +130,42 @@ if (section) {
     place.value = action.auth.in === "query" ? "query" : action.auth.scheme || "bearer";
     const [nameLabel, name] = field("input", "name", { value: action.auth.name && action.auth.name !== "Authorization" ? action.auth.name : "" }, labels.labelKeyName);
     const keyPart = el("div", { className: "action-key", hidden: type.value !== "api_key" }, keyLabel, key, placeLabel, place, nameLabel, name);
-    type.addEventListener("change", () => { keyPart.hidden = type.value !== "api_key"; });
+    // OAuth: the provider's addresses, the scope, the client (write-only: empty keeps it), how the token request authenticates.
+    const oauth = action.auth.type === "oauth" ? action.auth : {};
+    const [authorizeLabel, authorize] = field("input", "authorization_url", { type: "url", value: oauth.authorization_url || "" }, labels.labelAuthorizationUrl);
+    const [tokenLabel, token] = field("input", "token_url", { type: "url", value: oauth.token_url || "" }, labels.labelTokenUrl);
+    const [scopeLabel, scope] = field("input", "scope", { value: oauth.scope || "" }, labels.labelScope);
+    const keep = oauth.key_set ? labels.labelKeepClient : "";
+    const [clientLabel, client] = field("input", "client_id", { autocomplete: "off", placeholder: keep }, labels.labelClientId);
+    const [secretLabel, secret] = field("input", "client_secret", { type: "password", autocomplete: "off", placeholder: keep }, labels.labelClientSecret);
+    const [exchangeLabel, exchange] = field("select", "token_exchange", {}, labels.labelTokenExchange);
+    exchange.append(...options([["post", labels.labelExchangePost], ["basic", labels.labelExchangeBasic]]));
+    exchange.value = oauth.token_exchange || "post";
+    const redirect = el("p", { className: "hint action-redirect", textContent: `${labels.labelRedirect} ${oauth.redirect_url || `${location.origin}/actions/oauth/callback`}` });
+    const oauthPart = el("div", { className: "action-oauth", hidden: type.value !== "oauth" },
+      authorizeLabel, authorize, tokenLabel, token, scopeLabel, scope, clientLabel, client, secretLabel, secret, exchangeLabel, exchange, redirect);
+    type.addEventListener("change", () => {
+      keyPart.hidden = type.value !== "api_key";
+      oauthPart.hidden = type.value !== "oauth";
+    });
     const status = el("p", { className: "hint" });
     status.setAttribute("role", "status");
     const save = el("button", { type: "submit", textContent: labels.labelSaveAuth });
-    const form = el("form", { className: "action-auth" }, el("fieldset", {}, el("legend", { textContent: labels.labelAuthentication }), typeLabel, type, keyPart, save, status));
+    const form = el("form", { className: "action-auth" }, el("fieldset", {}, el("legend", { textContent: labels.labelAuthentication }), typeLabel, type, keyPart, oauthPart, save, status));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const auth = type.value === "api_key"
         ? { type: "api_key", in: place.value === "query" ? "query" : "header", scheme: place.value === "query" ? "custom" : place.value, name: name.value.trim(), ...(key.value ? { key: key.value } : {}) }
-        : { type: "none" };
+        : type.value === "oauth"
+          ? { type: "oauth", authorization_url: authorize.value.trim(), token_url: token.value.trim(), scope: scope.value.trim(), token_exchange: exchange.value,
+              ...(client.value.trim() ? { client_id: client.value.trim() } : {}), ...(secret.value ? { client_secret: secret.value } : {}) }
+          : { type: "none" };
       const response = await send(`${api}/${action.id}`, "PATCH", { auth });
       status.textContent = response.ok ? labels.labelSaved : await problem(response);
-      if (response.ok) key.value = "";
+      if (response.ok) {
+        key.value = client.value = secret.value = "";
+        if (type.value === "oauth") client.placeholder = secret.placeholder = labels.labelKeepClient;
+      }
     });
     return form;
   }

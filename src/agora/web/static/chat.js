@@ -70,7 +70,11 @@ function confirmCard(reply, calls) {
   card.className = "tool-confirm";
   card.setAttribute("role", "group");
   card.setAttribute("aria-label", chat.dataset.labelConfirm);
-  card.append(Object.assign(document.createElement("p"), { className: "tool-confirm-intro", textContent: chat.dataset.labelConfirmIntro }));
+  // A call to an OAuth action the person has not signed in to: "Sign in to <host>" instead of Allow (the provider
+  // sends them back to this page with ?resume=<reply>, which carries the reply on).
+  const hosts = [...new Map(calls.filter((call) => call.sign_in).map((call) => [call.sign_in.host, call.sign_in])).values()];
+  const intro = hosts.length ? chat.dataset.labelSignInIntro.replace("{host}", hosts.map((h) => h.host).join(", ")) : chat.dataset.labelConfirmIntro;
+  card.append(Object.assign(document.createElement("p"), { className: "tool-confirm-intro", textContent: intro }));
   for (const call of calls) {
     const list = Object.assign(document.createElement("dl"), { className: "tool-confirm-call" });
     const row = (label, value, className, tag = "dd") => {
@@ -87,11 +91,21 @@ function confirmCard(reply, calls) {
     card.append(list);
   }
   const buttons = Object.assign(document.createElement("form"), { className: "tool-confirm-buttons" });
-  const allow = Object.assign(document.createElement("button"), { type: "submit", className: "button primary tool-allow", textContent: chat.dataset.labelAllow });
   const deny = Object.assign(document.createElement("button"), { type: "submit", className: "button tool-deny", textContent: chat.dataset.labelDeny });
-  allow.value = "allow";
   deny.value = "deny";
-  buttons.append(allow, deny);
+  for (const signIn of hosts) {
+    const back = `/c/${chat.dataset.conversation}?resume=${reply.dataset.id}`;
+    buttons.append(Object.assign(document.createElement("a"), {
+      className: "button primary tool-sign-in", href: `${signIn.url}?next=${encodeURIComponent(back)}`,
+      textContent: chat.dataset.labelSignIn.replace("{host}", signIn.host),
+    }));
+  }
+  if (!hosts.length) {
+    const allow = Object.assign(document.createElement("button"), { type: "submit", className: "button primary tool-allow", textContent: chat.dataset.labelAllow });
+    allow.value = "allow";
+    buttons.append(allow);
+  }
+  buttons.append(deny);
   card.append(buttons);
   reply.querySelector(".message-body").after(card);
   enableConfirm(reply, card);
@@ -320,6 +334,14 @@ textarea.addEventListener("input", async () => {
 
 for (const item of list.querySelectorAll(".message.assistant")) addCopyButton(item);
 for (const card of list.querySelectorAll(".message.assistant .tool-confirm")) enableConfirm(card.closest(".message"), card);
+// Back from signing in to an OAuth action's provider: the reply carries on at once when none of its calls needs Allow.
+const resumed = list.querySelector('.tool-confirm[data-resume="allow"]');
+history.replaceState(null, "", location.pathname + location.search.replace(/([?&])resume=\d+&?/, "$1").replace(/[?&]$/, ""));
+if (resumed) {
+  const reply = resumed.closest(".message");
+  resumed.remove();
+  streamReply(`${api}/messages/${reply.dataset.id}/confirm`, { allow: true }, null, reply);
+}
 if (list.lastElementChild) window.scrollTo(0, document.documentElement.scrollHeight); // a conversation opens at its newest message
 editButton.hidden = !list.querySelector(".message.user");
 if (textarea.dataset.autosend && textarea.value.trim()) {
