@@ -1,6 +1,6 @@
 """Knowledge benchmark: retrieval quality on the judged set, ingestion speed, and retrieval latency for a GPT with 20 files.
 
-    .venv/bin/python bench/knowledge.py [--backend sqlite|postgresql] [--pages 100]
+    .venv/bin/python bench/knowledge.py [--backend sqlite|postgresql] [--pages 100] [--answers 60 [--model local|standin]]
 
 PostgreSQL comes from AGORA_BENCH_POSTGRES_URL (a database this script may wipe).
 Quality: the self-written documents and questions of tests/data/knowledge (60 questions,
@@ -154,6 +154,62 @@ def answers(database: Database, settings: Settings, limit: int | None) -> tuple[
     return held / len(questions), len(questions)
 
 
+def answers_from_standin(database: Database, settings: Settings, limit: int | None) -> tuple[float, float, int]:
+    """Answer-contains-fact through the product's own reply path with a stand-in model: each question is a preview reply of
+    a GPT holding the judged documents (agora.replies: admission, retrieval, prompt composition at the default 800/400 cut
+    and budget, then the `openai` provider streaming from a server on loopback), and the server is the extractive reader of
+    tests/knowledge/reader_standin.py (the sentence of the prompt's passages nearest the question). Returns the share of
+    replies holding the fact, the share of prompts holding it (what any reader could at best copy), and the count."""
+    import asyncio
+    import uuid
+
+    from agora.metering.writer import UsageWriter
+    from agora.providers import registry
+    from agora.replies.engine import Reply
+    from agora.replies.prepare import prepare
+    from agora.replies.request import ReplyRequest
+    from tests.knowledge.reader_standin import ReaderStandIn
+
+    reader = ReaderStandIn().start()
+    used = settings.model_copy(update={"chat_provider": "openai", "openai_base_url": reader.base_url, "openai_models": "reader",
+                                       "openai_max_retries": 0, "openai_timeout_seconds": 120.0, "openai_context_tokens": 8192})
+    provider = registry.create("openai", used)
+    questions = json.loads((DATA / "judged.json").read_text())["questions"][:limit]
+    gpt_id = new_gpt(database, "Answers through replies")
+    for path in sorted(DATA.glob("*.md")):
+        add(database, used, gpt_id, path.name, path.read_bytes())
+    ingest_all(database, used)
+    writer = UsageWriter(database)
+
+    async def ask_all() -> tuple[int, int]:
+        replies_held = prompts_held = 0
+        for question in questions:
+            cross = question["lang"] == "fr" and not question["file"].endswith(("maison.md", "phares.md"))
+            group = "fr→en" if cross else question["lang"]
+            with database.session() as session:
+                owner = accounts.user_by_email(session, "bench@example.com")
+                request = ReplyRequest(user=owner, source="preview", messages=[{"role": "user", "content": question["q"]}], gpt_id=gpt_id,
+                                       draft=True, language=question["lang"], count_message=False)  # no plan quota in a bench
+                prepared = prepare(session, request, provider=provider, settings=used)
+            outcome = await Reply(provider=provider, prepared=prepared, writer=writer, usage_key=f"bench:{uuid.uuid4().hex}").run()
+            fact = question["fact"].lower()
+            held = fact in outcome.text.lower()
+            replies_held += held
+            prompts_held += any(fact in str(m.get("content") or "").lower() for m in reader.prompts[-1] if m.get("role") == "system")
+            by_group.setdefault(group, []).append(held)
+        return replies_held, prompts_held
+
+    by_group: dict[str, list[bool]] = {}
+
+    try:
+        replies_held, prompts_held = asyncio.run(ask_all())
+    finally:
+        writer.close()
+        reader.stop()
+    print("answer-contains-fact by group: " + ", ".join(f"{g} {sum(v)}/{len(v)}" for g, v in sorted(by_group.items())))
+    return replies_held / len(questions), prompts_held / len(questions), len(questions)
+
+
 def pdf_of(pages: int, seed: int) -> bytes:
     rng = random.Random(seed)
     document = FPDF()
@@ -199,7 +255,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=100)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
-    parser.add_argument("--answers", type=int, default=0, help="Questions the bundled local model answers (0: none; 60: all).")
+    parser.add_argument("--answers", type=int, default=0, help="Questions the model answers (0: none; 60: all).")
+    parser.add_argument("--model", choices=["local", "standin"], default="local",
+                        help="Who answers: the bundled local model, or the extractive stand-in reader through the reply engine.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
@@ -217,7 +275,11 @@ def main() -> None:
                     print(f"| {label} | {size}/{overlap} | {half} | {groups['all'][0]:.2f} | {groups['all'][1]:.2f} | {groups['en'][0]:.2f} | "
                           f"{groups['fr'][0]:.2f} | {groups['fr→en'][0]:.2f} |")
         standin.stop()
-        if args.answers:
+        if args.answers and args.model == "standin":
+            rate, in_prompt, asked = answers_from_standin(database, settings, args.answers)
+            print(f"\nanswer-contains-fact, stand-in extractive reader through the reply engine: {rate:.2f} of {asked} questions "
+                  f"(the fact in the prompt: {in_prompt:.2f})")
+        elif args.answers:
             rate, asked = answers(database, settings, args.answers)
             print(f"\nanswer-contains-fact, bundled local model (SmolLM2-135M) over the retrieved passages: {rate:.2f} of {asked} questions")
         if not args.skip_speed:
