@@ -59,6 +59,7 @@ from agora.mcp_servers import pages as mcp_pages
 from agora.mcp_servers import source as mcp_source
 from agora.mcp_servers import stdio as mcp_stdio
 from agora.moderation import api as moderation_api
+from agora.moderation import messages as moderation_messages
 from agora.moderation import pages as moderation_pages
 from agora.payouts import admin_pages as payouts_admin_pages
 from agora.payouts import pages as payouts_pages
@@ -162,6 +163,7 @@ def _tune_garbage_collector() -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    moderation_messages.policy(settings)  # an unknown category in the message guardrails' policy stops the start, naming the setting
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

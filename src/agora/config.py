@@ -189,6 +189,16 @@ class Settings(BaseSettings):
     leak_filter_words: int = Field(
         10, ge=1, le=200,
         description="Instruction-leak filter: the most consecutive words of a GPT's instructions a reply may repeat; the next one stops it.")
+    moderation_messages: Literal["off", "flag", "block"] = Field(
+        "off",
+        description="Guardrails on chat messages, for every moderation category: `off` (nothing screened, no latency added), `flag` (the"
+                    " exchange goes on and reaches the moderators' queue) or `block` (the message is refused, a reply withheld).")
+    moderation_messages_categories: str = Field(
+        "",
+        description="Per-category exceptions to AGORA_MODERATION_MESSAGES, comma-separated `category=off|flag|block`, such as"
+                    " `sexual/minors=block,harassment=flag`.")
+    moderation_messages_replies: bool = Field(
+        True, description="Whether the guardrails also screen each finished reply (on top of the person's messages).")
 
     @model_validator(mode="after")
     def _web_search_is_complete(self) -> Settings:
@@ -197,6 +207,17 @@ class Settings(BaseSettings):
         if self.web_search_backend == "brave" and not self.web_search_api_key:
             raise ValueError("AGORA_WEB_SEARCH_BACKEND=brave needs AGORA_WEB_SEARCH_API_KEY, a Brave Search API subscription token")
         return self
+
+    @field_validator("moderation_messages_categories")
+    @classmethod
+    def _message_policy_is_readable(cls, value: str) -> str:
+        # The category names are checked against the moderation categories when the app starts (agora.moderation.messages).
+        for item in (part.strip() for part in value.split(",")):
+            category, equals, action = (piece.strip() for piece in item.partition("="))
+            if item and (not equals or not category or action not in ("off", "flag", "block")):
+                raise ValueError(f"AGORA_MODERATION_MESSAGES_CATEGORIES: {item!r} is not `category=off|flag|block`;"
+                                 " write it like `sexual/minors=block,harassment=flag`")
+        return ",".join(part.strip().replace(" ", "") for part in value.split(",") if part.strip())
 
     @field_validator("public_url")
     @classmethod

@@ -24,6 +24,7 @@ from agora.chat.schemas import (
     ToolCallAskedOut,
 )
 from agora.inputs import Id, Text
+from agora.replies import guardrails
 from agora.replies.waiting import Waiting
 from agora.web.deps import CurrentUser, Db, public_link
 from agora.web.json_route import JsonRoute
@@ -94,7 +95,11 @@ async def _reply(begin, db, replying: Replying):
         with db.session() as session:
             return begin(session)
 
-    pending = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
+    try:
+        pending = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
+    except guardrails.MessageBlocked as blocked:  # the turn was rolled back: the moderators' copy goes in its own write
+        replying.writer.submit(None, along=blocked.record)
+        raise
     return sse.ReplyResponse(ReplyRun(provider=replying.asker.provider, board=replying.stops, pending=pending, writer=replying.writer))
 
 

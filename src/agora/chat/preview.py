@@ -44,13 +44,14 @@ def prepare_preview(session: Session, *, gpt_id: str, user: User, body: PreviewI
     if body.messages[-1].role != "user":
         raise InvalidInput(_("A preview ends with the builder's message."), field="messages")
     history: list[dict[str, Any]] = [{"role": m.role, "content": checked_message(m.content, settings)} for m in body.messages]
-    request = ReplyRequest(user=user, source="preview", messages=history, gpt_id=gpt_id, draft=True, language=language, timezone=body.timezone)
+    request = ReplyRequest(user=user, source="preview", messages=history, gpt_id=gpt_id, draft=True, language=language, timezone=body.timezone,
+                           screen=True)
     return prepare(session, request, provider=provider, settings=settings)
 
 
 class PreviewRun:
     """A preview's reply, streamed by agora.chat.sse: `delta`, `queued` and `tool` events, then `done` {"status", "error", "usage", "citations",
-    "confirm", "html"}: a consequential call of the draft ends the preview's reply `waiting`, the call shown and not made; `html` is
+    "confirm", "html", "withheld"}: a consequential call of the draft ends the preview's reply `waiting`, the call shown and not made; `html` is
     the reply as the chat renders it."""
 
     def __init__(self, *, provider: Provider, prepared: Prepared, writer: UsageWriter) -> None:
@@ -66,4 +67,4 @@ class PreviewRun:
         waiting = outcome.waiting.shown() if outcome.waiting is not None else []  # consequential calls: shown, never made here
         # `html`: the same Markdown renderer and sanitizer as the chat's.
         return {"status": "waiting" if waiting else outcome.status, "error": outcome.reason, "usage": usage, "citations": cited,
-                "confirm": waiting, "html": markdown.render(outcome.text)}
+                "confirm": waiting, "html": markdown.render(outcome.text), "withheld": outcome.refusal}

@@ -9,6 +9,7 @@ from agora.chat import preview, sse
 from agora.chat.deps import ChatProvider, Usage
 from agora.db import begin_writing
 from agora.inputs import Text
+from agora.replies import guardrails
 from agora.web.deps import AppSettings, CurrentUser, Db
 from agora.web.json_route import JsonRoute
 
@@ -29,5 +30,9 @@ async def preview_draft(gpt_id: Text, body: preview.PreviewIn, request: Request,
             begin_writing(session)
             return preview.prepare_preview(session, gpt_id=gpt_id, user=user, body=body, provider=provider, settings=settings, language=language)
 
-    prepared = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
+    try:
+        prepared = await anyio.to_thread.run_sync(prepare)  # refusals raise here, before any streaming
+    except guardrails.MessageBlocked as blocked:  # rolled back: the moderators' copy goes in its own write
+        usage.submit(None, along=blocked.record)
+        raise
     return sse.ReplyResponse(preview.PreviewRun(provider=provider, prepared=prepared, writer=usage))

@@ -23,6 +23,7 @@ from agora.errors import InvalidInput
 from agora.gpts.models import Gpt
 from agora.i18n import gettext as _
 from agora.inputs import Id, Text
+from agora.replies import guardrails
 from agora.web.confirm import Confirmation, confirmation_page
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, public_link
 from agora.web.templating import render
@@ -44,7 +45,7 @@ def _conversation_page(request: Request, session, user, conversation_id: str, st
     share_url = public_link(request, "shared_conversation", token=token) if token else ""
     price = None if view.gpt.deleted_at else holds.terms(session, user, view.gpt, request.app.state.settings)  # what a message costs, before sending
     return render(request, "chat/conversation.html", status, view=view, side=_sidebar(session, request, user), share_url=share_url, price=price,
-                  **context)
+                  screened=guardrails.active(request.app.state.settings), **context)
 
 
 def _new_chat_address(gpt_id: str, starter: str) -> str:
@@ -113,6 +114,8 @@ async def _run_to_end(request: Request, conversation_id: str, begin, *, user, db
         pending = await anyio.to_thread.run_sync(prepare)
     except InvalidInput as error:  # keep what the user wrote in the composer
         problem = error.message  # read here: `error` is unbound once the except clause ends
+        if isinstance(error, guardrails.MessageBlocked):  # the turn was rolled back: the moderators' copy goes in its own write
+            replying.writer.submit(None, along=error.record)
 
         def page():
             with db.session() as session:

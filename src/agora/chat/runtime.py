@@ -66,6 +66,8 @@ class ReplyRun:
             "cut": outcome.status == "complete" and outcome.finish_reason == "length",  # the token limit ended it: "Continue" may go on
             "title": self.pending.title,
             "citations": [labelled(citation.shown()) for citation in outcome.citations],
+            # The guardrails withheld the reply (agora.replies.guardrails): `html` is the notice, shown instead of what streamed.
+            "withheld": outcome.refusal,
             # False when the database is away: the reply is kept in memory and written once it is back.
             "stored": await written(self.reply.stored, STORE_WAIT_SECONDS),
         }

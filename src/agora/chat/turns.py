@@ -62,7 +62,7 @@ def begin_send(session: Session, asker: Asker, *, conversation: Conversation, co
     _no_reply_running(session, conversation, rows)
     _settle_waiting(rows)
     history = [*_history(rows), {"role": "user", "content": content}]
-    prepared = _prepare(session, asker, conversation, history, mention or conversation.gpt_id, "mention" if mention else "gpt_id")
+    prepared = _prepare(session, asker, conversation, history, mention or conversation.gpt_id, "mention" if mention else "gpt_id", screen=True)
     session.add(Message(conversation_id=conversation.id, role="user", content=content))
     if not conversation.title:
         conversation.title = " ".join(content.split())[: service.TITLE_FROM_MESSAGE]
@@ -107,7 +107,8 @@ def begin_edit(session: Session, asker: Asker, *, conversation: Conversation, co
         raise Conflict(_("There is no message to edit."))
     following = next((m for m in rows if m.id > last_user.id), None)
     history = [*_history([m for m in rows if m.id < last_user.id]), {"role": "user", "content": content}]
-    prepared = _prepare(session, asker, conversation, history, (following.gpt_id if following else None) or conversation.gpt_id, "gpt_id")
+    prepared = _prepare(session, asker, conversation, history, (following.gpt_id if following else None) or conversation.gpt_id, "gpt_id",
+                        screen=True)
     session.execute(delete(Message).where(Message.conversation_id == conversation.id, Message.id > last_user.id))
     last_user.content = content
     return _add_reply(session, conversation, prepared)
@@ -203,9 +204,11 @@ def stop_requested(session: Session, reply_ids: list[int]) -> list[int]:
 
 
 def _prepare(session: Session, asker: Asker, conversation: Conversation, history: list[dict[str, Any]], gpt_id: str, field: str, *,
-             count_message: bool = True, priced: bool = True) -> Prepared:
+             count_message: bool = True, priced: bool = True, screen: bool = False) -> Prepared:
+    """`screen`: the last message is the person's new one (sent or edited), for the guardrails (agora.replies.guardrails)."""
     request = ReplyRequest(user=asker.user, source="web", messages=history, gpt_id=gpt_id, gpt_field=field, language=asker.language,
-                           timezone=asker.timezone, conversation_id=conversation.id, count_message=count_message, priced=priced)
+                           timezone=asker.timezone, conversation_id=conversation.id, count_message=count_message, priced=priced,
+                           screen=screen)
     return prepare(session, request, provider=asker.provider, settings=asker.settings)
 
 

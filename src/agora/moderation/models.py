@@ -95,3 +95,30 @@ class FingerprintBand(Base):
     gpt_id: Mapped[str] = mapped_column(ForeignKey("gpts.id", ondelete="CASCADE"), primary_key=True)
     number: Mapped[int] = mapped_column(primary_key=True)
     band: Mapped[str] = mapped_column(String(40))
+
+
+class MessageFlag(Base):
+    """A chat exchange the message guardrails flagged or blocked (agora.moderation.messages): the person's message and the
+    reply, as moderators may read them, until a moderator marks it reviewed (which erases both texts)."""
+
+    __tablename__ = "moderation_message_flags"
+    __table_args__ = (Index("ix_moderation_message_flags_open", "reviewed_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # the reply's usage key: a retried write records it once
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(10))  # web, api or preview
+    gpt_id: Mapped[str | None] = mapped_column(ForeignKey("gpts.id", ondelete="CASCADE"))  # None: a base model through /v1
+    conversation_id: Mapped[str | None] = mapped_column(String(32))  # the chat's; kept as text: deleting the conversation keeps the flag
+    message_id: Mapped[int | None]  # the stored reply's id (web)
+    action: Mapped[str] = mapped_column(String(5))  # the strongest of the two verdicts: flag or block
+    message_action: Mapped[str] = mapped_column(String(5), default="")  # "" when the message passed
+    message_categories: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    reply_action: Mapped[str] = mapped_column(String(5), default="")  # "" when the reply passed or there was none
+    reply_categories: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    provider: Mapped[str] = mapped_column(String(40), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str | None] = mapped_column(Text)  # None: no reply (the message was blocked)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

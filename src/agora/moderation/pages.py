@@ -14,7 +14,7 @@ from agora.audit import chain as audit
 from agora.errors import AgoraError, Forbidden, InvalidInput, NotFound
 from agora.i18n import gettext as _
 from agora.inputs import Id, Text
-from agora.moderation import notify, queue, reports, review
+from agora.moderation import messages, notify, queue, reports, review
 from agora.moderation.categories import CATEGORIES, REPORT_REASONS, SEVERE, TARGETS, label, reason_templates
 from agora.moderation.models import Moderator
 from agora.web.deps import AppSettings, CurrentUser, Db, public_link
@@ -26,7 +26,8 @@ router = APIRouter()
 def _queue_page(request: Request, db, status: int = 200, **context) -> Response:
     with db.session() as session:
         return render(request, "moderation/queue.html", status, pending=review_list(session), appeals=queue.appeals(session),
-                      reports=reports.open_reports(session), categories=CATEGORIES, severe=SEVERE, reasons=reason_templates(),
+                      reports=reports.open_reports(session), flags=messages.open_flags(session),
+                      categories=CATEGORIES, severe=SEVERE, reasons=reason_templates(),
                       label=label, sla_hours=review.settings_of(session).moderation_sla_hours, **context)
 
 
@@ -86,6 +87,14 @@ def delist_listed(request: Request, db: Db, user: CurrentUser, settings: AppSett
 def dismiss_report(report_id: Id, db: Db, user: CurrentUser) -> Response:
     with db.session() as session:
         reports.dismiss(session, user, report_id)
+    return RedirectResponse("/moderation", status_code=303)
+
+
+@router.post("/moderation/messages/{flag_id}/reviewed")
+def flag_reviewed(flag_id: Id, db: Db, user: CurrentUser) -> Response:
+    """A moderator read a flagged exchange: its texts are erased (agora.moderation.messages.mark_reviewed)."""
+    with db.session() as session:
+        messages.mark_reviewed(session, user, flag_id)
     return RedirectResponse("/moderation", status_code=303)
 
 

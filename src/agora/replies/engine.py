@@ -41,7 +41,7 @@ from agora.i18n import gettext as _
 from agora.knowledge import citations
 from agora.metering.writer import AlongWrite, UsageWriter, Written
 from agora.providers.base import CompletionRequest, Provider, ProviderError, TextDelta, ToolCallDelta, Usage, completer
-from agora.replies import leaks, model_call
+from agora.replies import guardrails, leaks, model_call
 from agora.replies.meter import usage_event
 from agora.replies.model_call import CallRouter, Emit, Event, Turn
 from agora.replies.outcome import COMPLETE, FAILED, STOPPED, Outcome, estimated_tokens
@@ -87,6 +87,7 @@ class Reply:
         self._failure: ProviderError | None = None
         self._trouble: str | None = None  # why the reply failed, when the model server is not the reason
         self._leaks = prepared.leaks.watch() if prepared.leaks is not None else None  # the instruction-leak filter, when on
+        self.screened: guardrails.Verdict | None = None  # the finished reply's verdict, when the guardrails flagged or blocked it
 
     def stop(self, *, client_gone: bool = False) -> None:
         """End the reply now, keeping what it wrote: the person asked (`stopped`), or the client left."""
@@ -108,7 +109,7 @@ class Reply:
                 self._stopped_by = self._stopped_by or "client"
                 self._finish(started)
                 raise
-            return self._finish(started)
+            return await self._screened_finish(started)
         task = self._task = asyncio.create_task(self._cancellable(emit))
         if self._stopped_by:  # stopped before the task existed
             task.cancel()
@@ -117,6 +118,16 @@ class Reply:
         except asyncio.CancelledError:  # this request itself is cancelled (the server shuts down): still meter the reply
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+            self._stopped_by = self._stopped_by or "client"
+            self._finish(started)
+            raise
+        return await self._screened_finish(started)
+
+    async def _screened_finish(self, started: float) -> Outcome:
+        """The reply through the guardrails once it ended (agora.replies.guardrails), then its outcome kept and metered."""
+        try:
+            self.screened = await guardrails.screen_reply(self.prepared.context.settings, self._text())
+        except asyncio.CancelledError:  # the request is cancelled while the reply is screened: metered all the same
             self._stopped_by = self._stopped_by or "client"
             self._finish(started)
             raise
@@ -258,17 +269,23 @@ class Reply:
             await emit(TextDelta(note))
 
     def _finish(self, started: float) -> Outcome:
-        outcome = self.outcome = self._outcome(int((time.monotonic() - started) * 1000))
+        written = self._outcome(int((time.monotonic() - started) * 1000))
+        outcome = self.outcome = guardrails.applied(written, self.screened)
         along = self.keep(outcome) if self.keep is not None else None
         if self.prepared.charge is not None:  # a priced message: charged with its usage if it completed, else released
             along = holds.settlement(self.prepared.charge, complete=outcome.status == COMPLETE, along=along)
+        along = guardrails.with_record(along, key=self.usage_key, prepared=self.prepared, reply=written.text, flagged=self.prepared.flagged,
+                                       reply_verdict=self.screened, message_id=self.message_id)
         self.stored = self.writer.submit(usage_event(self.prepared, outcome, key=self.usage_key, message_id=self.message_id),
                                          along=along, urgent=self.urgent)
         return outcome
 
-    def _outcome(self, latency_ms: int) -> Outcome:
+    def _text(self) -> str:
         prior = self.resume.text if self.resume is not None else ""  # what the reply said before it waited
-        text = "".join([prior] + [turn.text for turn in self.turns] + self.notes)  # str.join of each turn's list: a generator over every piece cost 15 us
+        return "".join([prior] + [turn.text for turn in self.turns] + self.notes)  # str.join of each turn's list: a generator over every piece cost 15 us
+
+    def _outcome(self, latency_ms: int) -> Outcome:
+        text = self._text()
         last = self.turns[-1] if self.turns else None
         leaked = self._leaks is not None and self._leaks.leaked
         if leaked:  # stopped by the instruction-leak filter: metered and stored as any stopped reply, saying why

@@ -26,6 +26,7 @@ class Outcome:
     failure: ProviderError | None = None  # what the model server did, for outputs that answer by its kind (/v1)
     citations: tuple[Citation, ...] = ()  # the knowledge passages the reply cites (agora.knowledge.citations)
     waiting: Waiting | None = None  # complete, but waiting for the person's word on consequential calls (agora.replies.waiting)
+    refusal: str = ""  # the notice that replaced a reply the guardrails withheld (agora.replies.guardrails): `text` is it too
 
 
 def estimated_tokens(provider: Provider, model: str, text: str) -> int:

@@ -21,7 +21,7 @@ from agora.db import utcnow
 from agora.knowledge import retrieval
 from agora.knowledge.citations import Citation, download_path
 from agora.providers.base import CompletionRequest, Provider, supports_tools
-from agora.replies import admission, compose, context
+from agora.replies import admission, compose, context, guardrails
 from agora.replies.errors import ToolNameTaken, ToolsUnsupported
 from agora.replies.leaks import Instructions, instructions_for
 from agora.replies.request import ReplyRequest, Source
@@ -58,6 +58,7 @@ class Prepared:
     charge: holds.Charge | None = None
     # The GPT's instructions as the instruction-leak filter watches for them (agora.replies.leaks); None when it is off.
     leaks: Instructions | None = None
+    flagged: guardrails.Flagged | None = None  # the new message, flagged by the guardrails: recorded with the reply
 
 
 def choose_model(provider: Provider, settings: Settings, wanted: str | None) -> str:
@@ -76,6 +77,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
     if gpt is not None and request.priced:  # a priced GPT: refused now (before anything is composed or called) when nobody can pay
         assert session is not None
         charge = holds.quote(session, user=request.user, gpt=gpt, in_force=admitted.in_force, settings=settings, draft=request.draft)
+    flagged = guardrails.check_message(request, settings)  # a blocked message is refused here: nothing counted, nothing sent
     model = choose_model(provider, settings, content.model) if content is not None else str(request.model)
     reply_tokens = min(request.reply_limit or settings.chat_max_reply_tokens, settings.chat_max_reply_tokens)
     can_call = supports_tools(provider, model)
@@ -105,7 +107,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
         citations=tuple(_with_downloads(found.citations, gpt, content, draft=request.draft)), charge=charge,
-        leaks=_leaks(content, settings),
+        leaks=_leaks(content, settings), flagged=flagged,
     )
 
 

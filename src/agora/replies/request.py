@@ -56,6 +56,7 @@ class ReplyRequest:
     count_message: bool = True  # False: the caller counts the message against the quota itself (/v1, after its rate limiter)
     priced: bool = True  # False: a reply carried on after a confirmed tool call, whose message was already charged (agora.credits)
     whole_history: bool = False  # refuse a history too long for the model rather than leave its oldest messages out (/v1)
+    screen: bool = False  # the last message is the person's new one: the guardrails screen it (agora.replies.guardrails)
 
 
 def checked_message(content: str, settings: Settings) -> str:

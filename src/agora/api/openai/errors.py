@@ -12,6 +12,7 @@ import math
 from fastapi.responses import JSONResponse
 
 from agora.providers.base import ProviderError
+from agora.replies.guardrails import MessageBlocked
 
 TYPES = {
     400: "invalid_request_error",
@@ -84,3 +85,9 @@ def upstream_error(error: ProviderError) -> OpenAIError:
         headers = {"Retry-After": str(math.ceil(error.retry_after))} if error.retry_after is not None else None
         return OpenAIError(429, f"The model server is busy: {error.message}", code="upstream_rate_limited", headers=headers)
     return OpenAIError(502, f"The model server failed: {error.message}", code="upstream_error")
+
+
+def content_policy_violation(blocked: MessageBlocked) -> OpenAIError:
+    """The guardrails blocked the last message (agora.replies.guardrails): 400, as OpenAI answers a prompt its policy refuses."""
+    return OpenAIError(400, f"Your message was not sent: it was flagged as {blocked.verdict.named()}, which this service does not allow. "
+                       "A copy was kept for the moderators.", param="messages", code="content_policy_violation")

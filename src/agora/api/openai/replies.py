@@ -22,6 +22,8 @@ def completion_id() -> str:
 
 def completion(reply_id: str, model: str, outcome: Outcome) -> dict:
     message: dict = {"role": "assistant", "content": outcome.text, "refusal": None}
+    if outcome.refusal:  # the guardrails withheld the reply: OpenAI's refusal, content null (agora.replies.guardrails)
+        message.update(content=None, refusal=outcome.refusal)
     if outcome.tool_calls:
         message["content"] = outcome.text or None
         message["tool_calls"] = outcome.tool_calls
@@ -85,6 +87,8 @@ class Chunks:
         return self._choice({"tool_calls": [call]})
 
     def ending(self, outcome: Outcome) -> bytes:
+        if outcome.refusal:  # the guardrails withheld the reply once streamed: the notice as OpenAI's refusal, finish `content_filter`
+            return self._choice({"refusal": outcome.refusal}, outcome.finish_reason)
         return self._choice({"annotations": file_citations(outcome)} if outcome.citations else {}, outcome.finish_reason or "stop")
 
     def usage(self, outcome: Outcome) -> bytes:

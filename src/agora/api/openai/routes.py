@@ -16,7 +16,7 @@ from agora.accounts import api_keys
 from agora.api.openai import replies, service
 from agora.api.openai.callers import Caller
 from agora.api.openai.embeddings import create_embeddings
-from agora.api.openai.errors import OpenAIError, upstream_error
+from agora.api.openai.errors import OpenAIError, content_policy_violation, upstream_error
 from agora.api.openai.key_plans import limits_for
 from agora.api.openai.schemas import ChatCompletionIn, parse
 from agora.api.openai.state import V1State
@@ -25,6 +25,7 @@ from agora.billing import guard
 from agora.credits import holds
 from agora.i18n import negotiate
 from agora.inputs import parse_json
+from agora.replies import guardrails
 from agora.replies.engine import Reply
 from agora.replies.outcome import Outcome
 from agora.replies.prepare import Prepared
@@ -69,12 +70,7 @@ async def chat_completions(request: Request, state: V1State) -> Response:
     state.usage.ensure_room()
     holder = caller.holder
     body = parse(parse_json(raw))
-    if service.needs_session(body):
-        language = negotiate(request.headers.get("accept-language"), state.settings.default_language)
-        prepared = await anyio.to_thread.run_sync(_prepare, state, caller, body, language)
-    else:
-        prepared = service.prepare_call(None, holder=holder, plan=caller.plan, workspace_id=caller.usage_workspace_id, body=body,
-                                        provider=state.provider, settings=state.settings, language=state.settings.default_language)
+    prepared = await _prepared(request, state, caller, body)
     limits = limits_for(caller.plan, state.settings)
     decision = await state.limiter.acquire(holder.public_id, limits, prepared.prompt_tokens)
     if not decision.allowed:
@@ -110,10 +106,30 @@ async def chat_completions(request: Request, state: V1State) -> Response:
     return JSONResponse(replies.completion(reply_id, body.model, outcome), headers=decision.headers())
 
 
+async def _prepared(request: Request, state: V1State, caller: Caller, body: ChatCompletionIn) -> Prepared:
+    """The call prepared by the reply engine: a GPT's in the thread pool (it reads the database), a base model's on the loop
+    unless the guardrails screen its message (that may wait on a moderation server)."""
+    try:
+        if service.needs_session(body):
+            language = negotiate(request.headers.get("accept-language"), state.settings.default_language)
+            return await anyio.to_thread.run_sync(_prepare, state, caller, body, language)
+        if guardrails.active(state.settings):
+            return await anyio.to_thread.run_sync(_prepare_base, state, caller, body)
+        return _prepare_base(state, caller, body)
+    except guardrails.MessageBlocked as blocked:  # nothing was recorded for the call: the moderators' copy goes in its own write
+        state.usage.submit(None, along=blocked.record)
+        raise content_policy_violation(blocked) from None
+
+
 def _prepare(state: V1State, caller: Caller, body: ChatCompletionIn, language: str) -> Prepared:
     with state.database.session() as session:
         return service.prepare_call(session, holder=caller.holder, plan=caller.plan, workspace_id=caller.usage_workspace_id, body=body,
                                     provider=state.provider, settings=state.settings, language=language)
+
+
+def _prepare_base(state: V1State, caller: Caller, body: ChatCompletionIn) -> Prepared:
+    return service.prepare_call(None, holder=caller.holder, plan=caller.plan, workspace_id=caller.usage_workspace_id, body=body,
+                                provider=state.provider, settings=state.settings, language=state.settings.default_language)
 
 
 def _count_message(state: V1State, caller: Caller, prepared: Prepared) -> None:

@@ -113,6 +113,7 @@ def prepare_call(session: Session | None, *, holder: KeyHolder, plan: KeyPlan, w
         stop=tuple(body.stops), reply_limit=body.reply_limit, tools=body.tool_definitions, tool_choice=body.tool_choice,
         parallel_tool_calls=body.parallel_tool_calls, in_force=plan.in_force, workspace_id=workspace_id, count_message=False,
         whole_history=True,  # all of the caller's messages or none: silently dropping their history would change the answer
+        screen=True,  # the last message is the new one, for the guardrails (agora.replies.guardrails)
     )
     try:
         return prepare(session, request, provider=provider, settings=settings)

@@ -156,8 +156,9 @@ if (previewForm) {
           reply.after(Object.assign(document.createElement("li"), { className: "tool-use tool-waiting", textContent: line }));
         }
         if (data.citations?.length) reply.append(citationList(data.citations, previewForm.dataset.labelSources || "Sources"));
-        if (data.error) {
-          errorBox.textContent = data.error;
+        if (data.withheld) written = data.withheld;
+        if (data.error || data.withheld) {
+          errorBox.textContent = data.error || data.withheld; // withheld: the guardrails replaced the reply with this notice
           errorBox.hidden = false;
         }
       }

@@ -206,6 +206,7 @@ async function streamReply(path, body, author, existing = null) {
           body_.after(Object.assign(document.createElement("p"), { className: "message-note error", role: "alert", textContent: data.error }));
         } else if (data.status === "stopped") say(chat.dataset.labelStopped);
         if (data.status === "failed") say(data.error || chat.dataset.labelFailed, true);
+        if (data.withheld) say(data.withheld, true); // the guardrails replaced what streamed with this notice
         if (data.stored === false) say(chat.dataset.labelUnsaved, true);
         if (data.citations?.length) body_.after(citationList(data.citations, chat.dataset.labelSources));
         if (data.status === "waiting") confirmCard(reply, data.confirm);
