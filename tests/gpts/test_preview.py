@@ -29,7 +29,7 @@ def test_the_draft_answers_with_its_unpublished_instructions(drafted, upstream, 
     assert "".join(d["text"] for name, d in events if name == "delta") == "Hello from the stand-in."
     # `html`: the reply as the chat renders it (the same Markdown renderer and sanitizer)
     assert events[-1] == ("done", {"status": "complete", "error": "", "usage": events[-1][1]["usage"], "citations": [], "confirm": [],
-                                   "html": "<p>Hello from the stand-in.</p>\n"})
+                                   "html": "<p>Hello from the stand-in.</p>\n", "withheld": ""})
     system = upstream.requests[-1]["messages"][0]["content"]
     assert "Only the draft knows the walrus password." in system  # the draft, never published
     with database.session() as session:

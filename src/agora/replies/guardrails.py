@@ -131,9 +131,10 @@ def text_of(message: dict[str, Any]) -> str:
 
 
 def check_message(request: ReplyRequest, settings: Settings) -> Flagged | None:
-    """Screen the request's new message (the last, when `request.screen`): a flag is returned, a block raised."""
+    """Screen the request's new message (the last, when `request.screen` and it is the person's: not a tool's result sent
+    back through /v1): a flag is returned, a block raised."""
     guard = _guard()
-    if guard is None or not request.screen or not request.messages or not guard.active(settings):
+    if guard is None or not request.screen or not request.messages or request.messages[-1].get("role") != "user" or not guard.active(settings):
         return None
     text = text_of(request.messages[-1])
     verdict = guard.screen(settings, text, reply=False) if text.strip() else None
@@ -159,7 +160,8 @@ def applied(outcome: Outcome, verdict: Verdict | None) -> Outcome:
     if verdict is None or verdict.action != "block":
         return outcome
     notice = withheld_notice(verdict)
-    return replace(outcome, text=notice, refusal=notice, finish_reason=FILTERED, citations=(), tool_calls=[])
+    # Nothing of it is carried on either: no citations, no calls handed back, no consequential call waiting for the person.
+    return replace(outcome, text=notice, refusal=notice, finish_reason=FILTERED, citations=(), tool_calls=[], waiting=None)
 
 
 def with_record(along: tuple[AlongWrite, Any] | None, *, key: str, prepared: Any, reply: str, flagged: Flagged | None,
