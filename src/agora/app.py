@@ -76,6 +76,9 @@ from agora.store import admin_pages as store_admin_pages
 from agora.store import api as store_api
 from agora.store import cards as store_cards
 from agora.store import details as store_details
+from agora.store import featured_admin as store_featured_admin
+from agora.store import featured_api as store_featured_api
+from agora.store import featured_pages as store_featured_pages
 from agora.store import pages as store_pages
 from agora.store import profile_pages as store_profile_pages
 from agora.store import ranking as store_ranking
@@ -107,9 +110,12 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (store_review_pages.router, False),
     (store_profile_pages.router, False),
     (store_admin_pages.router, False),
+    (store_featured_admin.router, False),
+    (store_featured_pages.router, False),
     (provider_admin_pages.router, False),
     (store_api.router, True),
     (store_social_api.router, True),
+    (store_featured_api.router, True),
     (gpts_pages.router, False),
     (gpts_api.router, True),
     (chat_preview_api.router, True),

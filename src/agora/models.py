@@ -20,7 +20,7 @@ from agora.providers.models import ProviderCatalog, ProviderConfig
 from agora.retention.models import RetentionPolicy
 from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from agora.sso.models import SsoIdentity, SsoProvider, WorkspaceDomain
-from agora.store.models import BuilderDomain, Category, FeaturedPick, Listing, Review
+from agora.store.models import BuilderDomain, Category, FeaturedPick, FeaturedRequest, Listing, Review
 from agora.team_store.models import TeamStoreCategory, TeamStoreEntry
 from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
 
@@ -38,6 +38,7 @@ __all__ = [
     "DailyGptUserUsage",
     "DemoActivity",
     "FeaturedPick",
+    "FeaturedRequest",
     "Fingerprint",
     "FingerprintBand",
     "GatewayEvent",

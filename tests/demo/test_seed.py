@@ -5,18 +5,21 @@ import re
 from datetime import date, timedelta
 from importlib import resources
 
+import pytest
 from sqlalchemy import func, select
 
 from agora.accounts import service as accounts
 from agora.accounts.models import User
+from agora.db import utcnow
 from agora.demo import catalogue
 from agora.demo.activity import REVIEWER_EMAIL_DOMAIN
 from agora.demo.catalogue import fit, to_entry
 from agora.demo.acting import ACTING
 from agora.demo.seed import CURATOR_EMAIL, LABS_EMAIL, FEATURED_PER_WEEK, FEATURED_WEEKS, feature_demo_picks, seed_demo
+from agora.errors import InvalidInput
 from agora.gpts.models import Gpt, GptVersion
 from agora.store import featured
-from agora.store.models import Category, Listing
+from agora.store.models import BuilderDomain, Category, Listing
 
 
 def raw_records() -> list[dict]:
@@ -117,7 +120,10 @@ def test_the_demo_store_front_shows_featured_picks_for_weeks_ahead_and_keeps_adm
         assert feature_demo_picks(session, today) == 0  # seeding again changes nothing
 
         year, week = featured.current_week(today + timedelta(weeks=FEATURED_WEEKS))  # not picked yet
-        chosen = session.scalar(select(Listing.gpt_id).order_by(Listing.gpt_id))
-        featured.pick(session, curator, gpt_id=chosen, year=year, week=week)  # as an admin would
+        chosen, builder_id = session.execute(select(Listing.gpt_id, Listing.builder_id).order_by(Listing.gpt_id)).first()
+        with pytest.raises(InvalidInput, match="has not verified a website domain"):  # the demo vouches for its own picks only
+            featured.pick(session, curator, gpt_id=chosen, year=year, week=week)
+        session.add(BuilderDomain(user_id=builder_id, domain="verified.example.org", token="t" * 32, verified_at=utcnow()))
+        featured.pick(session, curator, gpt_id=chosen, year=year, week=week)  # as an admin would, once its builder is verified
         assert feature_demo_picks(session, today + timedelta(weeks=1)) == 0  # the admin's week is kept as it is
         assert [listing.gpt_id for listing in featured.picks(session, year, week)] == [chosen]

@@ -18,3 +18,17 @@ def publish(database, name: str, *, visibility: str = "public", category: str = 
                               content=content, visibility=visibility)
         gpts.publish(session, gpt, author=owner)
         return gpt.id
+
+
+def verify_builder(database, email: str, domain: str | None = None) -> None:
+    """Give the account a verified website domain, as store.builders.verify records one after fetching its token
+    (tests/store/test_builders.py covers that fetch over real HTTPS)."""
+    from sqlalchemy import select
+
+    from agora.accounts.models import User
+    from agora.db import utcnow
+    from agora.store.models import BuilderDomain
+
+    with database.session() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        session.add(BuilderDomain(user_id=user.id, domain=domain or f"{email.split('@')[0]}.example.org", token="t" * 32, verified_at=utcnow()))

@@ -14,7 +14,7 @@ from agora.accounts import service as accounts
 from agora.store import featured, trending
 from agora.store.models import Listing
 from tests.browser.layout import assert_fits_the_screen
-from tests.store.helpers import publish
+from tests.store.helpers import publish, verify_builder
 
 pytestmark = pytest.mark.browser
 WIDTHS = pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
@@ -31,6 +31,8 @@ def _store(database) -> dict[str, str]:
                                   messages=conversations * 5)
         busy = session.query(Listing).filter_by(gpt_id=ids["Busy Pen"]).one()
         busy.rating_sum, busy.rating_count = 45, 10
+    verify_builder(database, "quiet@example.com")  # only verified builders' GPTs are featured
+    with database.session() as session:
         admin = accounts.create_user(session, email="root@example.com", display_name="Root", password=None, role="admin")
         featured.pick(session, admin, gpt_id=ids["Quiet Quill"], year=featured.current_week()[0], week=featured.current_week()[1])
     return ids

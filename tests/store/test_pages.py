@@ -4,7 +4,7 @@ import re
 
 from agora.accounts import service as accounts
 from agora.store import featured, trending
-from tests.store.helpers import publish
+from tests.store.helpers import publish, verify_builder
 
 
 def names(html: str) -> list[str]:
@@ -25,6 +25,7 @@ def test_front_shows_featured_trending_and_shelves(database, make_browser):
     busy = publish(database, "Busy Helper", category="writing")
     with database.session() as session:
         trending.add_activity(session, busy, day=trending.EPOCH, new_users=5, new_conversations=5, messages=20)
+    verify_builder(database, "maker@example.com")  # only verified builders' GPTs are featured (tests/store/test_featured.py)
     admin = make_admin(database, make_browser)
     week = "{}-W{:02d}".format(*featured.current_week())
     assert admin.submit("/admin/featured", {"week": week, "gpt_id": f"/g/{quiet}"}, form_page="/admin/featured").status_code == 303

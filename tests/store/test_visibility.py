@@ -70,5 +70,5 @@ def test_featuring_needs_a_public_gpt(database, make_browser):
     admin = make_browser()
     admin.login(email="root@example.com", password="a long admin password")
     refused = admin.submit("/admin/featured", {"week": "2026-W47", "gpt_id": private}, form_page="/admin/featured")
-    assert refused.status_code == 404 and "Only public GPTs" in refused.text
+    assert refused.status_code == 422 and "Zebracorn Private is not listed in the store" in refused.text
     assert re.search("Zebracorn", make_browser().get("/store/featured/2026-W47").text) is None

@@ -100,7 +100,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/workspaces/{workspace_id}/retention": f"/workspaces/{team}/retention", "/workspaces/{workspace_id}/store": f"/workspaces/{team}/store",
             "/workspaces/{workspace_id}/audit/export.jsonl": f"/workspaces/{team}/audit/export.jsonl",
             "/workspaces/{workspace_id}/gpts.csv": f"/workspaces/{team}/gpts.csv",
-            "/me/reviews": "/me/reviews", "/report": f"/report?target=gpt&id={gpt}",
+            "/me/reviews": "/me/reviews", "/report": f"/report?target=gpt&id={gpt}", "/gpts/{gpt_id}/featured": f"/gpts/{gpt}/featured",
         },
         "admin": {
             "/admin/categories": "/admin/categories", "/admin/featured": "/admin/featured", "/admin/providers": "/admin/providers",
@@ -167,7 +167,8 @@ def test_the_list_below_covers_every_page():
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
                "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
                "/password/forgot", "/password/reset",
-               "/me/reviews", "/report", "/admin/moderators", "/moderation", "/moderation/audit", "/moderation/audit.csv"}
+               "/me/reviews", "/report", "/admin/moderators", "/moderation", "/moderation/audit", "/moderation/audit.csv",
+               "/gpts/{gpt_id}/featured"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 

@@ -76,9 +76,12 @@ def seed_demo(database: Database, on_progress: Callable[[int], None] = lambda n:
 def feature_demo_picks(session: Session, today: date) -> int:
     """Pick demo GPTs for this ISO week and the next ones that have no picks yet; returns the weeks picked."""
     by_category: dict[int | None, list[str]] = {}
+    # Only the demo's own GPTs (their builders are its accounts): it vouches for them as their featured picks
+    # (store.featured, `seeded`), never for a GPT someone built on this store, which needs a verified builder.
     for gpt_id, category_id in session.execute(
         select(Listing.gpt_id, Listing.category_id).join(Category, Category.id == Listing.category_id)
-        .where(Category.hidden.is_(False)).order_by(Category.position, Listing.gpt_id)
+        .join(User, User.id == Listing.builder_id).where(Category.hidden.is_(False), User.email.endswith(f"@{BUILDER_EMAIL_DOMAIN}"))
+        .order_by(Category.position, Listing.gpt_id)
     ):
         by_category.setdefault(category_id, []).append(gpt_id)
     shelves = list(by_category.values())[:FEATURED_PER_WEEK]
@@ -91,7 +94,7 @@ def feature_demo_picks(session: Session, today: date) -> int:
         if session.scalar(select(FeaturedPick.id).where(FeaturedPick.iso_year == year, FeaturedPick.iso_week == week)):
             continue  # an admin (or an earlier seed) already chose this week
         for shelf in shelves:
-            featured.pick(session, curator, gpt_id=shelf[(year * 53 + week) % len(shelf)], year=year, week=week)
+            featured.pick(session, curator, gpt_id=shelf[(year * 53 + week) % len(shelf)], year=year, week=week, seeded=True)
         picked += 1
     return picked
 

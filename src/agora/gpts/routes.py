@@ -20,6 +20,7 @@ from agora.gpts.models import Gpt
 from agora.gpts.offered import offered_models
 from agora.i18n import gettext as _
 from agora.inputs import Id, Text, id_or_none
+from agora.store import featured_requests
 from agora.store import service as store
 from agora.web.body_limit import accepts_bodies_up_to
 from agora.web.confirm import Confirmation, confirmation_page
@@ -52,7 +53,8 @@ async def create(request: Request, db: Db, viewer: CurrentUser, settings: AppSet
 def mine_page(request: Request, db: Db, viewer: CurrentUser) -> Response:
     with db.session() as session:
         gpts = usecases.mine(session, viewer)
-    return render(request, "gpts/mine.html", gpts=gpts, notice=request.query_params.get("notice"))
+        featured = featured_requests.latest_requests(session, [g.id for g in gpts if g.published_version and g.visibility == "public"])
+    return render(request, "gpts/mine.html", gpts=gpts, featured=featured, notice=request.query_params.get("notice"))
 
 
 @router.post("/gpts/import")

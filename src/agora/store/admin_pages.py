@@ -1,4 +1,4 @@
-"""Admin pages for the store: categories and each week's featured picks."""
+"""Admin pages for the store's categories (the featured picker is store.featured_admin)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from agora.errors import AgoraError, Forbidden
 from agora.i18n import gettext as _
 from agora.inputs import Id, Text
-from agora.store import category_admin, featured
+from agora.store import category_admin
 from agora.web.deps import CurrentUser, Db
 from agora.web.templating import render
 
@@ -60,33 +60,3 @@ def change_category(
         elif action in ("hide", "show"):
             category_admin.set_hidden(session, user, category_id, hidden=action == "hide")
     return _back("/admin/categories")
-
-
-@router.get("/featured")
-def featured_page(request: Request, db: Db, user: CurrentUser, week: Text = "") -> Response:
-    _admin_only(user)
-    year, number = featured.parse_week(week) if week else featured.current_week()
-    with db.session() as session:
-        picks = featured.picks(session, year, number)
-    return render(request, "store/admin_featured.html", picks=picks, week=f"{year}-W{number:02d}")
-
-
-@router.post("/featured")
-def change_featured(
-    request: Request, db: Db, user: CurrentUser,
-    week: Annotated[Text, Form()] = "", gpt_id: Annotated[Text, Form()] = "", action: Annotated[Text, Form()] = "pick",
-) -> Response:
-    year, number = featured.parse_week(week)
-    gpt_id = gpt_id.strip().rsplit("/", 1)[-1]  # accept a pasted /g/... link too
-    try:
-        with db.session() as session:
-            if action == "remove":
-                featured.unpick(session, user, gpt_id=gpt_id, year=year, week=number)
-            else:
-                featured.pick(session, user, gpt_id=gpt_id, year=year, week=number)
-    except AgoraError as error:
-        with db.session() as session:
-            picks = featured.picks(session, year, number)
-        return render(request, "store/admin_featured.html", error.status, picks=picks, week=week,
-                      errors={"gpt_id": error.message}, values={"gpt_id": gpt_id})
-    return _back(f"/admin/featured?week={week}")

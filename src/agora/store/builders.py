@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from agora import events
 from agora.accounts.models import User
 from agora.config import Settings
 from agora.db import utcnow
@@ -88,5 +89,17 @@ def verify(session: Session, user: User, domain_id: int, settings: Settings) -> 
               url=f"https://{claim_.domain}{WELL_KNOWN}"),
             field="domain",
         )
-    claim_.verified_at = claim_.verified_at or utcnow()
+    if claim_.verified_at is None:
+        claim_.verified_at = utcnow()
+        events.publish_after_commit(session, events.CatalogueChanged())  # their featured picks may show now (store.featured)
     return claim_
+
+
+def remove_domain(session: Session, user: User, domain_id: int) -> None:
+    """Drop a domain from the profile. Its last verified domain gone, the builder is no longer verified:
+    no badge, and their featured picks stop showing (store.featured), which is why the front is told."""
+    claim_ = session.get(BuilderDomain, domain_id)
+    if claim_ is None or claim_.user_id != user.id:
+        raise NotFound(_("There is no such domain on your profile."))
+    session.delete(claim_)
+    events.publish_after_commit(session, events.CatalogueChanged())

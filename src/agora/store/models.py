@@ -105,6 +105,40 @@ class FeaturedPick(Base):
     position: Mapped[int] = mapped_column(default=0)
     picked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Picked by `agora seed-demo` from the operator's own demo catalogue, whose builders cannot log in
+    # and so never verify a domain: the operator vouches for them by seeding, as it lists them
+    # (moderation.review.list_seeded). Every other pick needs a verified builder (store.featured).
+    seeded: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+
+
+class FeaturedRequest(Base):
+    """A builder's request that one of their GPTs be featured: open until an administrator picks it
+    for a week or declines it with a reason. At most one open request per GPT (a double click or a
+    retried request finds the open one)."""
+
+    __tablename__ = "featured_requests"
+    __table_args__ = (
+        Index("uq_featured_requests_open", "gpt_id", unique=True,
+              sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+        Index("ix_featured_requests_state", "state", "created_at"),  # the picker's queue: open requests, oldest first
+        Index("ix_featured_requests_gpt", "gpt_id", "id"),  # a GPT's latest request
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gpt_id: Mapped[str] = mapped_column(ForeignKey("gpts.id", ondelete="CASCADE"))
+    requested_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    pitch: Mapped[str] = mapped_column(String(280), default="")
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open, picked, declined
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    iso_year: Mapped[int | None]  # the week it was picked for
+    iso_week: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was declined, shown to the builder
+
+    @property
+    def week(self) -> str:
+        return f"{self.iso_year}-W{self.iso_week:02d}" if self.iso_year and self.iso_week else ""
 
 
 class Review(Base):

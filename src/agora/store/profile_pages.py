@@ -58,3 +58,13 @@ def verify_domain(request: Request, domain_id: Id, db: Db, user: CurrentUser, se
     except AgoraError as error:
         return _page(request, db, user, error.status, errors={"domain": error.message})
     return RedirectResponse("/account/builder?saved=domain", status_code=303)
+
+
+@router.post("/domains/{domain_id}/remove")
+def remove_domain(request: Request, domain_id: Id, db: Db, user: CurrentUser) -> Response:
+    try:
+        with db.session() as session:
+            builders.remove_domain(session, user, domain_id)
+    except AgoraError as error:
+        return _page(request, db, user, error.status, errors={"domain": error.message})
+    return RedirectResponse("/account/builder?saved=removed", status_code=303)

@@ -132,3 +132,11 @@ def verify_domain(domain_id: Id, db: Db, user: CurrentUser, settings: AppSetting
     """Fetch https://DOMAIN/.well-known/agora-builder.txt and compare it with the token."""
     with db.session() as session:
         return _domain_out(builders.verify(session, user, domain_id, settings))
+
+
+@router.delete("/me/domains/{domain_id}", status_code=204)
+def remove_domain(domain_id: Id, db: Db, user: CurrentUser) -> Response:
+    """Remove a domain from your profile (with your last verified one, you are no longer a verified builder)."""
+    with db.session() as session:
+        builders.remove_domain(session, user, domain_id)
+    return Response(status_code=204)
