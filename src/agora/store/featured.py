@@ -111,7 +111,8 @@ def week_picks(session: Session, year: int, week: int) -> list[WeekPick]:
         select(FeaturedPick, Gpt.name, Listing).join(Gpt, Gpt.id == FeaturedPick.gpt_id).outerjoin(Listing, Listing.gpt_id == FeaturedPick.gpt_id)
         .where(FeaturedPick.iso_year == year, FeaturedPick.iso_week == week).order_by(FeaturedPick.position, FeaturedPick.id)
     ).all()
-    return [WeekPick(pick.gpt_id, name, listing, [] if pick.seeded and listing is not None else problems(session, pick.gpt_id))
+    return [WeekPick(pick.gpt_id, name, listing, [problem for problem in problems(session, pick.gpt_id)
+                                                  if not (pick.seeded and problem.code == "builder_not_verified")])
             for pick, name, listing in rows]
 
 
