@@ -53,6 +53,7 @@ from agora.gpts import routes as gpts_pages
 from agora.i18n import gettext as _
 from agora.inventory import pages as inventory_pages
 from agora.knowledge import api as knowledge_api
+from agora.knowledge import storage as knowledge_storage
 from agora.knowledge.worker import Worker as KnowledgeWorker
 from agora.mcp_servers import api as mcp_api
 from agora.mcp_servers import pages as mcp_pages
@@ -263,18 +264,27 @@ def _add_operations(app: FastAPI) -> None:
         """The database answers; load balancers send traffic only when this is 200.
 
         A configured Redis that does not answer is reported, but leaves this 200: limits and
-        quotas fall back without it (docs/operations.md, "When Redis goes away")."""
+        quotas fall back without it (docs/operations.md, "When Redis goes away"). So is a configured
+        knowledge bucket that is missing, refuses the keys or does not answer (`knowledge_storage`)."""
         try:
             with request.app.state.database.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; say which
             log.warning("readiness check failed", extra={"error": str(exc)})
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        if (redis_url := request.app.state.settings.redis_url) is None:
-            return JSONResponse({"status": "ok", "database": "ok"})
-        if redis_outage.answers(redis_url):
-            return JSONResponse({"status": "ok", "database": "ok", "redis": "ok"})
-        return JSONResponse({"status": "degraded", "database": "ok", "redis": "unreachable"})
+        answer, degraded = {"status": "ok", "database": "ok"}, False
+        if (redis_url := request.app.state.settings.redis_url) is not None:
+            answer["redis"] = "ok" if redis_outage.answers(redis_url) else "unreachable"
+            degraded = answer["redis"] != "ok"
+        if request.app.state.settings.knowledge_s3_bucket:
+            # Like Redis: reported, still 200; the store serves without its knowledge bucket, only file uploads and ingestion wait.
+            problem = knowledge_storage.check(request.app.state.settings)
+            answer["knowledge_storage"] = "ok" if problem is None else problem[0]
+            if problem is not None:
+                log.warning("knowledge storage check failed", extra={"error": problem[1]})
+                answer["knowledge_storage_error"] = problem[1]
+                degraded = True
+        return JSONResponse({**answer, "status": "degraded" if degraded else "ok"})
 
 
 def _reason(error: dict) -> str:

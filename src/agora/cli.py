@@ -71,6 +71,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     database = _database(settings)
     migrate.upgrade(database)
     database.dispose()
+    _check_knowledge_bucket(settings)
     uvicorn.run(
         "agora.app:create_app",
         factory=True,
@@ -81,6 +82,22 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         proxy_headers=False,  # forwarded headers are believed from AGORA_TRUSTED_PROXIES only (create_app)
         timeout_graceful_shutdown=15,
     )
+
+
+def _check_knowledge_bucket(settings: Settings) -> None:
+    """With AGORA_KNOWLEDGE_S3_BUCKET set, say at start whether the bucket answers, naming the setting to correct. A bucket
+    that does not exist or refuses the keys stops serve (no retry fixes it, and every upload would fail); a server that
+    does not answer is reported and serve goes on (it may be down only for now: uploads wait for it, /readyz says so)."""
+    from agora.knowledge import storage
+
+    found = storage.check(settings)
+    if found is None:
+        return
+    kind, message = found
+    if kind == "unreachable":
+        click.echo(f"Warning: {message} Uploads of knowledge files fail until it answers.", err=True)
+        return
+    raise click.ClickException(message)
 
 
 def _check_port_free(host: str, port: int) -> None:

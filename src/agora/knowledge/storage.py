@@ -98,26 +98,62 @@ class LocalStore:
                 yield block
 
 
+def _s3_client(settings: Settings, *, quick: bool = False) -> Any:
+    # Imported here: only deployments that configure a bucket pay boto3's import time.
+    import boto3
+    from botocore.config import Config
+
+    # `quick`: the start-up and readiness check answers within seconds, one attempt, rather than wait out retries.
+    timeouts = {"connect_timeout": 2, "read_timeout": 5, "retries": {"max_attempts": 1}} if quick else {
+        "connect_timeout": 5, "read_timeout": 60, "retries": {"max_attempts": 3, "mode": "standard"}}
+    config = Config(
+        **timeouts,
+        # Self-hosted servers (MinIO, Garage) rarely have a DNS name per bucket: path-style addresses work on all of them.
+        s3={"addressing_style": "path"} if settings.knowledge_s3_endpoint_url else {},
+    )
+    return boto3.session.Session().client(
+        "s3", endpoint_url=settings.knowledge_s3_endpoint_url or None, region_name=settings.knowledge_s3_region or None,
+        aws_access_key_id=settings.knowledge_s3_access_key_id or None,
+        aws_secret_access_key=settings.knowledge_s3_secret_access_key or None, config=config)
+
+
+def check(settings: Settings) -> tuple[str, str] | None:
+    """Whether the configured bucket answers Agora (a HEAD of the bucket): None when it does or no bucket is set, else
+    (what is wrong, a sentence naming the setting to correct). What is wrong: `missing` (no such bucket), `refused`
+    (the keys or their rights), `unreachable` (the server did not answer: maybe only for now)."""
+    if not settings.knowledge_s3_bucket:
+        return None
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    bucket = settings.knowledge_s3_bucket
+    where = settings.knowledge_s3_endpoint_url or "AWS S3"
+    try:
+        _s3_client(settings, quick=True).head_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code") or "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in ("404", "NoSuchBucket", "NotFound") or status == 404:
+            return "missing", (f"The knowledge bucket {bucket!r} does not exist at {where}: create it, or correct "
+                               "AGORA_KNOWLEDGE_S3_BUCKET (or AGORA_KNOWLEDGE_S3_ENDPOINT_URL).")
+        if code in ("301", "PermanentRedirect", "AuthorizationHeaderMalformed") or status == 301:
+            return "refused", f"The knowledge bucket {bucket!r} is in another region: set AGORA_KNOWLEDGE_S3_REGION to its region."
+        return "refused", (f"The knowledge bucket {bucket!r} at {where} refused Agora's keys ({code or status}): check "
+                           "AGORA_KNOWLEDGE_S3_ACCESS_KEY_ID and AGORA_KNOWLEDGE_S3_SECRET_ACCESS_KEY, and that they may list, "
+                           "read and write the bucket.")
+    except BotoCoreError as error:
+        return "unreachable", (f"The knowledge bucket's server at {where} cannot be reached ({error}): check "
+                               "AGORA_KNOWLEDGE_S3_ENDPOINT_URL, or whether that server is up.")
+    return None
+
+
 class S3Store:
     """Objects `<prefix><sha256>` in an S3-compatible bucket (AWS S3, MinIO, Ceph, Garage, R2...), written once: HEAD before PUT."""
 
     def __init__(self, settings: Settings) -> None:
-        # Imported here: only deployments that configure a bucket pay boto3's import time.
-        import boto3
-        from botocore.config import Config
-
         self.bucket = settings.knowledge_s3_bucket or ""
         self.prefix = settings.knowledge_s3_prefix
         self.home = settings.home
-        config = Config(
-            connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
-            # Self-hosted servers (MinIO, Garage) rarely have a DNS name per bucket: path-style addresses work on all of them.
-            s3={"addressing_style": "path"} if settings.knowledge_s3_endpoint_url else {},
-        )
-        self.client = boto3.session.Session().client(
-            "s3", endpoint_url=settings.knowledge_s3_endpoint_url or None, region_name=settings.knowledge_s3_region or None,
-            aws_access_key_id=settings.knowledge_s3_access_key_id or None,
-            aws_secret_access_key=settings.knowledge_s3_secret_access_key or None, config=config)
+        self.client = _s3_client(settings)
 
     def key(self, sha256: str) -> str:
         return self.prefix + sha256
