@@ -209,6 +209,27 @@ def test_v1_withholds_a_flagged_reply_as_openais_refusal_whole_and_streamed(serv
     assert [flag.reply_action for flag in flags(database)] == ["block", "block"]
 
 
+def test_v1_lets_a_flagged_message_through_and_never_screens_a_tool_result_as_a_message(server, database, guard, model, moderation_server):
+    guard("flag", "violence=block", moderation_provider="openai", moderation_base_url=moderation_server.url,
+          moderation_messages_replies=False)
+    headers = {"Authorization": f"Bearer {make_key(database)}"}
+    call = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {}}}}
+    with httpx.Client(base_url=server.url, timeout=20) as v1:
+        # The caller's tool answered with text the policy blocks: it is the caller's data, not the person's message.
+        answered = v1.post("/v1/chat/completions", headers=headers, json={"model": "standin", "tools": [tool], "messages": [
+            {"role": "user", "content": "Look it up"}, {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "call_1", "content": "a forbidden result"}]})
+        assert answered.status_code == 200, answered.text
+        assert answered.json()["choices"][0]["finish_reason"] == "stop"
+        guard("flag", moderation_provider="openai", moderation_base_url=moderation_server.url, moderation_messages_replies=False)
+        flagged = v1.post("/v1/chat/completions", headers=headers, json={"model": "standin", "messages": [{"role": "user", "content": "a forbidden plan"}]})
+    assert flagged.status_code == 200 and flagged.json()["choices"][0]["message"]["content"] == "Hello from the stand-in."
+    assert [request["body"]["input"] for request in moderation_server.requests] == [["a forbidden plan"]]
+    [flag] = flags(database)
+    assert (flag.action, flag.message_action, flag.reply_action, flag.reply) == ("flag", "flag", "", "Hello from the stand-in.")
+
+
 def test_a_provider_that_cannot_answer_refuses_messages_when_the_policy_blocks_and_lets_them_through_when_it_flags(database, guard, model, chat):
     down = f"http://127.0.0.1:{free_port()}/v1"
     conversation = chat.start(make_gpt(database))
