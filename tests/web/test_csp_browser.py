@@ -89,6 +89,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/logout": "/logout", "/gpts/new": "/gpts/new", "/gpts/mine": "/gpts/mine", "/gpts/{gpt_id}/edit": f"/gpts/{gpt}/edit",
             "/gpts/{gpt_id}/versions": f"/gpts/{gpt}/versions", "/gpts/{gpt_id}/diff": f"/gpts/{gpt}/diff?before=1&after=2",
             "/c": "/c", "/c/{conversation_id}": f"/c/{conversation}", "/usage": "/usage", "/billing": "/billing",
+            "/actions/{action_id}/sign-in": "/actions/act_none/sign-in?next=/", "/actions/oauth/callback": "/actions/oauth/callback?state=none",
             "/billing/invoices/{number}": f"/billing/invoices/{invoice}", "/workspaces": "/workspaces",
             "/workspaces/{workspace_id}": f"/workspaces/{team}", "/workspaces/{workspace_id}/sso": f"/workspaces/{team}/sso",
             "/workspaces/{workspace_id}/scim": f"/workspaces/{team}/scim",
@@ -168,7 +169,7 @@ def test_the_list_below_covers_every_page():
                "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
                "/password/forgot", "/password/reset",
                "/me/reviews", "/report", "/admin/moderators", "/moderation", "/moderation/audit", "/moderation/audit.csv",
-               "/gpts/{gpt_id}/featured"}
+               "/gpts/{gpt_id}/featured", "/actions/{action_id}/sign-in", "/actions/oauth/callback"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
 
 
@@ -203,6 +204,7 @@ def test_every_page_keeps_to_the_policy(viewport, chromium, server, database, up
         for watched in (visitor, builder, admin):
             watched.close()
     # Error pages report their status in the console; these are visited for their markup.
-    expected = {"/no/such/page": "404", "/auth/oidc/nobody/login": "404", "/auth/oidc/nobody/callback": "401", "/password/reset": "422"}
+    expected = {"/no/such/page": "404", "/auth/oidc/nobody/login": "404", "/auth/oidc/nobody/callback": "401", "/password/reset": "422",
+                "/actions/act_none/sign-in": "404", "/actions/oauth/callback": "400"}
     remaining = [p for p in problems if not any(path in p and status in p for path, status in expected.items())]
     assert not remaining, "\n".join(remaining)
