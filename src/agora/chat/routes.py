@@ -96,7 +96,7 @@ def conversations_page(request: Request, user: CurrentUser, db: Db, q: Text = ""
 
 
 @router.get("/c/{conversation_id}")
-def conversation_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, draft: Text = "", resume: Id | None = None) -> Response:
+def conversation_page(request: Request, conversation_id: Text, user: CurrentUser, db: Db, draft: Text = "", resume: Id = 0) -> Response:
     """`resume`: the reply whose sign-in (to an OAuth action's provider) the person just went through: its calls are
     offered to carry on, at once when none of them is consequential (chat.js)."""
     with db.session() as session:
