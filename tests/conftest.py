@@ -116,7 +116,8 @@ def wipe(database: Database) -> None:
 AGORA = str(Path(sys.executable).parent / "agora")
 
 
-def start_agora(home: Path, *, database_url: str, workers: int = 2, **settings) -> tuple[subprocess.Popen, str, Path]:
+def start_agora(home: Path, *, database_url: str, workers: int = 2, environment: dict[str, str] | None = None,
+                **settings) -> tuple[subprocess.Popen, str, Path]:
     """`agora serve` as a real process on a free port, returned once /readyz answers.
 
     Logs are JSON (they carry each worker's pid) in home/server.log. No AGORA_SECRET_KEY:
@@ -126,11 +127,12 @@ def start_agora(home: Path, *, database_url: str, workers: int = 2, **settings) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
     env.update(AGORA_HOME=str(home), AGORA_DATABASE_URL=database_url, AGORA_LOG_FORMAT="json", AGORA_MODERATION_REVIEW="never")
     env.update({f"AGORA_{name.upper()}": str(value) for name, value in settings.items()})
+    env.update(environment or {})
     log = home / "server.log"
     process = subprocess.Popen([AGORA, "serve", "--workers", str(workers), "--port", str(port)],
                                env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a deadline, not a measure: a loaded 2-core machine took 158 s to start two workers
     while True:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:

@@ -21,6 +21,11 @@ class Inbox:
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
 
+    def besides_confirmations(self) -> list:
+        """The messages other than the address confirmations every password sign-up is sent (agora.accounts.verification),
+        which reach the inbox after the sign-up's answer, whenever the test reads it."""
+        return [(to, message) for to, message in self.messages if message["Subject"] != "Confirm your email address for Agora"]
+
 
 @pytest.fixture
 def smtp(server) -> Iterator[Inbox]:

@@ -55,3 +55,28 @@ def test_default_database_is_sqlite_in_home(tmp_path):
     with app.state.database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+SLOW_WORKERS = """
+import sys, time
+if "--multiprocessing-fork" in sys.argv:  # a worker `agora serve` spawned, not the server itself
+    time.sleep(8)
+"""
+
+
+def test_workers_that_start_slowly_on_a_loaded_machine_are_waited_for(tmp_path):
+    """uvicorn pings each worker it spawns and kills one that has not answered in 5 s by default: on a
+    loaded 2-core machine (load 19 seen here) a worker still importing the application never answered,
+    and `agora serve` killed and respawned its workers forever without serving. Here each worker takes
+    8 s before it can answer; the server must still become ready."""
+    from tests.conftest import start_agora, stop_agora
+
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "slow" / "sitecustomize.py").write_text(SLOW_WORKERS)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "slow"), os.environ.get("PYTHONPATH", "")]))
+    process, url, log = start_agora(tmp_path, database_url=f"sqlite:///{tmp_path / 'agora.db'}", workers=2, environment={"PYTHONPATH": path})
+    try:
+        assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+        assert "died" not in log.read_text()
+    finally:
+        stop_agora(process)

@@ -21,7 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agora import __version__, housekeeping, redis_outage
 from agora.accounts import api as accounts_api
-from agora.accounts import api_key_pages, recovery_pages
+from agora.accounts import api_key_pages, recovery_pages, verification_pages
 from agora.accounts import routes as accounts_pages
 from agora.actions import api as actions_api
 from agora.actions import oauth_routes as action_oauth_routes
@@ -46,7 +46,7 @@ from agora.credits import pricing as credit_pricing
 from agora.credits import routes as credits_routes
 from agora.credits.errors import money as credit_money
 from agora.db import Database
-from agora.errors import ERROR_RESPONSES, AgoraError, Unauthorized, Unavailable
+from agora.errors import ERROR_RESPONSES, AgoraError, EmailUnverified, Unauthorized, Unavailable
 from agora.gpts import api as gpts_api
 from agora.gpts import avatars, importing
 from agora.gpts import routes as gpts_pages
@@ -91,7 +91,7 @@ from agora.team_store import pages as team_store_pages
 from agora.web.api_docs import add_api_docs
 from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
-from agora.web.deps import login_address, wants_json
+from agora.web.deps import login_address, verify_address, wants_json
 from agora.web.request_context import RequestContextMiddleware
 from agora.web.security_headers import SecurityHeaders
 from agora.web.templating import add_globals, render
@@ -104,6 +104,7 @@ STATIC = Path(__file__).parent / "web" / "static"
 ROUTERS: list[tuple[APIRouter, bool]] = [
     (accounts_pages.router, False),
     (recovery_pages.router, False),
+    (verification_pages.router, False),
     (accounts_api.router, True),
     (api_key_pages.router, False),
     (store_pages.router, False),
@@ -198,7 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if (limiter := getattr(app.state, "api_limiter", None)) is not None:
             await limiter.aclose()  # the /v1 rate limiter's Redis connections
         if (limiter := getattr(app.state, "mail_limiter", None)) is not None:
-            await limiter.aclose()  # the reset links' limiter (accounts.recovery_pages)
+            await limiter.aclose()  # the reset and verification links' limiter (accounts.recovery_pages)
         log.info("agora stopped")
 
     app = FastAPI(
@@ -300,6 +301,8 @@ def _add_error_handlers(app: FastAPI) -> None:
             return JSONResponse(error.as_json(), status_code=error.status, headers=headers)
         if isinstance(error, Unauthorized):
             return RedirectResponse(login_address(request), status_code=303)
+        if isinstance(error, EmailUnverified):
+            return RedirectResponse(verify_address(request), status_code=303)
         # A plan refusal links to the plans, as every refusal for a plan must.
         upgrade = getattr(error, "plan", None) and UPGRADE_URL
         return render(request, "error.html", error.status, message=error.message, upgrade_url=upgrade)

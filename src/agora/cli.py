@@ -49,6 +49,9 @@ def main() -> None:
     """
 
 
+WORKER_HEALTHCHECK_SECONDS = 60  # how long `agora serve` waits for a worker's answer before it replaces it
+
+
 @main.command()
 @click.option("--host", help="Address to listen on [default: AGORA_HOST or 127.0.0.1].")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port [default: AGORA_PORT or 8000].")
@@ -81,6 +84,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         log_config=logging_config(settings.log_format, settings.log_level),
         proxy_headers=False,  # forwarded headers are believed from AGORA_TRUSTED_PROXIES only (create_app)
         timeout_graceful_shutdown=15,
+        # uvicorn kills a worker that has not answered its ping in 5 s by default, and a spawned worker answers only
+        # once its interpreter is up: on a loaded 2-core machine (load 19, seen here) that took longer, and the
+        # workers were killed and respawned forever without serving. A worker that is truly hung waits longer to go.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
@@ -204,6 +211,7 @@ def create_user(email: str, password: str, name: str | None, handle: str, admin:
                 password=password,
                 handle=handle,
                 role="admin" if admin else "user",
+                email_verified=True,  # the operator vouches for the address they typed
             )
             if plan:
                 from agora.billing.cli import apply_plan

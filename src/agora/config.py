@@ -126,6 +126,10 @@ class Settings(BaseSettings):
         description="Mail server for invitations and password reset links: `smtp://user:password@host:587` (STARTTLS when offered) "
                     "or `smtps://host:465`; unset: no email is sent.")
     mail_from: str = Field("Agora <agora@localhost>", description="From address of the email Agora sends.")
+    require_email_verification: bool = Field(
+        False,
+        description="People who sign up with a password must follow the link emailed to them before they chat, build or buy "
+                    "(browsing the store needs nothing); needs AGORA_SMTP_URL. Off: the link is still sent, and only offered.")
     usage_backlog: int = Field(
         50_000, ge=100,
         description="Usage records a worker keeps in memory while the database is away; past it, new replies are refused (503) until it is back.")
@@ -228,6 +232,13 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ValueError("AGORA_PUBLIC_URL must look like https://agora.example.com, optionally with a path, without ? or #")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _verification_can_be_mailed(self) -> Settings:
+        if self.require_email_verification and not self.smtp_url:
+            raise ValueError("AGORA_REQUIRE_EMAIL_VERIFICATION=true needs AGORA_SMTP_URL, the mail server that sends the links "
+                             "(smtp://user:password@host:587); without it nobody who signs up could ever verify")
+        return self
 
     @model_validator(mode="after")
     def _price_bounds_in_order(self) -> Settings:

@@ -45,6 +45,12 @@ class Forbidden(AgoraError):
     status, code = 403, "forbidden"
 
 
+class EmailUnverified(Forbidden):
+    """The operator requires a verified email (AGORA_REQUIRE_EMAIL_VERIFICATION) and this account has none yet."""
+
+    code = "email_unverified"
+
+
 class NotFound(AgoraError):
     status, code = 404, "not_found"
 

@@ -83,10 +83,11 @@ def seed(server, database) -> dict[str, dict[str, str]]:
             "/auth/sso": "/auth/sso", "/auth/oidc/{provider}/login": "/auth/oidc/nobody/login",
             "/auth/oidc/{provider}/callback": "/auth/oidc/nobody/callback?error=access_denied",
             "/password/forgot": "/password/forgot", "/password/reset": "/password/reset?token=not-a-link",
+            "/email/verify": "/email/verify?token=not-a-link",
         },
         "builder": {
             "/account": "/account", "/account/api-keys": "/account/api-keys", "/account/builder": "/account/builder",
-            "/logout": "/logout", "/gpts/new": "/gpts/new", "/gpts/mine": "/gpts/mine", "/gpts/{gpt_id}/edit": f"/gpts/{gpt}/edit",
+            "/logout": "/logout", "/email/unverified": "/email/unverified", "/gpts/new": "/gpts/new", "/gpts/mine": "/gpts/mine", "/gpts/{gpt_id}/edit": f"/gpts/{gpt}/edit",
             "/gpts/{gpt_id}/versions": f"/gpts/{gpt}/versions", "/gpts/{gpt_id}/diff": f"/gpts/{gpt}/diff?before=1&after=2",
             "/c": "/c", "/c/{conversation_id}": f"/c/{conversation}", "/usage": "/usage", "/billing": "/billing",
             "/actions/{action_id}/sign-in": "/actions/act_none/sign-in?next=/", "/actions/oauth/callback": "/actions/oauth/callback?state=none",
@@ -167,7 +168,7 @@ def test_the_list_below_covers_every_page():
                "/builders/me/earnings", "/admin/payouts", "/credits", "/gpts/{gpt_id}/price", "/admin/mcp", "/builders/me/payouts",
                "/workspaces/{workspace_id}/audit", "/workspaces/{workspace_id}/audit/export.jsonl", "/workspaces/{workspace_id}/gpts",
                "/workspaces/{workspace_id}/gpts.csv", "/workspaces/{workspace_id}/retention", "/workspaces/{workspace_id}/store",
-               "/password/forgot", "/password/reset",
+               "/password/forgot", "/password/reset", "/email/verify", "/email/unverified",
                "/me/reviews", "/report", "/admin/moderators", "/moderation", "/moderation/audit", "/moderation/audit.csv",
                "/gpts/{gpt_id}/featured", "/actions/{action_id}/sign-in", "/actions/oauth/callback"}
     assert page_routes() - covered == set(), "add the new pages to seed() and to this list"
@@ -205,6 +206,6 @@ def test_every_page_keeps_to_the_policy(viewport, chromium, server, database, up
             watched.close()
     # Error pages report their status in the console; these are visited for their markup.
     expected = {"/no/such/page": "404", "/auth/oidc/nobody/login": "404", "/auth/oidc/nobody/callback": "401", "/password/reset": "422",
-                "/actions/act_none/sign-in": "404", "/actions/oauth/callback": "400"}
+                "/actions/act_none/sign-in": "404", "/actions/oauth/callback": "400", "/email/verify": "422"}
     remaining = [p for p in problems if not any(path in p and status in p for path, status in expected.items())]
     assert not remaining, "\n".join(remaining)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 
-from agora.accounts import cookies, service, sessions
+from agora.accounts import cookies, service, sessions, verification_pages
 from agora.accounts.schemas import LoginIn, PasswordChangeIn, SignupIn, UserOut
-from agora.web.deps import AppSettings, CurrentUser, Db, client_ip
+from agora.web.deps import AppSettings, CurrentUser, Db, SignedInUser, client_ip
 from agora.web.json_route import JsonRoute
 
 router = APIRouter(prefix="/api", tags=["accounts"], route_class=JsonRoute)
 
 
 @router.post("/auth/signup", status_code=201, response_model=UserOut)
-def signup(body: SignupIn, request: Request, response: Response, db: Db, settings: AppSettings):
-    """Create an account and sign this client in (session cookie)."""
+def signup(body: SignupIn, request: Request, response: Response, db: Db, settings: AppSettings, tasks: BackgroundTasks):
+    """Create an account and sign this client in (session cookie); a link to confirm the address is emailed when this
+    Agora sends email (`email_verified` is false until it is followed)."""
     with db.session() as session:
         user = service.create_user(
             session,
@@ -27,6 +28,8 @@ def signup(body: SignupIn, request: Request, response: Response, db: Db, setting
         )
         cookie = sessions.start(session, user, secret_key=request.app.state.secret_key, days=settings.session_days)
     cookies.sign_in(response, cookie, user, settings)
+    if (mail_link := verification_pages.after_signup(request, user)) is not None:
+        tasks.add_task(mail_link)
     return user
 
 
@@ -50,7 +53,7 @@ def logout(request: Request, db: Db) -> Response:
 
 
 @router.get("/me", response_model=UserOut)
-def me(user: CurrentUser):
+def me(user: SignedInUser):  # answers an account that must still verify its email too: `email_verified` says so
     return user
 
 

@@ -31,6 +31,9 @@ class User(Base):
     # Set while the account is turned off (by its organisation's provisioning, SCIM): no sign-in,
     # no session, no API key works; cleared when it is turned on again.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the person proved they read this address (agora.accounts.verification); None until then. Accounts an
+    # identity provider or the operator made (SSO, SCIM, the CLI, the demo) are verified from the start.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 

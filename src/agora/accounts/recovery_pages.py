@@ -40,7 +40,7 @@ async def ask_for_link(request: Request, email: Annotated[Text, Form()] = "") ->
         return render(request, "accounts/forgot.html", error.status, errors={"email": error.message}, values=values, mail_ready=mail.configured(settings))
     if not mail.configured(settings):
         return render(request, "accounts/forgot.html", 503, values=values, mail_ready=False)
-    limiter = _limiter(request)
+    limiter = mail_limiter(request)
     for bucket, limits in ((f"password-reset:email:{address}", PER_EMAIL), (f"password-reset:ip:{client_ip(request)}", PER_ADDRESS)):
         decision = await limiter.acquire(bucket, limits, 0)
         if not decision.allowed:
@@ -98,8 +98,9 @@ def reset_password(request: Request, token: Annotated[Text, Form()] = "", passwo
     return RedirectResponse("/login?reset=done", status_code=303)
 
 
-def _limiter(request: Request):
-    """Shared through Redis when AGORA_REDIS_URL is set, like /v1's limits; made on first use."""
+def mail_limiter(request: Request):
+    """The limiter of links sent by email (resets, confirmations): shared through Redis when AGORA_REDIS_URL is set,
+    like /v1's limits; made on first use."""
     state = request.app.state
     if getattr(state, "mail_limiter", None) is None:
         state.mail_limiter = make_limiter(state.settings)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from agora.accounts import cookies, service, sessions
+from agora.accounts import cookies, service, sessions, verification, verification_pages
 from agora.errors import AgoraError
 from agora.inputs import Text
 from agora.web.deps import AppSettings, CurrentUser, Db, Viewer, client_ip, safe_next
@@ -55,8 +56,12 @@ def signup(
         return render(
             request, "accounts/signup.html", error.status, errors={error.field: error.message}, values=values, next=next
         )
-    response = _redirect(safe_next(next))
+    target = safe_next(next)
+    if settings.require_email_verification and verification.needs_link(user):
+        target = "/email/unverified?next=" + quote(target, safe="/")
+    response = _redirect(target)
     cookies.sign_in(response, cookie, user, settings)
+    response.background = verification_pages.after_signup(request, user)
     return response
 
 

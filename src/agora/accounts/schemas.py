@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agora.inputs import Text
 
@@ -37,3 +37,9 @@ class UserOut(BaseModel):
     role: str
     language: str | None
     created_at: datetime
+    email_verified: bool = Field(validation_alias="email_verified_at")
+
+    @field_validator("email_verified", mode="before")
+    @classmethod
+    def _verified(cls, value: object) -> bool:
+        return value is not None and value is not False  # the account's email_verified_at, a moment or None

@@ -48,10 +48,13 @@ def create_user(
     website: str = "",
     bio: str = "",
     ip: str | None = None,
+    email_verified: bool | None = None,
 ) -> User:
     """Create a user and their personal workspace, or raise naming the bad field.
 
     `ip`: the address a sign-up came from, remembered as the user's own (see throttle).
+    `email_verified`: whether the address is known to be theirs; by default, accounts without a password
+    (an identity provider's, SCIM's, the demo's) are, and a person signing up with a password is not yet.
     """
     email = validation.clean_email(email)
     display_name = validation.clean_name(display_name)
@@ -75,6 +78,7 @@ def create_user(
         language=normalize(language),
         website=website,
         bio=bio,
+        email_verified_at=utcnow() if (password is None if email_verified is None else email_verified) else None,
     )
     session.add(user)
     try:

@@ -12,7 +12,7 @@ from agora.accounts import api_keys, sessions
 from agora.accounts.models import User
 from agora.config import Settings
 from agora.db import Database
-from agora.errors import Forbidden, Unauthorized
+from agora.errors import EmailUnverified, Forbidden, Unauthorized
 from agora.i18n import gettext as _
 
 
@@ -80,9 +80,17 @@ def _key_holder(request: Request, database: Database) -> api_keys.KeyHolder:
     return holder
 
 
-async def required_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def signed_in(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """Someone signed in, whether or not they verified their email (the few pages an unverified account may use)."""
     if user is None:
         raise Unauthorized(_("Log in to do this."))
+    return user
+
+
+async def required_user(request: Request, user: Annotated[User, Depends(signed_in)]) -> User:
+    """Someone signed in who may use the store: their email verified when the operator requires it."""
+    if user.email_verified_at is None and request.app.state.settings.require_email_verification:
+        raise EmailUnverified(_("Confirm your email address first: follow the link we emailed to %(email)s.", email=user.email))
     return user
 
 
@@ -90,6 +98,7 @@ Db = Annotated[Database, Depends(get_database)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Viewer = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(required_user)]
+SignedInUser = Annotated[User, Depends(signed_in)]
 
 
 def public_link(request: Request, page: str, **params: str) -> str:
@@ -127,3 +136,8 @@ def login_address(request: Request) -> str:
         same_site = sent_from.netloc == request.url.netloc
         back = sent_from.path + (f"?{sent_from.query}" if sent_from.query else "") if same_site else "/"
     return "/login?next=" + quote(safe_next(back), safe="/")
+
+
+def verify_address(request: Request) -> str:
+    """Where someone who must verify their email first goes: the page saying so, then back to what they were doing."""
+    return "/email/unverified?next=" + login_address(request).removeprefix("/login?next=")
