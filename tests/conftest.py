@@ -27,10 +27,10 @@ from sqlalchemy import text
 
 from agora import migrate
 from agora.app import create_app
+from agora.billing.plans import ensure_default_plans
 from agora.config import Settings
 from agora.db import BEGIN_IMMEDIATE, Database, begin_writing
 from agora.models import Base
-from agora.billing.plans import ensure_default_plans
 from agora.store.service import ensure_default_categories
 
 POSTGRES_URL = os.environ.get("AGORA_TEST_POSTGRES_URL")
@@ -325,6 +325,20 @@ def page(chromium, server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def log_in_in_chromium(context, email: str, password: str = "correct horse battery"):
+    """A new tab of `context` where `email` has logged in through the form, as a person does."""
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="My GPTs").first).to_be_visible()
+    return page
 
 
 def sign_up_in_chromium(page, email: str = "ada@example.com", name: str = "Ada", password: str = "correct horse battery") -> None:

@@ -15,6 +15,7 @@ from agora.demo.catalogue import entries
 from agora.gpts.models import Gpt
 from agora.moderation import clones
 from tests.browser.layout import assert_fits_the_screen
+from tests.conftest import log_in_in_chromium
 from tests.moderation.conftest import make_moderator
 
 pytestmark = pytest.mark.browser
@@ -22,14 +23,7 @@ PASSWORD = "correct horse battery"
 
 
 def _log_in(context, email: str):
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My GPTs").first).to_be_visible()
-    return page
+    return log_in_in_chromium(context, email, PASSWORD)
 
 
 def _publish_in_editor(page, *, name: str, instructions: str) -> str:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from agora.accounts import service as accounts
 from agora.store import featured
 from tests.browser.layout import assert_fits_the_screen
+from tests.conftest import log_in_in_chromium
 from tests.store.helpers import publish, verify_builder
 
 pytestmark = pytest.mark.browser
@@ -19,14 +20,7 @@ PASSWORD = "correct horse battery"
 
 
 def _log_in(context, email: str):
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My GPTs").first).to_be_visible()
-    return page
+    return log_in_in_chromium(context, email, PASSWORD)
 
 
 @pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
