@@ -88,6 +88,7 @@ from agora.store import routes as store_gpt_page
 from agora.store import social_api as store_social_api
 from agora.store.caches import StoreCaches
 from agora.team_store import pages as team_store_pages
+from agora.tools import allowance_pages
 from agora.web.api_docs import add_api_docs
 from agora.web.body_limit import BodyLimit, larger_limits
 from agora.web.csrf import csrf_protect
@@ -129,6 +130,8 @@ ROUTERS: list[tuple[APIRouter, bool]] = [
     (mcp_pages.router, False),
     (chat_pages.router, False),
     (chat_api.router, True),
+    (allowance_pages.router, False),
+    (allowance_pages.api, True),
     (billing_pages.router, False),
     (billing_admin_pages.router, False),
     (billing_api.router, True),

@@ -22,6 +22,7 @@ from agora.scim.models import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from agora.sso.models import SsoIdentity, SsoProvider, WorkspaceDomain
 from agora.store.models import BuilderDomain, Category, FeaturedPick, FeaturedRequest, Listing, Review
 from agora.team_store.models import TeamStoreCategory, TeamStoreEntry
+from agora.tools.models import ToolAllowance
 from agora.workspaces.models import ActiveWorkspace, Invite, TeamSettings
 
 __all__ = [
@@ -90,6 +91,7 @@ __all__ = [
     "TeamSettings",
     "TeamStoreCategory",
     "TeamStoreEntry",
+    "ToolAllowance",
     "UsageRecord",
     "User",
     "Workspace",

@@ -1,7 +1,8 @@
 """Issue 18's "Done when" for actions, in real Chromium: a builder imports an OpenAPI document served on loopback
 (allowed by AGORA_OUTBOUND_ALLOW_HOSTS), enables two of its operations with an API key; in a chat with the stand-in
-model server emitting tool calls, the non-consequential one runs, the consequential one is asked about and, once
-allowed, runs and its result is shown; through /v1 with the official `openai` SDK the same GPT hands the consequential
+model server emitting tool calls, the non-consequential one asks first and, once always allowed, runs without asking
+(the person sees it on /account/allowed-tools and revokes it), the consequential one is asked about every time (no
+Always allow) and, once allowed, runs and its result is shown; through /v1 with the official `openai` SDK the same GPT hands the consequential
 call back to the caller as a tool call, and calls nothing itself."""
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def test_a_builder_adds_an_action_and_a_chat_uses_it(page, upstream, trails, dat
     expect(card.locator(".action-operation")).to_have_count(5)
     book = card.locator(".action-operation", has_text="bookTrail")
     expect(book.locator(".badge")).to_have_text("asks first")
-    expect(card.locator(".action-operation", has_text="listTrails").locator(".badge")).to_have_text("runs without asking")
+    expect(card.locator(".action-operation", has_text="listTrails").locator(".badge")).to_have_text("asks until always allowed")
     for other in ("bigAnswer", "picture", "failing"):  # two operations stay enabled
         card.get_by_role("checkbox", name=other).uncheck()
     card.get_by_role("button", name="Save the operations").click()
@@ -60,14 +61,33 @@ def test_a_builder_adds_an_action_and_a_chat_uses_it(page, upstream, trails, dat
     expect(card.locator(".action-test-result")).to_contain_text("Ridge loop near Annecy")
     assert trails.requests[-1]["headers"]["X-Api-Key"] == KEY
 
+    # A non-consequential call sends the chat's words to the API: it asks first, with Always allow.
+    upstream.tool_calls = [("listTrails", '{"near": "Chamonix"}')]
+    upstream.next("tool_calls", "ok")
+    page.goto(f"/g/{gpt_id}")
+    page.get_by_role("button", name="Find me a trail").click()
+    reply = page.locator(".message.assistant").last
+    expect(reply).to_have_attribute("data-status", "waiting")
+    confirm = reply.locator(".tool-confirm")
+    expect(confirm.locator(".tool-confirm-operation")).to_have_text("listTrails")
+    expect(confirm.locator(".tool-confirm-intro")).to_have_text("The GPT wants to send this to a service outside Agora.")
+    box = confirm.get_by_role("button", name="Always allow").bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width
+    assert trails.requests[-1]["path"] == "/trails" and trails.requests[-1]["query"] == {"near": ["Annecy"]}  # only the Test's
+    confirm.get_by_role("button", name="Always allow").click()
+    expect(reply).to_have_attribute("data-status", "complete")
+    expect(reply.locator(".tool-use")).to_have_text("Used listTrails: GET /trails answered 200")
+    assert trails.requests[-1]["query"] == {"near": ["Chamonix"]}
+
     upstream.tool_calls = [("listTrails", '{"near": "Chamonix"}'), ("bookTrail", '{"requestBody": {"trail": "Ridge loop", "people": 2}}')]
     upstream.next("tool_calls", "ok")
     page.goto(f"/g/{gpt_id}")
     page.get_by_role("button", name="Find me a trail").click()
     reply = page.locator(".message.assistant").last
     expect(reply).to_have_attribute("data-status", "waiting")
-    expect(reply.locator(".tool-use")).to_have_text("Used listTrails: GET /trails answered 200")  # ran without asking
+    expect(reply.locator(".tool-use")).to_have_text("Used listTrails: GET /trails answered 200")  # always allowed: ran without asking
     confirm = reply.locator(".tool-confirm")
+    expect(confirm.get_by_role("button", name="Always allow")).to_have_count(0)  # never for a consequential call
     expect(confirm.locator(".tool-confirm-operation")).to_have_text("bookTrail")
     expect(confirm.locator(".tool-confirm-server")).to_have_text(f"127.0.0.1:{trails.port}")
     expect(confirm.locator(".tool-confirm-arguments")).to_contain_text('"trail": "Ridge loop"')
@@ -86,6 +106,18 @@ def test_a_builder_adds_an_action_and_a_chat_uses_it(page, upstream, trails, dat
     assert (booking["path"], json.loads(booking["body"]), booking["headers"]["X-Api-Key"]) == ("/bookings", {"trail": "Ridge loop", "people": 2}, KEY)
     results = [m for m in upstream.requests[-1]["messages"] if m["role"] == "tool"]
     assert "Ridge loop near Chamonix" in results[0]["content"] and '"booking": "B-1"' in results[1]["content"]
+
+    # What the person always allows, and revoking it.
+    page.goto("/account")
+    page.get_by_role("link", name="Tools you always allow").click()
+    row = page.locator(".allowance")
+    expect(row).to_have_count(1)
+    expect(row.locator(".allowance-operation")).to_have_text("listTrails")
+    expect(row.locator(".allowance-server")).to_have_text(f"127.0.0.1:{trails.port}")
+    expect(row).to_contain_text("Trail Guide")
+    row.get_by_role("button", name="Revoke listTrails of Trail Guide").click()
+    expect(page.get_by_role("status")).to_have_text("Revoked: it asks again before its next call.")
+    expect(page.locator(".allowance")).to_have_count(0)
 
     # The same GPT through /v1: the booking comes back to the caller as a tool call.
     calls_before = len(trails.requests)

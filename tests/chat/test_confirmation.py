@@ -80,7 +80,7 @@ def test_a_consequential_call_waits_for_allow_then_runs_and_the_reply_carries_on
     done = events[-1][1]
     assert done["status"] == "waiting"
     assert done["confirm"] == [{"name": "send_mail", "title": "Send mail", "server": "mail.example.com",
-                                "arguments": json.dumps(json.loads(MAIL), indent=2)}]
+                                "arguments": json.dumps(json.loads(MAIL), indent=2), "can_always_allow": False}]
     assert SendMail.sent == [] and len(upstream.requests) == 1
     stored = chat.get(conversation_id)["messages"][-1]
     assert stored["status"] == "waiting" and stored["confirm"][0]["server"] == "mail.example.com"

@@ -92,7 +92,8 @@ def test_a_consequential_tool_waits_for_allow_then_runs_on_the_server(chat, upst
     assert [name for name, _ in events] == ["tool", "done"]  # the read-only search ran; the note waits
     done = events[-1][1]
     assert done["status"] == "waiting"
-    assert done["confirm"] == [{"name": "add_note", "title": "Add a note", "server": "Notebook", "arguments": '{\n  "text": "Buy oat milk"\n}'}]
+    assert done["confirm"] == [{"name": "add_note", "title": "Add a note", "server": "Notebook", "arguments": '{\n  "text": "Buy oat milk"\n}',
+                                "can_always_allow": False}]
     assert notebook.calls == [("search_notes", {"query": "milk"})]
     page = chat.browser.get(f"/c/{conversation_id}").text
     assert "Notebook" in page and "tool-allow" in page and "Buy oat milk" in page

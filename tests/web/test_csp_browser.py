@@ -87,7 +87,7 @@ def seed(server, database) -> dict[str, dict[str, str]]:
         },
         "builder": {
             "/account": "/account", "/account/api-keys": "/account/api-keys", "/account/builder": "/account/builder",
-            "/logout": "/logout", "/email/unverified": "/email/unverified", "/gpts/new": "/gpts/new", "/gpts/mine": "/gpts/mine", "/gpts/{gpt_id}/edit": f"/gpts/{gpt}/edit",
+            "/account/allowed-tools": "/account/allowed-tools", "/logout": "/logout", "/email/unverified": "/email/unverified", "/gpts/new": "/gpts/new", "/gpts/mine": "/gpts/mine", "/gpts/{gpt_id}/edit": f"/gpts/{gpt}/edit",
             "/gpts/{gpt_id}/versions": f"/gpts/{gpt}/versions", "/gpts/{gpt_id}/diff": f"/gpts/{gpt}/diff?before=1&after=2",
             "/c": "/c", "/c/{conversation_id}": f"/c/{conversation}", "/usage": "/usage", "/billing": "/billing",
             "/actions/{action_id}/sign-in": "/actions/act_none/sign-in?next=/", "/actions/oauth/callback": "/actions/oauth/callback?state=none",
@@ -159,7 +159,7 @@ class Watched:
 def test_the_list_below_covers_every_page():
     covered = {"/", "/signup", "/login", "/pricing", "/search", "/store/{slug}", "/store/featured/{week}", "/builders/{handle}",
                "/g/{gpt_id}", "/s/{token}", "/invites/{token}", "/uploads/avatars/{name}", "/account", "/account/api-keys",
-               "/account/builder", "/logout", "/gpts/new", "/gpts/mine", "/gpts/{gpt_id}/edit", "/gpts/{gpt_id}/versions",
+               "/account/allowed-tools", "/account/builder", "/logout", "/gpts/new", "/gpts/mine", "/gpts/{gpt_id}/edit", "/gpts/{gpt_id}/versions",
                "/gpts/{gpt_id}/diff", "/c", "/c/{conversation_id}", "/usage", "/billing", "/billing/invoices/{number}",
                "/workspaces", "/workspaces/{workspace_id}", "/admin/categories", "/admin/featured", "/admin/providers",
                "/admin/providers/new", "/admin/providers/{provider_id}", "/admin/invoices", "/auth/sso", "/auth/oidc/{provider}/login",

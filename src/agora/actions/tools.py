@@ -2,7 +2,8 @@
 
 A consequential operation (agora.actions.openapi) is a consequential tool: the reply waits
 for the person's Allow before each call (agora.replies.waiting); /v1 hands it back to the
-caller. The key is decrypted when the call is made, never when the reply is prepared.
+caller. A non-consequential one asks first in the chat, until the person always allows it
+(agora.tools.allowances); /v1 runs it. The key is decrypted when the call is made, never when the reply is prepared.
 
 An OAuth action's tool calls with the access token of the person chatting (agora.actions.tokens).
 Before a call, `sign_in(context)` says whether that person must sign in first: the reply then
@@ -89,6 +90,8 @@ class ActionTool:
         self.description = operation.description or f"{operation.method} {operation.path}"
         self.parameters: dict[str, Any] = operation.tool_parameters()
         self.consequential = operation.consequential
+        # Every call sends the conversation's words to the API: one that changes nothing still asks until "Always allow".
+        self.asks_first = not operation.consequential
         self.server = urlsplit(operation.server).netloc
         self._auth_type, self._auth = action.auth_type, dict(action.auth)
         self._secret = action.secret_encrypted

@@ -157,12 +157,14 @@ async def confirm_calls(conversation_id: Text, message_id: Id, body: ConfirmIn, 
     """Allow or deny the consequential tool calls a reply waits for (its `done` said `"status": "waiting"`); the reply carries on,
     streamed like a message's: a `tool` event for each call (run, or declined), then the rest of the reply.
 
-    409 `not_waiting` when the reply no longer waits (already decided, or a newer message was sent).
+    409 `not_waiting` when the reply no longer waits (already decided, or a newer message was sent). `"always": true` (with
+    allow) also allows these operations of this GPT from now on; 422 `always_not_offered` when one of them is consequential.
     """
 
     def begin(session):
         conversation = service.owned(session, user, conversation_id, for_update=True)
-        return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=body.allow)
+        return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=body.allow,
+                                   always=body.always)
 
     return await _reply(begin, db, replying)
 

@@ -145,11 +145,12 @@ async def regenerate_from_page(request: Request, conversation_id: Text, user: Cu
 
 @router.post("/c/{conversation_id}/confirm/{message_id}")
 async def confirm_from_page(request: Request, conversation_id: Text, message_id: Id, user: CurrentUser, db: Db, replying: Replies,
-                            decision: Annotated[Literal["allow", "deny"], Form()]) -> Response:
+                            decision: Annotated[Literal["allow", "always", "deny"], Form()]) -> Response:
     """Allow or deny the consequential calls a reply waits for, without JavaScript: the reply carries on, then the page again."""
 
     def begin(session, conversation):
-        return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=decision == "allow")
+        return turns.begin_confirm(session, replying.asker, conversation=conversation, reply_id=message_id, allow=decision != "deny",
+                                   always=decision == "always")
 
     return await _run_to_end(request, conversation_id, begin, user=user, db=db, replying=replying)
 

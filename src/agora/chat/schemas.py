@@ -28,6 +28,8 @@ class EditIn(BaseModel):
 
 class ConfirmIn(BaseModel):
     allow: bool  # true: make the calls the reply waits for; false: the model is told they were declined
+    # With allow: also allow these operations of this GPT from now on, without asking (422 when one is consequential).
+    always: bool = False
 
 
 class SignInOut(BaseModel):
@@ -42,6 +44,7 @@ class ToolCallAskedOut(BaseModel):
     arguments: str  # as shown to the person (indented JSON, cut at 2,000 characters)
     sign_in: SignInOut | None = None  # the person must sign in there first (an OAuth action)
     consequential: bool | None = None  # with sign_in: whether the call also needs Allow once signed in
+    can_always_allow: bool = False  # the call changes nothing: "Always allow" may be chosen for it
 
 
 class LinkOut(BaseModel):

@@ -9,7 +9,7 @@ transaction of its usage record.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, select, text, update
@@ -20,13 +20,14 @@ from agora.chat import owners, service
 from agora.chat.models import Conversation, Message
 from agora.config import Settings
 from agora.db import utcnow
-from agora.errors import Conflict
+from agora.errors import Conflict, InvalidInput
 from agora.i18n import gettext as _
 from agora.providers.base import Provider
 from agora.replies.outcome import Outcome
 from agora.replies.prepare import Prepared, prepare
 from agora.replies.request import ReplyRequest, checked_message
 from agora.replies.waiting import Resume, Waiting
+from agora.tools import allowances
 
 
 @dataclass(frozen=True)
@@ -114,22 +115,36 @@ def begin_edit(session: Session, asker: Asker, *, conversation: Conversation, co
     return _add_reply(session, conversation, prepared)
 
 
-def begin_confirm(session: Session, asker: Asker, *, conversation: Conversation, reply_id: int, allow: bool) -> PendingReply:
+def begin_confirm(session: Session, asker: Asker, *, conversation: Conversation, reply_id: int, allow: bool,
+                  always: bool = False) -> PendingReply:
     """The person allowed (or denied) the consequential calls the reply `reply_id` waits for: carry it on.
 
     Only the conversation's last reply can wait; a second decision (a double click, another
     tab) finds it no longer waiting and is refused, so a call never runs twice. The message
     was counted against the quota when it was sent: carrying its reply on is not another.
+    `always`: remember the calls as always allowed (agora.tools.allowances); refused (422,
+    nothing changed) when one of them is consequential.
     """
     rows = service.messages(session, conversation)
     _no_reply_running(session, conversation, rows)
     reply = rows[-1] if rows else None
     if reply is None or reply.id != reply_id or reply.status != "waiting" or not reply.waiting:
         raise Conflict(_("This reply is not waiting for a decision any more."), code="not_waiting")
+    waiting = Waiting.from_stored(reply.waiting)
+    if always and not allow:
+        raise InvalidInput(_("“Always allow” allows: send it with allow true, or deny without it."), field="always")
+    if always and not waiting.can_always_allow():  # a consequential call asks every time, whatever a client sends
+        raise InvalidInput(_("This call changes something outside Agora: it is allowed one call at a time, never always."),
+                           field="always", code="always_not_offered")
     history = _history(rows[:-1])
     # Neither counted nor charged again: the message was, when it was sent (a waiting reply is a complete one).
-    prepared = _prepare(session, asker, conversation, history, reply.gpt_id or conversation.gpt_id, "gpt_id", count_message=False, priced=False)
-    waiting = Waiting.from_stored(reply.waiting)
+    gpt_id = reply.gpt_id or conversation.gpt_id
+    prepared = _prepare(session, asker, conversation, history, gpt_id, "gpt_id", count_message=False, priced=False)
+    if always:  # remembered with the decision, in its transaction: both happen, or neither
+        allowances.allow_always(session, user_id=asker.user.id, gpt_id=gpt_id, calls=waiting.calls)
+        if prepared.allowed_always is not None:  # and the rest of this reply already knows it
+            keys = {(call["name"], str(call.get("server") or "")) for call in waiting.calls}
+            prepared = replace(prepared, allowed_always=prepared.allowed_always | keys)
     reply.status, reply.waiting, reply.error = "streaming", None, ""
     reply.owner, reply.lease_until, reply.stop_requested = owners.me(), owners.lease_until(), False
     service.touch(conversation)

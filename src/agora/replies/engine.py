@@ -14,8 +14,10 @@ OpenAI-style. A turn mixing both hands back only the caller's (the model may ask
 GPT's again next time). A call to a tool nobody has ends the reply with a note saying so.
 
 Consequential calls (a tool that changes something outside Agora: `Tool.consequential`) are
-never run without the person's word. In the chat and the preview the reply *waits*: the
-turn's other calls run, then the reply ends with `Outcome.waiting` (the calls to confirm and
+never run without the person's word; in the chat, calls that send data to a third party
+(`Tool.asks_first`) wait the same way until the person always allows them
+(agora.tools.allowances). In the chat and the preview the reply *waits*: the turn's other
+calls run, then the reply ends with `Outcome.waiting` (the calls to confirm and
 what the conversation continues from), and a later `Reply(resume=Resume(...))` runs or
 refuses them as the person decided and carries on the loop where it stopped. /v1 has nobody
 to ask: the consequential calls are handed back to the caller as tool calls, OpenAI-style.
@@ -47,6 +49,8 @@ from agora.replies.model_call import CallRouter, Emit, Event, Turn
 from agora.replies.outcome import COMPLETE, FAILED, STOPPED, Outcome, estimated_tokens
 from agora.replies.prepare import Prepared
 from agora.replies.waiting import Resume, Waiting, asked_call
+from agora.tools import allowances
+from agora.tools.base import Tool
 from agora.tools.runner import ToolUse, declined, run_call
 
 log = logging.getLogger("agora.replies")
@@ -188,17 +192,18 @@ class Reply:
         if consequential and prepared.metering.source == "api":  # nobody here to ask (or to sign in): the caller decides
             await self._return_to_caller(consequential, emit)
             return None
-        uses = [await self._run(call) for call in own if call not in consequential]
+        asked = [call for call in own if call in consequential or self._asks_first(prepared.tools[call["function"]["name"]])]
+        uses = [await self._run(call) for call in own if call not in asked]
         for use in uses:
             self.tool_uses.append(use)
             await emit(use)
         assistant = {"role": "assistant", "content": turn.text or None, "tool_calls": own}
         results = [{"role": "tool", "tool_call_id": use.call_id, "content": use.content} for use in uses]
-        if consequential:  # the reply waits for the person's word before these
+        if asked:  # the reply waits for the person's word before these
             added = request.messages[len(prepared.request.messages):]
             self.waiting = Waiting(messages=[*added, assistant, *results], round=round_number + 1,
                                    calls=[asked_call(prepared.tools[call["function"]["name"]], call, sign_in=sign_ins.get(call["id"]))
-                                          for call in consequential])
+                                          for call in asked])
             return None
         return self._next_request(request, [*request.messages, assistant, *results], round_number + 1)
 
@@ -217,6 +222,11 @@ class Reply:
             if where:
                 needed[call["id"]] = where
         return needed
+
+    def _asks_first(self, tool: Tool) -> bool:
+        """A call that sends data to a third party asks in the chat until the person always allows it (agora.tools.allowances)."""
+        allowed = self.prepared.allowed_always
+        return allowed is not None and allowances.asks_first(tool) and allowances.key_of(tool) not in allowed
 
     async def _run(self, call: dict[str, Any]) -> ToolUse:
         return await run_call(self.prepared.tools[call["function"]["name"]], call_id=call["id"], arguments=call["function"]["arguments"],

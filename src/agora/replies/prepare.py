@@ -25,7 +25,7 @@ from agora.replies import admission, compose, context, guardrails
 from agora.replies.errors import ToolNameTaken, ToolsUnsupported
 from agora.replies.leaks import Instructions, instructions_for
 from agora.replies.request import ReplyRequest, Source
-from agora.tools import registry
+from agora.tools import allowances, registry
 from agora.tools.base import Tool, ToolContext, ToolOwner
 
 
@@ -59,6 +59,9 @@ class Prepared:
     # The GPT's instructions as the instruction-leak filter watches for them (agora.replies.leaks); None when it is off.
     leaks: Instructions | None = None
     flagged: guardrails.Flagged | None = None  # the new message, flagged by the guardrails: recorded with the reply
+    # In the chat, the calls the person "always allows" (agora.tools.allowances): the tools that ask first run without asking.
+    # None where nobody is asked before such calls (/v1, the editor's preview): they run.
+    allowed_always: frozenset[tuple[str, str]] | None = None
 
 
 def choose_model(provider: Provider, settings: Settings, wanted: str | None) -> str:
@@ -107,7 +110,7 @@ def prepare(session: Session | None, request: ReplyRequest, *, provider: Provide
         metering=Metering(request.source, request.user.id, admitted.in_force.plan.code, admitted.workspace_id, gpt.id if gpt else None,
                           None if gpt is None or request.draft else gpt.published_version, gpt.owner_id if gpt else None, request.conversation_id),
         citations=tuple(_with_downloads(found.citations, gpt, content, draft=request.draft)), charge=charge,
-        leaks=_leaks(content, settings), flagged=flagged,
+        leaks=_leaks(content, settings), flagged=flagged, allowed_always=_allowed_always(session, request, gpt, own),
     )
 
 
@@ -117,6 +120,15 @@ def _leaks(content: Any, settings: Settings) -> Instructions | None:
         return None
     texts = [content.instructions, *(translated.instructions for translated in content.localized.values())]
     return instructions_for(texts, settings.leak_filter_words)
+
+
+def _allowed_always(session: Session | None, request: ReplyRequest, gpt: Any, own: dict[str, Tool]) -> frozenset[tuple[str, str]] | None:
+    """Read only in the chat, and only for a GPT with tools that ask first (most have none: no query)."""
+    if request.source != "web":
+        return None
+    if session is None or gpt is None or not any(allowances.asks_first(tool) for tool in own.values()):
+        return frozenset()
+    return allowances.allowed_always(session, user_id=request.user.id, gpt_id=gpt.id)
 
 
 def _with_downloads(citations: list[Citation], gpt: Any, content: Any, *, draft: bool) -> list[Citation]:

@@ -3,7 +3,8 @@
 A tool is consequential when it changes something outside Agora (`Tool.consequential`: an
 action's POST, an MCP tool that does not declare itself read-only). Before such a call the
 chat shows what would be done (the operation, the server it goes to, the arguments) with
-Allow and Deny; the reply is stored as `waiting` with what it continues from, so the
+Allow and Deny; a call that only sends data to a third party (`Tool.asks_first`) is asked
+about the same way, with Always allow besides, until the person always allows it; the reply is stored as `waiting` with what it continues from, so the
 decision may come from any worker, minutes later. Nothing here knows where a tool comes
 from: any tool source's consequential tools wait the same way. A call whose tool needs the
 person to sign in first (an OAuth action) waits too, showing where to sign in; once back,
@@ -39,10 +40,16 @@ class Waiting:
 
     def shown(self) -> list[dict[str, Any]]:
         """What the person is asked about, call by call (no call id, no messages: they are the engine's); with `sign_in`
-        ({"url", "host"}) for a call the person must sign in for first, and `consequential` then."""
+        ({"url", "host"}) for a call the person must sign in for first, and `consequential` then; `can_always_allow`: a
+        call that changes nothing may be allowed always (consequential calls, sign-ins and calls kept from before may not)."""
         return [{"name": call["name"], "title": call["title"], "server": call["server"], "arguments": call["shown_arguments"],
+                 "can_always_allow": bool(call.get("can_always_allow")),
                  **({"sign_in": call["sign_in"], "consequential": call.get("consequential", True)} if call.get("sign_in") else {})}
                 for call in self.calls]
+
+    def can_always_allow(self) -> bool:
+        """"Always allow" is offered for the whole question only when every call in it may be always allowed."""
+        return all(call.get("can_always_allow") for call in self.calls)
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def asked_call(tool: Tool, call: dict[str, Any], *, sign_in: dict[str, str] | No
     if len(shown) > MAX_SHOWN_ARGUMENTS:
         shown = shown[:MAX_SHOWN_ARGUMENTS] + "…"
     asked = {"call_id": call["id"], "name": tool.name, "title": tool.title(), "server": server_of(tool), "arguments": arguments,
-             "shown_arguments": shown}
+             "shown_arguments": shown, "can_always_allow": not tool.consequential and not sign_in}
     if sign_in:
         asked |= {"sign_in": dict(sign_in), "consequential": tool.consequential}
     return asked

@@ -52,6 +52,10 @@ class Tool(Protocol):
     timeout_seconds: float
     max_result_chars: int
 
+    # Optional attributes a tool source may set (read with getattr): `server`, where its calls go, shown when it asks;
+    # `asks_first`, a non-consequential tool whose calls send data to a third party: the chat asks before them until the
+    # person always allows it (agora.tools.allowances).
+
     def title(self) -> str:
         """The tool's name for people, in the current language."""
         ...

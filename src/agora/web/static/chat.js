@@ -65,7 +65,9 @@ function setStreaming(on) {
 }
 
 // A reply waiting for the person's word on consequential tool calls: what would be done, Allow / Deny.
+// "Always allow" only when every call changes nothing (the server refuses it otherwise too).
 function confirmCard(reply, calls) {
+  const always = calls.every((call) => call.can_always_allow);
   const card = document.createElement("div");
   card.className = "tool-confirm";
   card.setAttribute("role", "group");
@@ -73,7 +75,7 @@ function confirmCard(reply, calls) {
   // A call to an OAuth action the person has not signed in to: "Sign in to <host>" instead of Allow (the provider
   // sends them back to this page with ?resume=<reply>, which carries the reply on).
   const hosts = [...new Map(calls.filter((call) => call.sign_in).map((call) => [call.sign_in.host, call.sign_in])).values()];
-  const intro = hosts.length ? chat.dataset.labelSignInIntro.replace("{host}", hosts.map((h) => h.host).join(", ")) : chat.dataset.labelConfirmIntro;
+  const intro = hosts.length ? chat.dataset.labelSignInIntro.replace("{host}", hosts.map((h) => h.host).join(", ")) : always ? chat.dataset.labelConfirmSend : chat.dataset.labelConfirmIntro;
   card.append(Object.assign(document.createElement("p"), { className: "tool-confirm-intro", textContent: intro }));
   for (const call of calls) {
     const list = Object.assign(document.createElement("dl"), { className: "tool-confirm-call" });
@@ -104,6 +106,11 @@ function confirmCard(reply, calls) {
     const allow = Object.assign(document.createElement("button"), { type: "submit", className: "button primary tool-allow", textContent: chat.dataset.labelAllow });
     allow.value = "allow";
     buttons.append(allow);
+    if (always) {
+      const forever = Object.assign(document.createElement("button"), { type: "submit", className: "button tool-always", textContent: chat.dataset.labelAlways });
+      forever.value = "always";
+      buttons.append(forever);
+    }
   }
   buttons.append(deny);
   card.append(buttons);
@@ -115,9 +122,9 @@ function enableConfirm(reply, card) {
   card.querySelector("form").addEventListener("submit", (event) => {
     event.preventDefault();
     if (streaming) return;
-    const allow = event.submitter?.value === "allow";
+    const decision = event.submitter?.value; // Enter in no button: neither allowed nor remembered
     card.remove();
-    streamReply(`${api}/messages/${reply.dataset.id}/confirm`, { allow }, null, reply);
+    streamReply(`${api}/messages/${reply.dataset.id}/confirm`, { allow: decision === "allow" || decision === "always", always: decision === "always" }, null, reply);
   });
 }
 
