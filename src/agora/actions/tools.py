@@ -91,7 +91,8 @@ class ActionTool:
         self.parameters: dict[str, Any] = operation.tool_parameters()
         self.consequential = operation.consequential
         # Every call sends the conversation's words to the API: one that changes nothing still asks until "Always allow".
-        self.asks_first = not operation.consequential
+        # Not an OAuth action's: the person's own sign-in to the provider is their consent to this GPT using it in their name.
+        self.asks_first = not operation.consequential and action.auth_type != "oauth"
         self.server = urlsplit(operation.server).netloc
         self._auth_type, self._auth = action.auth_type, dict(action.auth)
         self._secret = action.secret_encrypted
